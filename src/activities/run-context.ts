@@ -1,0 +1,46 @@
+/**
+ * The run context a task sees: who it is (flow run, task run, attempt), a logger that stamps
+ * every line with those ids, an abort signal, and a heartbeat. Prefect's `get_run_context()`.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Logger } from 'pino';
+import { BatonError } from '../shared/errors';
+
+export interface RunContext {
+  /** The flow run (Temporal workflow id) the task belongs to. */
+  flowRunId: string;
+  /** The flow's name (workflow type). */
+  flowName: string;
+  /** `<flowRunId>:<activityId>`, unique within the flow run. */
+  taskRunId: string;
+  taskName: string;
+  /** 1 for the first try; counts every attempt, including ones a crashed worker lost. */
+  attempt: number;
+  /** Failed attempts so far (what `retries` is counted against; crashes do not count). */
+  failures: number;
+  /** Logs with flowRunId, taskRunId, taskName and attempt on every line. */
+  logger: Logger;
+  /** Aborted when the task is cancelled or its attempt times out. */
+  signal: AbortSignal;
+  /** Reports progress; heartbeats are also sent for you while the task runs. */
+  heartbeat(details?: unknown): void;
+}
+
+const storage = new AsyncLocalStorage<RunContext & { logPrints: boolean }>();
+
+/** Runs `fn` with `context` as the current run context. */
+export function runWithContext<T>(context: RunContext & { logPrints: boolean }, fn: () => T): T {
+  return storage.run(context, fn);
+}
+
+/** The current task's run context, or undefined outside a task. */
+export function currentRunContext(): (RunContext & { logPrints: boolean }) | undefined {
+  return storage.getStore();
+}
+
+/** The current task's run context; throws when called outside a task. */
+export function getRunContext(): RunContext {
+  const context = storage.getStore();
+  if (!context) throw new BatonError('getRunContext() was called outside a task run');
+  return context;
+}

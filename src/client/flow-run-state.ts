@@ -1,0 +1,240 @@
+/**
+ * Reads a flow run's state and its task runs from Temporal (describe + history), in Baton's one
+ * state vocabulary. Nothing is stored elsewhere: this is derived on every read.
+ */
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import type { State } from '../shared/states';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+type Failure = temporal.api.failure.v1.IFailure;
+const EventType = temporal.api.enums.v1.EventType;
+const PendingState = temporal.api.enums.v1.PendingActivityState;
+const Status = temporal.api.enums.v1.WorkflowExecutionStatus;
+
+/** One task run (an activity) or subflow run (a child workflow) of a flow run. */
+export interface TaskRun {
+  /** `<flowRunId>:<activityId>` for tasks, the child's flow run id for subflows. */
+  id: string;
+  kind: 'task' | 'subflow';
+  /** The task's name (activity type) or the subflow's flow name. */
+  name: string;
+  /** The run name shown in the Web UI (activity summary / child workflow summary). */
+  runName?: string;
+  state: State;
+  /** Attempts made so far (1 on the first try). */
+  attempts: number;
+  startTime?: string;
+  endTime?: string;
+  /** The last error, when the run failed or is retrying. */
+  error?: { type?: string; message: string };
+}
+
+function time(ts: temporal.api.history.v1.IHistoryEvent['eventTime'] | null | undefined): string | undefined {
+  if (!ts) return undefined;
+  const ms = Number(ts.seconds ?? 0) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6);
+  return new Date(ms).toISOString();
+}
+
+export function decodePayload(payload: Payload | null | undefined): unknown {
+  if (!payload) return undefined;
+  try {
+    return defaultPayloadConverter.fromPayload(payload);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The innermost useful error in a failure chain. */
+export function failureSummary(failure: Failure | null | undefined): { type?: string; message: string } | undefined {
+  if (!failure) return undefined;
+  let f: Failure = failure;
+  // Skip Temporal's wrappers ("Activity task failed") to reach what the task threw.
+  while ((f.activityFailureInfo || f.childWorkflowExecutionFailureInfo) && f.cause) f = f.cause;
+  const type = f.applicationFailureInfo?.type ?? (f.timeoutFailureInfo ? 'Timeout' : f.canceledFailureInfo ? 'Cancelled' : undefined);
+  return { type: type ?? undefined, message: f.message ?? '' };
+}
+
+function isTimeoutFailure(failure: Failure | null | undefined): boolean {
+  const s = failureSummary(failure);
+  return s?.type === 'TaskTimeoutError' || s?.type === 'Timeout';
+}
+
+type Pending = temporal.api.workflow.v1.IPendingActivityInfo;
+
+/** Task and subflow runs of one flow run, in the order they were scheduled. */
+export function taskRunsFrom(flowRunId: string, events: HistoryEvent[], pending: Pending[]): TaskRun[] {
+  const runs = new Map<string, TaskRun>();
+  const bySchedule = new Map<string, TaskRun>();
+  const pendingById = new Map(pending.map((p) => [p.activityId ?? '', p]));
+  for (const e of events) {
+    const id = String(e.eventId);
+    switch (e.eventType) {
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: {
+        const a = e.activityTaskScheduledEventAttributes!;
+        const summary = decodePayload(e.userMetadata?.summary as Payload | undefined);
+        const run: TaskRun = {
+          id: `${flowRunId}:${a.activityId}`,
+          kind: 'task',
+          name: a.activityType?.name ?? '',
+          runName: typeof summary === 'string' ? summary : undefined,
+          state: 'Pending',
+          attempts: 0,
+        };
+        runs.set(run.id, run);
+        bySchedule.set(id, run);
+        const p = pendingById.get(a.activityId ?? '');
+        if (p) {
+          run.attempts = p.attempt ?? 1;
+          run.startTime = time(p.lastStartedTime);
+          run.error = failureSummary(p.lastFailure);
+          if (p.state === PendingState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED) run.state = 'Cancelling';
+          else if ((p.attempt ?? 1) > 1) run.state = 'Retrying';
+          else if (p.state === PendingState.PENDING_ACTIVITY_STATE_STARTED) run.state = 'Running';
+          else run.state = 'Pending';
+        }
+        break;
+      }
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED: {
+        const a = e.activityTaskStartedEventAttributes!;
+        const run = bySchedule.get(String(a.scheduledEventId));
+        if (run) {
+          run.attempts = a.attempt ?? 1;
+          run.startTime ??= time(e.eventTime);
+          if (run.state === 'Pending') run.state = 'Running';
+        }
+        break;
+      }
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: {
+        const run = bySchedule.get(String(e.activityTaskCompletedEventAttributes!.scheduledEventId));
+        if (run) {
+          run.state = 'Completed';
+          run.error = undefined;
+          run.endTime = time(e.eventTime);
+        }
+        break;
+      }
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED: {
+        const a = e.activityTaskFailedEventAttributes!;
+        const run = bySchedule.get(String(a.scheduledEventId));
+        if (run) {
+          run.state = isTimeoutFailure(a.failure) ? 'TimedOut' : 'Failed';
+          run.error = failureSummary(a.failure);
+          run.endTime = time(e.eventTime);
+        }
+        break;
+      }
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT: {
+        const a = e.activityTaskTimedOutEventAttributes!;
+        const run = bySchedule.get(String(a.scheduledEventId));
+        if (run) {
+          run.state = 'TimedOut';
+          run.error = failureSummary(a.failure);
+          run.endTime = time(e.eventTime);
+        }
+        break;
+      }
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED: {
+        const run = bySchedule.get(String(e.activityTaskCanceledEventAttributes!.scheduledEventId));
+        if (run) {
+          run.state = 'Cancelled';
+          run.endTime = time(e.eventTime);
+        }
+        break;
+      }
+      case EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED: {
+        const a = e.startChildWorkflowExecutionInitiatedEventAttributes!;
+        const summary = decodePayload(e.userMetadata?.summary as Payload | undefined);
+        const run: TaskRun = {
+          id: a.workflowId ?? id,
+          kind: 'subflow',
+          name: a.workflowType?.name ?? '',
+          runName: typeof summary === 'string' ? summary : undefined,
+          state: 'Pending',
+          attempts: 1,
+        };
+        runs.set(run.id, run);
+        bySchedule.set(id, run);
+        break;
+      }
+      case EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED: {
+        const a = e.childWorkflowExecutionStartedEventAttributes!;
+        const run = bySchedule.get(String(a.initiatedEventId));
+        if (run) {
+          run.state = 'Running';
+          run.startTime = time(e.eventTime);
+        }
+        break;
+      }
+      case EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED:
+      case EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED:
+      case EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED:
+      case EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT:
+      case EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED:
+      case EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED: {
+        const a =
+          e.childWorkflowExecutionCompletedEventAttributes ??
+          e.childWorkflowExecutionFailedEventAttributes ??
+          e.childWorkflowExecutionCanceledEventAttributes ??
+          e.childWorkflowExecutionTimedOutEventAttributes ??
+          e.childWorkflowExecutionTerminatedEventAttributes ??
+          e.startChildWorkflowExecutionFailedEventAttributes;
+        const run = a ? bySchedule.get(String(a.initiatedEventId)) : undefined;
+        if (!run) break;
+        run.endTime = time(e.eventTime);
+        if (e.childWorkflowExecutionCompletedEventAttributes) run.state = 'Completed';
+        else if (e.childWorkflowExecutionFailedEventAttributes) {
+          run.state = 'Failed';
+          run.error = failureSummary(e.childWorkflowExecutionFailedEventAttributes.failure);
+        } else if (e.childWorkflowExecutionCanceledEventAttributes) run.state = 'Cancelled';
+        else if (e.childWorkflowExecutionTimedOutEventAttributes) run.state = 'TimedOut';
+        else if (e.childWorkflowExecutionTerminatedEventAttributes) run.state = 'Crashed';
+        else {
+          run.state = 'Failed';
+          run.error = { message: 'the subflow could not start (a run with its id already exists)' };
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return [...runs.values()];
+}
+
+/** A flow run's state from its workflow status and history. */
+export function flowRunStateFrom(
+  status: temporal.api.enums.v1.WorkflowExecutionStatus | null | undefined,
+  events: HistoryEvent[],
+): State {
+  switch (status) {
+    case Status.WORKFLOW_EXECUTION_STATUS_COMPLETED:
+      return 'Completed';
+    case Status.WORKFLOW_EXECUTION_STATUS_FAILED:
+      return 'Failed';
+    case Status.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
+      return 'TimedOut';
+    case Status.WORKFLOW_EXECUTION_STATUS_CANCELED:
+      return 'Cancelled';
+    case Status.WORKFLOW_EXECUTION_STATUS_TERMINATED:
+      return 'Crashed';
+    default:
+      break;
+  }
+  let started = false;
+  let attempt = 1;
+  let delayed = false;
+  for (const e of events) {
+    if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED) {
+      const a = e.workflowExecutionStartedEventAttributes!;
+      attempt = a.attempt ?? 1;
+      delayed = Number(a.firstWorkflowTaskBackoff?.seconds ?? 0) > 0;
+    }
+    if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) started = true;
+    if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED) return 'Cancelling';
+  }
+  if (!started) return delayed ? 'Scheduled' : 'Pending';
+  return attempt > 1 ? 'Retrying' : 'Running';
+}
+
+export { time as eventTime };

@@ -1,0 +1,59 @@
+/**
+ * Baton's configuration, read from the environment once and validated as a whole: one error
+ * lists every bad variable. Temporal connection settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ * TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE) are read by Temporal's own envconfig.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './shared/errors';
+
+const intFromEnv = (min: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+
+export const BatonConfig = z.object({
+  /** Folder for Baton's local state: the dev server's SQLite file, logs, caches. */
+  BATON_HOME: z.string().min(1).default(path.resolve('.baton')),
+  /** Task queue that workers poll and flows run on. */
+  BATON_TASK_QUEUE: z.string().min(1, 'must not be empty').default('baton'),
+  /** Most tasks one worker runs at once. */
+  BATON_MAX_CONCURRENT_TASKS: intFromEnv(1, 100_000).default(200),
+  /** Most flow tasks (workflow tasks) one worker processes at once. */
+  BATON_MAX_CONCURRENT_FLOW_TASKS: intFromEnv(1, 10_000).default(40),
+  /** Seconds a stopping worker lets in-flight tasks finish before cancelling them. */
+  BATON_SHUTDOWN_GRACE_SECONDS: intFromEnv(0, 86_400).default(30),
+  /** pino level. */
+  BATON_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** `json` (default) or `pretty` for a terminal. */
+  BATON_LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  /** Embedded dev server: gRPC port, Web UI port, and the folder the Temporal CLI is cached in. */
+  BATON_TEMPORAL_PORT: intFromEnv(1, 65_535).default(7233),
+  BATON_TEMPORAL_UI_PORT: intFromEnv(1, 65_535).default(8233),
+  BATON_TEMPORAL_CLI_CACHE: z
+    .string()
+    .min(1)
+    .default(path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'baton', 'temporal-cli')),
+  /** Public base URL of the Temporal Web UI, for links to runs. */
+  BATON_WEB_UI_URL: z.url('must be a URL').optional(),
+});
+export type BatonConfig = z.infer<typeof BatonConfig>;
+
+/** Reads and validates Baton's environment variables; throws ConfigError naming every bad one. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): BatonConfig {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(BatonConfig.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = BatonConfig.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({ path: String(i.path[0] ?? '(config)'), message: i.message })),
+    );
+  }
+  return parsed.data;
+}

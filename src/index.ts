@@ -1,0 +1,51 @@
+/**
+ * Baton: Prefect's way of writing flows and tasks, run durably on Temporal. This is the Node
+ * side: tasks, the client, workers and the embedded server. Flow modules import
+ * `baton/workflows` instead, which is safe inside Temporal's sandbox.
+ *
+ * @example
+ * // tasks.ts
+ * import { task } from 'baton';
+ * export const greet = task({ name: 'greet', retries: 2 }, async (name: string) => `hello ${name}`);
+ *
+ * // flows.ts
+ * import { flow, tasks } from 'baton/workflows';
+ * import type * as t from './tasks';
+ * const { greet } = tasks<typeof t>();
+ * export const hello = flow({ name: 'hello' }, async ({ name }: { name: string }) => greet(name));
+ *
+ * // run it
+ * const client = await BatonClient.connect({ target: await resolveTemporal(loadConfig()) });
+ * console.log(await client.flowRuns.run(hello, { name: 'Ada' }));
+ */
+export { task, isTask } from './activities/task';
+export type { Task, TaskOptions, ErrorMatcher } from './activities/task';
+export { getRunContext } from './activities/run-context';
+export type { RunContext } from './activities/run-context';
+export { exponentialBackoff } from './shared/task-options';
+export type { RetryDelaySeconds, ExponentialBackoff } from './shared/task-options';
+export {
+  BatonError,
+  NonRetryableError,
+  RetryAfterError,
+  ParameterValidationError,
+  TaskFailedError,
+  TaskTimeoutError,
+  FlowRunFailedError,
+  ConfigError,
+  TemporalUnavailableError,
+  NotFoundError,
+} from './shared/errors';
+export type { FieldIssue } from './shared/errors';
+export { STATES, isFinal, isSuccess } from './shared/states';
+export type { State } from './shared/states';
+export type { FlowOptions } from './shared/flow-options';
+export { BatonClient, FlowRunHandle, FlowRuns, friendlyRunName } from './client/client';
+export type { BatonClientOptions, StartFlowRunOptions, FlowRunInfo } from './client/client';
+export type { TaskRun } from './client/flow-run-state';
+export { loadConfig, BatonConfig } from './config';
+export { resolveTemporal, startDevServer, configuredTarget } from './server/temporal-server';
+export type { TemporalTarget, DevServer } from './server/temporal-server';
+export { createWorker, runWorkerUntilSignal } from './workers/worker';
+export type { BatonWorker, BatonWorkerOptions } from './workers/worker';
+export { loadModule } from './workers/load-module';

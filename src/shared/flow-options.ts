@@ -1,0 +1,64 @@
+/**
+ * Flow options as users write them, and what both the client and a parent flow derive from them
+ * (parameter validation, run names, retry policy). Pure: used in flows and in Node.
+ */
+import type { RetryPolicy } from '@temporalio/common';
+import type { ZodType } from 'zod';
+import { ParameterValidationError, type FieldIssue } from './errors';
+import { renderTemplate } from './run-name';
+
+export interface FlowOptions<P> {
+  /** The flow's name: its workflow type in Temporal. Defaults to the function's name. */
+  name?: string;
+  /** What the flow does, shown by the API and CLI. */
+  description?: string;
+  /** A version label, recorded on each run. */
+  version?: string;
+  /** Times to re-run the whole flow after it fails (Prefect's flow `retries`). Default 0. */
+  retries?: number;
+  /** Seconds to wait before each flow retry. Default 0. */
+  retryDelaySeconds?: number;
+  /** Seconds one flow run may take before it ends TimedOut. */
+  timeoutSeconds?: number;
+  /** The run's name: a template over the parameters (`'report-{date:%Y-%m-%d}'`) or a function of them. */
+  flowRunName?: string | ((params: P) => string);
+  /** Labels for every run of the flow; searchable as `BatonTags`. */
+  tags?: string[];
+  /** A zod schema for the parameters, checked before a run starts: a bad parameter never starts a run. */
+  parameters?: ZodType<unknown, P>;
+}
+
+/** Turns zod issues into field issues with dotted paths. */
+export function fieldIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): FieldIssue[] {
+  return issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}
+
+/**
+ * Validates parameters against the flow's schema; returns the parsed value (defaults applied).
+ * Throws ParameterValidationError naming each bad field.
+ */
+export function parseParameters(flowName: string, schema: ZodType | undefined, params: unknown): unknown {
+  if (!schema) return params;
+  const result = schema.safeParse(params ?? {});
+  if (!result.success) throw new ParameterValidationError(`flow '${flowName}'`, fieldIssues(result.error.issues));
+  return result.data;
+}
+
+/** The run name for a flow run, or undefined when the flow sets none. */
+export function flowRunNameFor<P>(options: FlowOptions<P>, params: P): string | undefined {
+  const template = options.flowRunName;
+  if (template === undefined) return undefined;
+  if (typeof template === 'function') return template(params);
+  const values = params && typeof params === 'object' ? (params as Record<string, unknown>) : {};
+  return renderTemplate(template, values);
+}
+
+/** The Temporal retry policy a flow's options ask for. */
+export function flowRetryPolicy(options: FlowOptions<unknown>): RetryPolicy {
+  return {
+    maximumAttempts: (options.retries ?? 0) + 1,
+    initialInterval: Math.max(1, (options.retryDelaySeconds ?? 0) * 1000),
+    backoffCoefficient: 1,
+    nonRetryableErrorTypes: ['NonRetryableError', 'ParameterValidationError'],
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Logging: pino, JSON by default, pretty for a terminal. Temporal's own logs (the SDK, flows
+ * through the replay-aware workflow logger, activity context logs) are forwarded to the same pino
+ * logger, with Temporal's field names mapped to Baton's: flowRunId, flowName, taskRunId, taskName.
+ */
+import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
+import { Runtime, makeTelemetryFilterString, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import type { BatonConfig } from '../config';
+
+/** The process's root logger. */
+export function createLogger(config: Pick<BatonConfig, 'BATON_LOG_LEVEL' | 'BATON_LOG_FORMAT'>): Logger {
+  const options = {
+    level: config.BATON_LOG_LEVEL,
+    base: { pid: process.pid },
+    // Keys that may hold secrets never reach a log line.
+    redact: { paths: ['apiKey', '*.apiKey', 'authorization', '*.authorization', 'password', '*.password'], censor: '[redacted]' },
+  };
+  if (config.BATON_LOG_FORMAT === 'pretty') {
+    return pino(options, pretty({ sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }));
+  }
+  return pino(options);
+}
+
+/** Maps Temporal's log metadata to Baton's field names. */
+function mapMeta(meta: LogMetadata | undefined): Record<string, unknown> {
+  if (!meta) return {};
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(meta)) {
+    switch (key) {
+      case 'workflowId':
+        out.flowRunId = value;
+        break;
+      case 'workflowType':
+        out.flowName = value;
+        break;
+      case 'activityType':
+        out.taskName = value;
+        break;
+      case 'activityId':
+        break;
+      case 'sdkComponent':
+        out.component = value;
+        break;
+      case 'namespace':
+      case 'taskQueue':
+      case 'runId':
+      case 'attempt':
+        out[key] = value;
+        break;
+      default:
+        out[key] = value;
+    }
+  }
+  if (meta.activityId !== undefined && meta.workflowId !== undefined) out.taskRunId = `${meta.workflowId}:${meta.activityId}`;
+  return out;
+}
+
+const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+/** Temporal's Logger interface over pino. */
+export class PinoTemporalLogger {
+  constructor(private readonly logger: Logger) {}
+  log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    this.logger[LEVELS[level] ?? 'info'](mapMeta(meta), message);
+  }
+  trace(message: string, meta?: LogMetadata): void {
+    this.log('TRACE', message, meta);
+  }
+  debug(message: string, meta?: LogMetadata): void {
+    this.log('DEBUG', message, meta);
+  }
+  info(message: string, meta?: LogMetadata): void {
+    this.log('INFO', message, meta);
+  }
+  warn(message: string, meta?: LogMetadata): void {
+    this.log('WARN', message, meta);
+  }
+  error(message: string, meta?: LogMetadata): void {
+    this.log('ERROR', message, meta);
+  }
+}
+
+let installed: Logger | undefined;
+
+/**
+ * Routes Temporal's logs to `logger`. Temporal's runtime is a process-wide singleton, so the
+ * first call wins; later calls return the logger already in place.
+ */
+export function installRuntimeLogger(logger: Logger): Logger {
+  if (installed) return installed;
+  Runtime.install({
+    logger: new PinoTemporalLogger(logger),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+  });
+  installed = logger;
+  return logger;
+}

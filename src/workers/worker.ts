@@ -1,0 +1,114 @@
+/**
+ * A Baton worker: loads a module of flows and tasks, bundles the flows, and polls a task queue,
+ * running flows as workflows and tasks as activities. Stops gracefully on SIGTERM/SIGINT,
+ * letting in-flight tasks finish.
+ */
+import { NativeConnection, Worker, type NativeConnectionOptions } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import type { BatonConfig } from '../config';
+import { installLogPrints } from '../activities/log-prints';
+import { taskActivity } from '../activities/task-runner';
+import { TemporalUnavailableError } from '../shared/errors';
+import type { TemporalTarget } from '../server/temporal-server';
+import { buildFlowBundle } from './bundle';
+import { loadModule, type LoadedModule } from './load-module';
+import { createLogger, installRuntimeLogger } from './logger';
+
+export interface BatonWorkerOptions {
+  /** Module (file or folder) that exports the flows and tasks to run. */
+  flows: string;
+  target: Pick<TemporalTarget, 'connectionOptions' | 'namespace' | 'address'>;
+  config: BatonConfig;
+  /** Overrides BATON_TASK_QUEUE. */
+  taskQueue?: string;
+  /** Overrides BATON_MAX_CONCURRENT_TASKS. */
+  maxConcurrentTasks?: number;
+  logger?: Logger;
+}
+
+export interface BatonWorker {
+  worker: Worker;
+  connection: NativeConnection;
+  module: LoadedModule;
+  taskQueue: string;
+  logger: Logger;
+  /** Runs until shutdown; resolves when the worker has stopped. */
+  run(): Promise<void>;
+  /** Stops polling, lets in-flight tasks finish (up to the grace time), then closes. */
+  shutdown(): Promise<void>;
+}
+
+/** Creates a worker; call `run()` to start polling. */
+export async function createWorker(options: BatonWorkerOptions): Promise<BatonWorker> {
+  const { config } = options;
+  const logger = installRuntimeLogger(options.logger ?? createLogger(config));
+  const taskQueue = options.taskQueue ?? config.BATON_TASK_QUEUE;
+  const loaded = loadModule(options.flows);
+  installLogPrints();
+
+  const activities: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const { task, spec } of loaded.tasks) activities[spec.name] = taskActivity(task, spec, logger);
+
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect(options.target.connectionOptions as NativeConnectionOptions);
+  } catch (err) {
+    throw new TemporalUnavailableError(
+      `cannot reach Temporal at ${options.target.address}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  const workflowBundle = await buildFlowBundle({
+    flows: loaded.flows,
+    specs: loaded.tasks.map((t) => t.spec),
+    cacheDir: config.BATON_HOME,
+    logger,
+  });
+  const worker = await Worker.create({
+    connection,
+    namespace: options.target.namespace,
+    taskQueue,
+    workflowBundle,
+    activities,
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentTasks ?? config.BATON_MAX_CONCURRENT_TASKS,
+    maxConcurrentWorkflowTaskExecutions: config.BATON_MAX_CONCURRENT_FLOW_TASKS,
+    shutdownGraceTime: config.BATON_SHUTDOWN_GRACE_SECONDS * 1000,
+  });
+  logger.info(
+    {
+      taskQueue,
+      namespace: options.target.namespace,
+      flows: loaded.flows.map((f) => f.flowName),
+      tasks: loaded.tasks.map((t) => t.spec.name),
+    },
+    'worker ready',
+  );
+  let running: Promise<void> | undefined;
+  return {
+    worker,
+    connection,
+    module: loaded,
+    taskQueue,
+    logger,
+    run() {
+      running ??= worker.run().finally(() => connection.close().catch(() => undefined));
+      return running;
+    },
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  };
+}
+
+/** Runs a worker until SIGTERM or SIGINT, then shuts it down gracefully. */
+export async function runWorkerUntilSignal(worker: BatonWorker): Promise<void> {
+  const stop = (signal: string) => {
+    worker.logger.info({ signal }, 'shutting down: no new work; letting in-flight tasks finish');
+    if (worker.worker.getState() === 'RUNNING') worker.worker.shutdown();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  await worker.run();
+  worker.logger.info('worker stopped');
+}

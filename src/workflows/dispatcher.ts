@@ -1,0 +1,33 @@
+/**
+ * The one workflow function behind every flow: Temporal calls it for any workflow type the
+ * bundle does not export by name, and it runs the flow registered under that type. This is
+ * what lets flow names be any string (`process-customers`), not only JavaScript identifiers.
+ * Sandbox-safe.
+ */
+import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { ParameterValidationError } from '../shared/errors';
+import { parseParameters } from '../shared/flow-options';
+import type { ZodType } from 'zod';
+import { flowFailure } from './failures';
+import { flowNamed, registeredFlowNames } from './registry';
+
+export default async function batonFlow(params: unknown): Promise<unknown> {
+  const { workflowType } = workflowInfo();
+  const flow = flowNamed(workflowType);
+  if (!flow) {
+    throw ApplicationFailure.nonRetryable(
+      `no flow named '${workflowType}' is registered with this worker (it has: ${registeredFlowNames().join(', ') || 'none'})`,
+      'FlowNotFound',
+    );
+  }
+  try {
+    // Parameters were validated before the run started; parsing again restores types such as dates.
+    const parsed = parseParameters(flow.flowName, flow.options.parameters as ZodType | undefined, params);
+    return await flow.fn(parsed as never);
+  } catch (err) {
+    if (err instanceof ParameterValidationError) {
+      throw ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: true, details: [{ issues: err.issues }] });
+    }
+    throw flowFailure(err);
+  }
+}

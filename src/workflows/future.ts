@@ -1,0 +1,132 @@
+/**
+ * Futures over task and subflow runs started with `.submit()` or `.map()`, as in Prefect:
+ * `result()`, `wait()`, `state`, plus `waitAll()` and `asCompleted()`. Sandbox-safe: completion
+ * order comes from Temporal's event order, so it is the same on every replay.
+ */
+import { sleep } from '@temporalio/workflow';
+import { TaskTimeoutError } from '../shared/errors';
+import type { State } from '../shared/states';
+
+/** A run started in the background; `result()` gives its result or throws its error. */
+export class RunFuture<R> {
+  private current: State = 'Pending';
+  private value: R | undefined;
+  private error: unknown;
+  private readonly settled: Promise<void>;
+
+  constructor(
+    /** The task or flow name. */
+    readonly name: string,
+    /** The run's name (task run name or subflow run name), when it has one. */
+    readonly runName: string | undefined,
+    promise: Promise<R>,
+  ) {
+    this.settled = promise.then(
+      (value) => {
+        this.value = value;
+        this.current = 'Completed';
+      },
+      (error) => {
+        this.error = error;
+        this.current = stateOfError(error);
+      },
+    );
+  }
+
+  /** Pending until the run ends, then Completed, Failed, TimedOut or Cancelled. */
+  get state(): State {
+    return this.current;
+  }
+
+  get done(): boolean {
+    return this.current !== 'Pending';
+  }
+
+  /** Waits for the run to end without throwing; returns its final state. */
+  async wait(): Promise<State> {
+    await this.settled;
+    return this.current;
+  }
+
+  /** The run's result; throws the run's error when it failed. */
+  async result(): Promise<R> {
+    await this.settled;
+    if (this.current !== 'Completed') throw this.error;
+    return this.value as R;
+  }
+
+  /** The error the run failed with, once it has ended (undefined on success). */
+  get exception(): unknown {
+    return this.error;
+  }
+}
+
+function stateOfError(error: unknown): State {
+  if (error instanceof TaskTimeoutError) return 'TimedOut';
+  if ((error as Error)?.name === 'CancelledFailure') return 'Cancelled';
+  return 'Failed';
+}
+
+/** The futures of a `.map()`: awaiting it gives every result in input order. */
+export class FutureList<R> implements PromiseLike<R[]>, Iterable<RunFuture<R>> {
+  constructor(readonly futures: RunFuture<R>[]) {}
+
+  get length(): number {
+    return this.futures.length;
+  }
+
+  [Symbol.iterator](): Iterator<RunFuture<R>> {
+    return this.futures[Symbol.iterator]();
+  }
+
+  /** Every result in input order; throws the first failure in input order. */
+  async result(): Promise<R[]> {
+    await this.wait();
+    return Promise.all(this.futures.map((f) => f.result()));
+  }
+
+  /** Waits for every run to end; returns their states in input order. */
+  wait(): Promise<State[]> {
+    return Promise.all(this.futures.map((f) => f.wait()));
+  }
+
+  then<A = R[], B = never>(
+    onfulfilled?: ((value: R[]) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return this.result().then(onfulfilled, onrejected);
+  }
+}
+
+/**
+ * Waits for futures to end (Prefect's `wait`). With `timeoutSeconds`, returns when the time is
+ * up with the ones still running in `notDone`.
+ */
+export async function waitAll<R>(
+  futures: Iterable<RunFuture<R>>,
+  options: { timeoutSeconds?: number } = {},
+): Promise<{ done: RunFuture<R>[]; notDone: RunFuture<R>[] }> {
+  const list = [...futures];
+  const all = Promise.all(list.map((f) => f.wait()));
+  if (options.timeoutSeconds === undefined) await all;
+  else await Promise.race([all, sleep(options.timeoutSeconds * 1000)]);
+  return { done: list.filter((f) => f.done), notDone: list.filter((f) => !f.done) };
+}
+
+/** Yields futures as they end, in completion order (Prefect's `as_completed`). */
+export async function* asCompleted<R>(futures: Iterable<RunFuture<R>>): AsyncGenerator<RunFuture<R>> {
+  const pending = [...futures];
+  const finished: RunFuture<R>[] = [];
+  let wake: (() => void) | undefined;
+  for (const f of pending) {
+    void f.wait().then(() => {
+      finished.push(f);
+      wake?.();
+    });
+  }
+  for (let yielded = 0; yielded < pending.length; yielded++) {
+    if (finished.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    wake = undefined;
+    yield finished.shift()!;
+  }
+}

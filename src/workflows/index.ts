@@ -1,0 +1,32 @@
+/**
+ * Baton, flow side: what flow modules import. Flow code runs in Temporal's deterministic sandbox,
+ * so it imports tasks by type only and calls them through `tasks()`.
+ *
+ * @example
+ * import { flow, tasks, unmapped } from 'baton/workflows';
+ * import type * as t from './tasks';
+ *
+ * const { getCustomerIds, processCustomer } = tasks<typeof t>();
+ *
+ * export const main = flow({ name: 'main' }, async () => {
+ *   const ids = await getCustomerIds();
+ *   return await processCustomer.map(ids);
+ * });
+ */
+export { flow, isFlow } from './flow';
+export type { Flow, AnyFlow } from './flow';
+export { tasks, unmapped } from './task-proxy';
+export type { TaskHandle, TaskHandles, Unmapped, CallOptions } from './task-proxy';
+export { RunFuture, FutureList, waitAll, asCompleted } from './future';
+export {
+  BatonError,
+  NonRetryableError,
+  RetryAfterError,
+  ParameterValidationError,
+  TaskFailedError,
+  TaskTimeoutError,
+} from '../shared/errors';
+export type { FlowOptions } from '../shared/flow-options';
+export type { State } from '../shared/states';
+/** The flow logger: replay-aware, forwarded by the worker to its pino logger with the run's ids. */
+export { log } from '@temporalio/workflow';
