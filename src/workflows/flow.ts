@@ -15,7 +15,7 @@ import {
   type ChildWorkflowOptions,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { output, ZodType } from 'zod';
+import type { input, output, ZodType } from 'zod';
 import { BatonError } from '../shared/errors';
 import { flowRetryPolicy, flowRunNameFor, parseParameters, type FlowOptions } from '../shared/flow-options';
 import { FLOW_NAME, RUN_NAME, TAGS } from '../shared/search-attributes';
@@ -101,9 +101,9 @@ function startSubflow<P, R>(flow: Flow<P, R>, params: P): { promise: Promise<R>;
 
 /** Declares a flow whose parameters a zod schema checks before any run starts. */
 export function flow<S extends ZodType, R>(
-  options: FlowOptions<output<S>> & { parameters: S },
+  options: Omit<FlowOptions<output<S>>, 'parameters'> & { parameters: S },
   fn: (params: output<S>) => Promise<R>,
-): Flow<output<S>, R>;
+): Flow<input<S>, R>;
 /** Declares a flow. */
 export function flow<P = undefined, R = unknown>(options: FlowOptions<P>, fn: (params: P) => Promise<R>): Flow<P, R>;
 export function flow<P, R>(options: FlowOptions<P>, fn: (params: P) => Promise<R>): Flow<P, R> {

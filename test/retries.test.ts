@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { FlowRunFailedError, NonRetryableError } from '../src';
+import { conditionCalls } from './fixtures/tasks';
+import { eventually, readLines, startWorker, tempDir, uid, type TestWorker } from './helpers';
+
+describe('task retries', () => {
+  let w: TestWorker;
+  const dir = tempDir();
+  before(async () => {
+    w = await startWorker();
+  });
+  after(async () => {
+    await w.stop();
+  });
+
+  test('a task retried until it succeeds sees attempts 1..n, with the delay list in order', async () => {
+    const key = uid('flaky');
+    const out = await w.client.flowRuns.run('call-task', { task: 'flaky', args: [{ dir, key }, 3] });
+    assert.deepEqual(out, { ok: true, value: { attempt: 4, failures: 3 } });
+    const lines = readLines(dir, key);
+    assert.deepEqual(lines.map((l) => l.attempt), [1, 2, 3, 4]);
+    assert.deepEqual(lines.map((l) => l.failures), [0, 1, 2, 3]);
+    const gaps = lines.slice(1).map((l, i) => (l.at as number) - (lines[i]!.at as number));
+    // retryDelaySeconds [0.2, 0.6, 1.2]: each gap at least its delay, and in that order.
+    [200, 600, 1200].forEach((delay, i) => assert.ok(gaps[i]! >= delay - 20, `gap ${i} was ${gaps[i]} ms, want ≥ ${delay}`));
+    assert.ok(gaps[0]! < gaps[1]! && gaps[1]! < gaps[2]!, `gaps ${gaps} not increasing`);
+  });
+
+  test('retries run out: exactly retries + 1 attempts, then Failed with the original error named', async () => {
+    const key = uid('always');
+    const handle = await w.client.flowRuns.start('call-task', { task: 'alwaysFails', args: [{ dir, key }] });
+    const out = (await handle.result()) as Record<string, unknown>;
+    assert.equal(out.ok, false);
+    assert.equal(out.name, 'TaskFailedError');
+    assert.equal(out.errorName, 'TypeError');
+    assert.equal(out.message, 'always broken');
+    assert.equal(out.taskName, 'always-fails');
+    assert.equal(readLines(dir, key).length, 3);
+    const [run] = await w.client.flowRuns.taskRuns(handle.id);
+    assert.equal(run!.state, 'Failed');
+    assert.equal(run!.attempts, 3);
+    assert.equal(run!.error?.type, 'TypeError');
+  });
+
+  test('NonRetryableError stops at attempt 1 and keeps its type in the flow', async () => {
+    const key = uid('refuses');
+    const out = (await w.client.flowRuns.run('call-task', { task: 'refuses', args: [{ dir, key }] })) as Record<string, unknown>;
+    assert.equal(out.isNonRetryable, true);
+    assert.equal(out.name, 'NonRetryableError');
+    assert.equal(readLines(dir, key).length, 1);
+  });
+
+  test('NonRetryableError keeps its type through flow → client', async () => {
+    const key = uid('refuses');
+    const handle = await w.client.flowRuns.start('call-task', { task: 'refuses', args: [{ dir, key }], catchErrors: false });
+    await assert.rejects(handle.result(), (err: unknown) => {
+      assert.ok(err instanceof FlowRunFailedError);
+      assert.equal(err.state, 'Failed');
+      assert.ok(err.cause instanceof NonRetryableError, `cause was ${String(err.cause)}`);
+      assert.match(err.message, /bad input: no point retrying/);
+      return true;
+    });
+    const info = await handle.describe();
+    assert.equal(info.state, 'Failed');
+    assert.equal(info.error?.type, 'NonRetryableError');
+  });
+
+  test('the retry condition is consulted after each failure', async () => {
+    const key = uid('cond');
+    const handle = await w.client.flowRuns.start('call-task', { task: 'conditioned', args: [{ dir, key }, 'condition'] });
+    const out = (await handle.result()) as Record<string, unknown>;
+    assert.equal(out.ok, false);
+    assert.equal(readLines(dir, key).length, 2, 'transient retried once, fatal stopped');
+    const calls = conditionCalls.filter((c) => c.flowRunId === handle.id);
+    assert.deepEqual(
+      calls.map((c) => [c.failures, c.message]),
+      [
+        [1, 'transient glitch'],
+        [2, 'fatal problem'],
+      ],
+    );
+  });
+
+  test('an error class listed in nonRetryableErrors fails at once', async () => {
+    const key = uid('quota');
+    const out = (await w.client.flowRuns.run('call-task', { task: 'conditioned', args: [{ dir, key }, 'quota'] })) as Record<string, unknown>;
+    assert.equal(out.errorName, 'QuotaError');
+    assert.equal(readLines(dir, key).length, 1);
+  });
+
+  test('a task timeout ends the attempt TimedOut and is retried', async () => {
+    const key = uid('slow');
+    const handle = await w.client.flowRuns.start('call-task', { task: 'slow', args: [{ dir, key }] });
+    const out = (await handle.result()) as Record<string, unknown>;
+    assert.equal(out.isTimeout, true);
+    assert.equal(out.name, 'TaskTimeoutError');
+    const lines = readLines(dir, key);
+    assert.equal(lines.length, 2, 'one retry after the timeout');
+    const [run] = await w.client.flowRuns.taskRuns(handle.id);
+    assert.equal(run!.state, 'TimedOut');
+    assert.equal(run!.attempts, 2);
+  });
+
+  test('a flow timeout ends the run TimedOut', async () => {
+    const handle = await w.client.flowRuns.start('sleepy-flow');
+    await assert.rejects(handle.result(), (err: unknown) => {
+      assert.ok(err instanceof FlowRunFailedError);
+      assert.equal(err.state, 'TimedOut');
+      return true;
+    });
+    assert.equal((await handle.describe()).state, 'TimedOut');
+  });
+
+  test('task-run listing shows Retrying while a retry waits; cancel ends the run Cancelled', async () => {
+    const handle = await w.client.flowRuns.start('call-task', { task: 'retryLater', args: [], catchErrors: false });
+    const run = await eventually(async () => {
+      const [r] = await w.client.flowRuns.taskRuns(handle.id);
+      return r?.state === 'Retrying' ? r : undefined;
+    });
+    assert.equal(run.attempts, 2);
+    assert.equal(run.error?.message, 'not yet');
+    assert.equal((await handle.describe()).state, 'Running');
+    await w.client.flowRuns.cancel(handle.id);
+    await eventually(async () => ((await handle.describe()).state === 'Cancelled' ? true : undefined));
+  });
+});
