@@ -112,7 +112,7 @@ export function isTask(value: unknown): value is Task {
 /** Parameter names of a function, from its source; empty when they are destructured or unknown. */
 export function parameterNames(fn: (...args: never[]) => unknown): string[] {
   const src = Function.prototype.toString.call(fn);
-  const match = /^(?:async\s+)?(?:function\b[^(]*)?\(([^)]*)\)|^(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(src);
+  const match = /^(?:async\s*)?(?:function\b[^(]*)?\(([^)]*)\)|^(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(src);
   if (!match) return [];
   if (match[2]) return [match[2]];
   return (match[1] ?? '')

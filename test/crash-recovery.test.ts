@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { BatonClient } from '../src/client/client';
+import { eventually, FIXTURES, readLines, ROOT, tempDir, testTarget, uid } from './helpers';
+
+function spawnWorker(taskQueue: string): ChildProcess {
+  return spawn(process.execPath, [path.join(ROOT, 'bin', 'baton.js'), 'worker', 'start', '--flows', FIXTURES, '--task-queue', taskQueue], {
+    cwd: ROOT,
+    env: { ...process.env, BATON_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+describe('crash recovery', () => {
+  const children: ChildProcess[] = [];
+  after(async () => {
+    for (const c of children) c.kill('SIGKILL');
+  });
+
+  test('a worker killed with SIGKILL mid-flow: a second worker finishes it; completed tasks ran once', async () => {
+    const taskQueue = uid('crash');
+    const dir = tempDir();
+    const client = await BatonClient.connect({ target: testTarget(), taskQueue, flows: [] });
+    try {
+      const first = spawnWorker(taskQueue);
+      children.push(first);
+      const { workflowId: id } = await client.temporal.workflow.start('steps', {
+        taskQueue,
+        workflowId: uid('steps'),
+        args: [{ probe: { dir, key: 'unused' }, count: 6, ms: 400 }],
+      });
+      // Kill the worker once two steps are done and the third has started.
+      await eventually(() => readLines(dir, 'step-3').length > 0 || undefined, 60_000);
+      first.kill('SIGKILL');
+      await exited(first);
+      const doneAtKill = [1, 2, 3, 4, 5, 6].filter((i) => readLines(dir, `step-${i}`).some((l) => l.event === 'done'));
+      assert.ok(doneAtKill.includes(1) && doneAtKill.includes(2), `done at kill: ${doneAtKill}`);
+
+      const second = spawnWorker(taskQueue);
+      children.push(second);
+      const result = await client.temporal.workflow.getHandle(id).result();
+      assert.deepEqual(result, [1, 2, 3, 4, 5, 6]);
+
+      for (const i of doneAtKill) {
+        const starts = readLines(dir, `step-${i}`).filter((l) => l.event === 'start');
+        assert.equal(starts.length, 1, `step ${i} completed before the kill and must not run again`);
+      }
+      for (let i = 1; i <= 6; i++) {
+        const lines = readLines(dir, `step-${i}`);
+        assert.ok(lines.some((l) => l.event === 'done'), `step ${i} finished`);
+        if (!doneAtKill.includes(i) && lines.filter((l) => l.event === 'start').length > 1) {
+          // The step that was running at the kill ran again on the second worker, not as a retry.
+          assert.ok(lines.some((l) => l.pid === second.pid));
+        }
+      }
+      const runs = (await client.flowRuns.get(id)).taskRuns;
+      assert.equal(runs.length, 6);
+      assert.ok(runs.every((r) => r.state === 'Completed'));
+      second.kill('SIGTERM');
+      await exited(second);
+      assert.equal(second.exitCode, 0, 'SIGTERM stops a worker cleanly');
+    } finally {
+      await client.close();
+    }
+  });
+});

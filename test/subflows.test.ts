@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startWorker, type TestWorker } from './helpers';
+
+describe('subflows', () => {
+  let w: TestWorker;
+  before(async () => {
+    w = await startWorker();
+  });
+  after(async () => {
+    await w.stop();
+  });
+
+  test('a flow called from a flow is a child workflow with a deterministic id', async () => {
+    const handle = await w.client.flowRuns.start('parent-flow', { n: 40 });
+    const out = (await handle.result()) as Record<string, unknown>;
+    assert.deepEqual(out.first, { sum: 41 });
+    assert.deepEqual(out.second, { sum: 42 });
+    assert.equal(out.futureState, 'Completed');
+    assert.deepEqual(out.childError, { name: 'NonRetryableError', message: 'child refuses', isNonRetryable: true });
+    assert.match(String(out.badParams), /invalid parameters for flow 'child-flow': a: .*expected number/);
+
+    // Seen through the Temporal client: the children's parent is this flow run.
+    const childId = `${handle.id}/child-flow-1`;
+    const child = await w.client.temporal.workflow.getHandle(childId).describe();
+    assert.equal(child.type, 'child-flow');
+    assert.equal(child.parentExecution?.workflowId, handle.id);
+    assert.equal(child.status.name, 'COMPLETED');
+
+    const info = await handle.describe();
+    const subflows = info.taskRuns.filter((r) => r.kind === 'subflow');
+    assert.deepEqual(
+      subflows.map((s) => [s.id, s.name, s.runName, s.state]),
+      [
+        [`${handle.id}/child-flow-1`, 'child-flow', 'child-40-1', 'Completed'],
+        [`${handle.id}/child-flow-2`, 'child-flow', 'child-40-2', 'Completed'],
+        [`${handle.id}/failing-child-1`, 'failing-child', undefined, 'Failed'],
+      ],
+    );
+    const childInfo = await w.client.flowRuns.get(childId);
+    assert.equal(childInfo.parentFlowRunId, handle.id);
+    assert.equal(childInfo.runName, 'child-40-1');
+  });
+});
