@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { BatonError } from '../shared/errors';
 import { loadConfig } from '../config';
 import { resolveTemporal } from '../server/temporal-server';
+import { cliVersion, locateTemporalCli } from '../server/temporal-cli';
 import { createWorker, runWorkerUntilSignal } from '../workers/worker';
 import { createLogger } from '../workers/logger';
 import { loadModule } from '../workers/load-module';
@@ -19,6 +20,7 @@ import { runQuickstart } from './quickstart';
 const USAGE = `usage:
   baton start                                   run the quickstart on the embedded server and keep serving
   baton server start                            start the embedded Temporal server (until Ctrl-C)
+  baton server install                          find or build the Temporal CLI; print its path
   baton worker start --flows <module> [options] run a worker
       --flows <module>        file or folder exporting flows and tasks (required)
       --task-queue <name>     task queue to poll (default BATON_TASK_QUEUE or 'baton')
@@ -72,6 +74,14 @@ async function workerStart(args: string[]): Promise<void> {
   }
 }
 
+async function serverInstall(args: string[]): Promise<void> {
+  parse(args, {});
+  const config = loadConfig();
+  const binary = await locateTemporalCli({ cacheDir: config.BATON_TEMPORAL_CLI_CACHE, log: (l) => console.error(l) });
+  console.log(binary);
+  console.error(cliVersion(binary));
+}
+
 async function serverStart(args: string[]): Promise<void> {
   parse(args, {});
   const config = loadConfig();
@@ -95,6 +105,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'start') await runQuickstart([sub, ...rest].filter((a): a is string => a !== undefined));
     else if (command === 'server' && sub === 'start') await serverStart(rest);
+    else if (command === 'server' && sub === 'install') await serverInstall(rest);
     else if (command === 'worker' && sub === 'start') await workerStart(rest);
     else if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       console.log(USAGE);

@@ -81,7 +81,7 @@ async function buildCli(go: string, binDir: string, log: (line: string) => void,
   const output: string[] = [];
   const code = await new Promise<number>((resolve, reject) => {
     const child = spawn(go, ['install', `${MODULE}@${TEMPORAL_CLI_VERSION}`], {
-      env: { ...env, GOBIN: binDir, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
+      env: { ...env, GOBIN: binDir, CGO_ENABLED: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Build outside any Go module the user might be in.
       cwd: binDir,

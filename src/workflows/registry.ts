@@ -6,8 +6,17 @@
 import type { TaskSpec } from '../shared/task-options';
 import type { AnyFlow } from './flow';
 
-const specsByKey = new Map<string, TaskSpec>();
-const flows = new Map<string, AnyFlow>();
+interface Registry {
+  specsByKey: Map<string, TaskSpec>;
+  flows: Map<string, AnyFlow>;
+}
+
+// Kept on a global symbol so that two copies of this module in one bundle (a flow module that
+// imports Baton's sources, a worker running Baton's compiled files) still share one registry.
+const KEY = Symbol.for('baton.registry');
+const holder = globalThis as unknown as Record<symbol, Registry | undefined>;
+const registry: Registry = (holder[KEY] ??= { specsByKey: new Map(), flows: new Map() });
+const { specsByKey, flows } = registry;
 
 /** Called by the worker-generated bundle entry. */
 export function installTaskSpecs(specs: TaskSpec[]): void {
