@@ -8,7 +8,7 @@ import { eventually, FIXTURES, readLines, ROOT, tempDir, testTarget, uid } from 
 function spawnWorker(taskQueue: string): ChildProcess {
   return spawn(process.execPath, [path.join(ROOT, 'bin', 'baton.js'), 'worker', 'start', '--flows', FIXTURES, '--task-queue', taskQueue], {
     cwd: ROOT,
-    env: { ...process.env, BATON_LOG_LEVEL: 'warn' },
+    env: { ...process.env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }

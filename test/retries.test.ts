@@ -124,4 +124,13 @@ describe('task retries', () => {
     await w.client.flowRuns.cancel(handle.id);
     await eventually(async () => ((await handle.describe()).state === 'Cancelled' ? true : undefined));
   });
+
+  test('flow retries re-run a failed flow; the run reads Retrying while it waits, then Completed', async () => {
+    const key = uid('flow-retry');
+    const handle = await w.client.flowRuns.start('retrying-flow', { probe: { dir, key } });
+    await eventually(async () => ((await handle.describe()).state === 'Retrying' ? true : undefined), 10_000);
+    assert.equal(await handle.result(), 2);
+    assert.equal(readLines(dir, key).length, 2);
+    assert.equal((await handle.describe()).state, 'Completed');
+  });
 });

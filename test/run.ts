@@ -32,7 +32,8 @@ async function main(): Promise<number> {
     BATON_WEB_UI_URL: target.webUiUrl,
     BATON_HOME: home,
     BATON_TEST_DB_FILE: target.devServer?.dbFile ?? '',
-    BATON_LOG_LEVEL: process.env.BATON_LOG_LEVEL ?? 'warn',
+    // Tests provoke failures on purpose; their logs would bury the report. BATON_LOG_LEVEL=info shows them.
+    BATON_LOG_LEVEL: process.env.BATON_LOG_LEVEL ?? 'fatal',
   };
   try {
     const code = await new Promise<number>((resolve) => {

@@ -9,7 +9,7 @@ import { eventually, FIXTURES, readLines, ROOT, tempDir, testTarget, uid } from 
 function run(args: string[], env: NodeJS.ProcessEnv) {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'baton.js'), ...args], {
     cwd: ROOT,
-    env: { ...process.env, BATON_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

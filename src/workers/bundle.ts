@@ -97,7 +97,8 @@ export async function buildFlowBundle(options: {
     // No cache yet, or an unreadable one: build.
   }
 
-  fs.writeFileSync(entry, source);
+  fs.writeFileSync(entry + `.${process.pid}.tmp`, source);
+  fs.renameSync(entry + `.${process.pid}.tmp`, entry);
   const started = Date.now();
   const inputs = new Set<string>();
   const workflowPackage = path.dirname(require.resolve('@temporalio/workflow/package.json'));
@@ -135,9 +136,11 @@ export async function buildFlowBundle(options: {
     const hash = hashFile(f);
     if (hash && !f.startsWith('/dist') && fs.existsSync(f) && fs.statSync(f).isFile()) files[f] = hash;
   }
-  fs.writeFileSync(bundleFile + '.tmp', bundle.code);
-  fs.renameSync(bundleFile + '.tmp', bundleFile);
-  fs.writeFileSync(manifestFile + '.tmp', JSON.stringify({ files } satisfies Manifest));
-  fs.renameSync(manifestFile + '.tmp', manifestFile);
+  // Atomic writes with per-process temporary names: workers starting together never see a torn file.
+  const tmp = `.${process.pid}.tmp`;
+  fs.writeFileSync(bundleFile + tmp, bundle.code);
+  fs.renameSync(bundleFile + tmp, bundleFile);
+  fs.writeFileSync(manifestFile + tmp, JSON.stringify({ files } satisfies Manifest));
+  fs.renameSync(manifestFile + tmp, manifestFile);
   return bundle;
 }
