@@ -68,4 +68,27 @@ describe('parameters and run names', () => {
     assert.match(handle.runName ?? '', /^[a-z]+-[a-z]+$/);
     await w.client.flowRuns.cancel(handle.id);
   });
+
+  test('the Temporal Web UI server lists the run by its flow and run name, with task run names in its history', async () => {
+    const ui = process.env.BATON_WEB_UI_URL;
+    assert.ok(ui, 'npm test exports the Web UI URL');
+    const handle = await w.client.flowRuns.start('named-runs', { region: 'apac', date: '2026-11-23T10:00:00Z' });
+    await handle.result();
+    const query = encodeURIComponent(`BatonFlow = 'named-runs' AND BatonRunName = 'report-apac-2026-11-23'`);
+    const list = (await (await fetch(`${ui}/api/v1/namespaces/default/workflows?query=${query}`)).json()) as {
+      executions: { execution: { workflowId: string }; type: { name: string } }[];
+    };
+    assert.deepEqual(list.executions.map((e) => [e.execution.workflowId, e.type.name]), [[handle.id, 'named-runs']]);
+    const body = (await (await fetch(`${ui}/api/v1/namespaces/default/workflows/${handle.id}/history`)).json()) as {
+      history: { events: { eventType: string; userMetadata?: { summary?: { data: string } } }[] };
+    };
+    const summary = (e: { userMetadata?: { summary?: { data: string } } }) =>
+      e.userMetadata?.summary ? JSON.parse(Buffer.from(e.userMetadata.summary.data, 'base64').toString()) : undefined;
+    const events = body.history.events;
+    assert.equal(summary(events.find((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED')!), 'report-apac-2026-11-23');
+    assert.deepEqual(
+      events.filter((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED').map(summary),
+      ['agent-apac-on-Monday', 'sum-2-plus-3'],
+    );
+  });
 });
