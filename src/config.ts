@@ -39,6 +39,16 @@ export const BatonConfig = z.object({
     .default(path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'baton', 'temporal-cli')),
   /** Public base URL of the Temporal Web UI, for links to runs. */
   BATON_WEB_UI_URL: z.url('must be a URL').optional(),
+  /** Module of flows and tasks the API and workers load when no --flows is given. */
+  BATON_FLOWS: z.string().min(1).optional(),
+  /** Where the API listens. Anything but loopback requires BATON_API_KEYS. */
+  BATON_API_HOST: z.string().min(1).default('127.0.0.1'),
+  BATON_API_PORT: intFromEnv(0, 65_535).default(4200),
+  /** `name:role:secret,...` with role read or admin. Checked by the API at start. */
+  BATON_API_KEYS: z.string().optional(),
+  /** Where the CLI finds the API, and the key it sends. */
+  BATON_API_URL: z.url('must be a URL').default('http://127.0.0.1:4200'),
+  BATON_API_KEY: z.string().optional(),
 });
 export type BatonConfig = z.infer<typeof BatonConfig>;
 

@@ -1,71 +1,58 @@
 /**
  * The REST facade: a stateless Express app over a BatonClient. Everything it reports is read
- * from Temporal on each request. Exported apart from `listen()` so tests drive it in-process.
+ * from Temporal on each request, so any number of API processes can run side by side. Exported
+ * apart from `listen()` (see server.ts) so tests drive it in-process over HTTP.
  */
+import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import type { BatonClient } from '../client/client';
 import { NotFoundError } from '../shared/errors';
+import type { ApiKey } from './auth';
 import { errorResponse } from './errors';
+import { openApiDocument, register } from './route';
+import { routes } from './routes';
 
 export interface AppOptions {
   client: BatonClient;
+  /** API keys; none means every request acts as a local admin (the server then binds to loopback only). */
+  apiKeys?: ApiKey[];
   logger?: Logger;
 }
 
-type Handler = (req: Request, res: Response) => Promise<unknown>;
+const DOCS_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Baton API</title>
+  <link rel="stylesheet" href="/api/docs/assets/swagger-ui.css">
+</head>
+<body>
+  <div id="docs"></div>
+  <script src="/api/docs/assets/swagger-ui-bundle.js"></script>
+  <script>
+    window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#docs', deepLinking: true });
+  </script>
+</body>
+</html>`;
 
-/** Wraps an async route so its errors reach the error handler. */
-const route = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => {
-  fn(req, res).catch(next);
-};
-
-export function createApp({ client, logger }: AppOptions): express.Express {
+export function createApp({ client, apiKeys = [], logger }: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('query parser', 'simple');
   app.use(express.json({ limit: '1mb' }));
 
-  app.get(
-    '/api/health',
-    route(async (_req, res) => {
-      try {
-        await client.connection.workflowService.getSystemInfo({});
-        res.json({ status: 'ok', temporal: { reachable: true, namespace: client.options.target.namespace } });
-      } catch {
-        res.status(503).json({ status: 'degraded', temporal: { reachable: false, namespace: client.options.target.namespace } });
-      }
-    }),
-  );
+  const all = routes(client);
+  register(app, all, apiKeys);
 
-  app.get(
-    '/api/flows',
-    route(async (_req, res) => {
-      res.json({
-        flows: client.flows.map((f) => ({
-          name: f.flowName,
-          description: f.options.description ?? null,
-          version: f.options.version ?? null,
-          tags: f.options.tags ?? [],
-          parameters: f.options.parameters ? z.toJSONSchema(f.options.parameters as z.ZodType, { io: 'input' }) : null,
-        })),
-      });
-    }),
-  );
-
-  app.get(
-    '/api/flow-runs/:id',
-    route(async (req, res) => {
-      res.json(await client.flowRuns.get(String(req.params.id)));
-    }),
-  );
-
-  app.get(
-    '/api/flow-runs/:id/task-runs',
-    route(async (req, res) => {
-      res.json({ taskRuns: await client.flowRuns.taskRuns(String(req.params.id)) });
-    }),
-  );
+  const document = openApiDocument(all, { title: 'Baton API', version: '0.1.0' });
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  app.get('/api/docs', (_req, res) => {
+    res.type('html').send(DOCS_PAGE);
+  });
+  app.use('/api/docs/assets', express.static(path.dirname(require.resolve('swagger-ui-dist/package.json')), { index: false }));
 
   app.use((req: Request) => {
     throw new NotFoundError(`no route ${req.method} ${req.path}`);
@@ -73,12 +60,17 @@ export function createApp({ client, logger }: AppOptions): express.Express {
 
   // Express recognises an error handler by its four parameters.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const isBodyError = (err as { type?: string })?.type === 'entity.parse.failed';
-    const { status, body } = isBodyError
-      ? { status: 400, body: { error: { code: 'BAD_JSON', message: 'request body is not valid JSON' } } }
-      : errorResponse(err);
-    if (status >= 500) logger?.error({ err, method: req.method, path: req.path }, 'request failed');
-    res.status(status).json(body);
+    const type = (err as { type?: string })?.type;
+    let reply = errorResponse(err);
+    if (type === 'entity.parse.failed') {
+      reply = { status: 400, body: { error: { code: 'BAD_JSON', message: 'request body is not valid JSON' } } };
+    } else if (type === 'entity.too.large') {
+      reply = { status: 413, body: { error: { code: 'TOO_LARGE', message: 'request body is larger than 1 MB' } } };
+    } else if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+      reply = { status: 415, body: { error: { code: 'UNSUPPORTED', message: 'request body encoding is not supported' } } };
+    }
+    if (reply.status >= 500) logger?.error({ err, method: req.method, path: req.path }, 'request failed');
+    res.status(reply.status).json(reply.body);
   });
   return app;
 }

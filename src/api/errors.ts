@@ -1,31 +1,49 @@
 /**
- * HTTP status ↔ Baton error, in one place. Responses carry `{ error: { code, message, details } }`
- * and never a stack trace.
+ * HTTP status ↔ Baton error, in one place, used by the API to answer and by the CLI to turn an
+ * answer back into an error. Responses carry `{ error: { code, message, details } }` and never a
+ * stack trace.
  */
 import {
   BatonError,
   ConfigError,
+  ConflictError,
+  ForbiddenError,
   NotFoundError,
-  ParameterValidationError,
   TemporalUnavailableError,
+  UnauthorizedError,
+  ValidationError,
 } from '../shared/errors';
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
 
+const STATUS: [new (...args: never[]) => BatonError, number][] = [
+  [ValidationError, 400],
+  [UnauthorizedError, 401],
+  [ForbiddenError, 403],
+  [NotFoundError, 404],
+  [ConflictError, 409],
+  [TemporalUnavailableError, 503],
+  [ConfigError, 500],
+];
+
+/** gRPC "unavailable" / "deadline exceeded": Temporal could not be reached. */
+function isTemporalDown(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  const cause = (err as { cause?: { code?: unknown } })?.cause?.code;
+  return code === 14 || code === 4 || cause === 14 || cause === 4;
+}
+
 /** The status and body for any error; unknown errors become a 500 that reveals nothing. */
 export function errorResponse(err: unknown): { status: number; body: ErrorBody } {
-  if (err instanceof ParameterValidationError) {
-    return { status: 400, body: { error: { code: err.code, message: err.message, details: err.issues } } };
+  if (err instanceof BatonError) {
+    const status = STATUS.find(([cls]) => err instanceof cls)?.[1] ?? 400;
+    const details = err instanceof ValidationError || err instanceof ConfigError ? err.issues : undefined;
+    return { status, body: { error: { code: err.code, message: err.message, ...(details ? { details } : {}) } } };
   }
-  if (err instanceof NotFoundError) return { status: 404, body: { error: { code: err.code, message: err.message } } };
-  if (err instanceof TemporalUnavailableError) {
-    return { status: 503, body: { error: { code: err.code, message: err.message } } };
+  if (isTemporalDown(err)) {
+    return { status: 503, body: { error: { code: 'TEMPORAL_UNAVAILABLE', message: 'Temporal is unreachable' } } };
   }
-  if (err instanceof ConfigError) {
-    return { status: 500, body: { error: { code: err.code, message: err.message, details: err.issues } } };
-  }
-  if (err instanceof BatonError) return { status: 400, body: { error: { code: err.code, message: err.message } } };
   return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error' } } };
 }

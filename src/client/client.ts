@@ -7,30 +7,32 @@
  * const run = await client.flowRuns.start(main, { count: 10 });
  * console.log(await run.result());
  */
-import { randomUUID, randomInt } from 'node:crypto';
+import { createHash, randomUUID, randomInt } from 'node:crypto';
 import {
   Client,
   Connection,
+  WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure, TemporalFailure, type TypedSearchAttributes } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import type { ZodType } from 'zod';
-import { BatonError, FlowRunFailedError, NotFoundError, errorClassesByName } from '../shared/errors';
+import type { FlowRunList, FlowRunSummary, ListFlowRunsQuery } from '../api/schemas';
+import { BatonError, ConflictError, FlowRunFailedError, NotFoundError, errorClassesByName } from '../shared/errors';
 import { flowRetryPolicy, flowRunNameFor, parseParameters, type FlowOptions } from '../shared/flow-options';
-import { FLOW_NAME, RUN_NAME, TAGS } from '../shared/search-attributes';
+import { friendlyName } from '../shared/run-name';
+import { DEPLOYMENT, FLOW_NAME, RUN_NAME, TAGS } from '../shared/search-attributes';
 import type { State } from '../shared/states';
 import type { TemporalTarget } from '../server/temporal-server';
 import type { AnyFlow } from '../workflows/flow';
+import { Deployments, quote } from './deployments';
 import { decodePayload, flowRunStateFrom, taskRunsFrom, type TaskRun } from './flow-run-state';
-
-const ADJECTIVES = ['amber', 'brisk', 'calm', 'daring', 'eager', 'fuzzy', 'gentle', 'hazy', 'jolly', 'keen', 'lucid', 'merry', 'nimble', 'olive', 'proud', 'quiet', 'rapid', 'silver', 'tidy', 'vivid', 'witty', 'zesty'];
-const ANIMALS = ['otter', 'heron', 'lynx', 'panda', 'falcon', 'koala', 'marten', 'ibis', 'gecko', 'bison', 'crane', 'dingo', 'egret', 'ferret', 'jackal', 'lemur', 'moose', 'newt', 'okapi', 'puffin', 'quokka', 'wombat'];
 
 /** A readable default run name, as Prefect gives (`brisk-otter`). */
 export function friendlyRunName(): string {
-  return `${ADJECTIVES[randomInt(ADJECTIVES.length)]}-${ANIMALS[randomInt(ANIMALS.length)]}`;
+  return friendlyName((n) => randomInt(n));
 }
 
 export interface StartFlowRunOptions {
@@ -44,6 +46,12 @@ export interface StartFlowRunOptions {
   taskQueue?: string;
   /** Seconds to wait before the run starts (state Scheduled until then). */
   startDelaySeconds?: number;
+  /** The deployment the run belongs to (search attribute BatonDeployment). */
+  deployment?: string;
+  /** The same key (per deployment, or per flow without one) returns the same run, never a second one. */
+  idempotencyKey?: string;
+  /** The run this one retries. */
+  retryOf?: string;
 }
 
 /** A flow run as the client reports it. */
@@ -55,6 +63,7 @@ export interface FlowRunInfo {
   runName?: string;
   state: State;
   tags: string[];
+  deployment?: string;
   parameters: unknown;
   startTime?: string;
   endTime?: string;
@@ -64,6 +73,10 @@ export interface FlowRunInfo {
   /** Present when the run failed. */
   error?: { type?: string; message: string };
   parentFlowRunId?: string;
+  /** The run this one retries (`POST /api/flow-runs/:id/retry`). */
+  retryOf?: string;
+  /** Subflow runs started by this run. */
+  childFlowRunIds: string[];
   /** Link to the run in the Temporal Web UI. */
   webUrl?: string;
   taskRuns: TaskRun[];
@@ -124,6 +137,7 @@ export interface BatonClientOptions {
 export class BatonClient {
   readonly temporal: Client;
   readonly flowRuns: FlowRuns;
+  readonly deployments: Deployments;
   private readonly flowsByName: Map<string, AnyFlow>;
 
   private constructor(
@@ -133,6 +147,7 @@ export class BatonClient {
     this.temporal = new Client({ connection, namespace: options.target.namespace });
     this.flowsByName = new Map((options.flows ?? []).map((f) => [f.flowName, f]));
     this.flowRuns = new FlowRuns(this);
+    this.deployments = new Deployments(this);
   }
 
   static async connect(options: BatonClientOptions): Promise<BatonClient> {
@@ -178,18 +193,36 @@ export class FlowRuns {
    * naming the field, and nothing starts.
    */
   async start<P, R>(flow: AnyFlow | string, params?: P, options: StartFlowRunOptions = {}): Promise<FlowRunHandle<R>> {
+    return (await this.startWithKey<P, R>(flow, params, options)).handle;
+  }
+
+  /**
+   * Like `start`, and tells whether the run was created (false when an idempotency key
+   * matched an existing run, which is returned instead).
+   */
+  async startWithKey<P, R>(
+    flow: AnyFlow | string,
+    params?: P,
+    options: StartFlowRunOptions = {},
+  ): Promise<{ handle: FlowRunHandle<R>; created: boolean }> {
     const declared = this.resolveFlow(flow);
     const flowOptions = declared.options as FlowOptions<unknown>;
     const parsed = parseParameters(declared.flowName, flowOptions.parameters as ZodType | undefined, params ?? {});
     const runName = options.runName ?? flowRunNameFor(flowOptions, parsed) ?? friendlyRunName();
     const tags = [...new Set([...(flowOptions.tags ?? []), ...(options.tags ?? [])])];
-    const flowRunId = options.flowRunId ?? `${declared.flowName}-${randomUUID()}`;
+    const keyed = options.idempotencyKey
+      ? `${options.deployment ?? declared.flowName}-${createHash('sha256').update(options.idempotencyKey).digest('hex').slice(0, 32)}`
+      : undefined;
+    const flowRunId = options.flowRunId ?? keyed ?? `${declared.flowName}-${randomUUID()}`;
     const taskQueue = options.taskQueue ?? this.client.options.taskQueue ?? 'baton';
     if (options.startDelaySeconds !== undefined && !(options.startDelaySeconds >= 0)) {
       throw new BatonError('startDelaySeconds must be ≥ 0');
     }
-    await this.client.temporal.workflow.start(declared.flowName, {
+    try {
+      await this.client.temporal.workflow.start(declared.flowName, {
       workflowId: flowRunId,
+      // An idempotency key names one run forever, even after it has finished.
+      workflowIdReusePolicy: keyed ? 'REJECT_DUPLICATE' : undefined,
       taskQueue,
       args: [params ?? {}],
       retry: flowRetryPolicy(flowOptions),
@@ -197,14 +230,27 @@ export class FlowRuns {
       startDelay: options.startDelaySeconds ? options.startDelaySeconds * 1000 : undefined,
       staticSummary: runName,
       staticDetails: flowOptions.description,
-      memo: { flowVersion: flowOptions.version ?? null },
+      memo: {
+        flowVersion: flowOptions.version ?? null,
+        ...(options.deployment ? { deployment: options.deployment } : {}),
+        ...(options.retryOf ? { retryOf: options.retryOf } : {}),
+      },
       typedSearchAttributes: [
         { key: FLOW_NAME, value: declared.flowName },
         { key: RUN_NAME, value: runName },
         ...(tags.length ? [{ key: TAGS, value: tags }] : []),
+        ...(options.deployment ? [{ key: DEPLOYMENT, value: options.deployment }] : []),
       ],
     });
-    return new FlowRunHandle<R>(this.client, flowRunId, declared.flowName, runName);
+    } catch (err) {
+      if (keyed && err instanceof WorkflowExecutionAlreadyStartedError) {
+        const existing = await this.client.temporal.workflow.getHandle(flowRunId).describe();
+        const name = existing.typedSearchAttributes.get(RUN_NAME);
+        return { handle: new FlowRunHandle<R>(this.client, flowRunId, existing.type, name), created: false };
+      }
+      throw err;
+    }
+    return { handle: new FlowRunHandle<R>(this.client, flowRunId, declared.flowName, runName), created: true };
   }
 
   /** Starts a run and waits for its result. */
@@ -250,14 +296,18 @@ export class FlowRuns {
       runName: sa.get(RUN_NAME),
       state,
       tags: sa.get(TAGS) ?? [],
+      deployment: sa.get(DEPLOYMENT),
       parameters: started?.input?.payloads?.[0] ? decodePayload(started.input.payloads[0]) : undefined,
       startTime: description.startTime.toISOString(),
       endTime: description.closeTime?.toISOString(),
       durationMs: description.closeTime ? description.closeTime.getTime() - description.startTime.getTime() : undefined,
       parentFlowRunId: description.parentExecution?.workflowId ?? undefined,
+      retryOf: typeof description.memo?.retryOf === 'string' ? description.memo.retryOf : undefined,
+      childFlowRunIds: [],
       webUrl: this.client.webUrl(flowRunId, description.runId),
       taskRuns: taskRunsFrom(flowRunId, events, description.raw.pendingActivities ?? []),
     };
+    info.childFlowRunIds = info.taskRuns.filter((r) => r.kind === 'subflow').map((r) => r.id);
     if (state === 'Completed') info.result = await handle.result();
     else if (['Failed', 'TimedOut', 'Cancelled', 'Crashed'].includes(state)) {
       try {
@@ -278,8 +328,102 @@ export class FlowRuns {
     return (await this.get(flowRunId)).taskRuns;
   }
 
-  /** Requests cancellation; the flow's cleanup code still runs. */
+  /** Requests cancellation; the flow's cleanup code still runs. A finished run is a ConflictError. */
   async cancel(flowRunId: string): Promise<void> {
-    await this.handle(flowRunId).cancel();
+    const handle = this.handle(flowRunId);
+    let status: string;
+    try {
+      status = (await handle.describe()).status.name;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no flow run with id '${flowRunId}'`);
+      throw err;
+    }
+    if (status !== 'RUNNING') throw new ConflictError(`flow run ${flowRunId} has already ended (${status.toLowerCase()})`);
+    await handle.cancel();
   }
+
+  /** Starts a new run of the same flow with the same parameters (and deployment), linked to the first. */
+  async retry<R>(flowRunId: string): Promise<FlowRunHandle<R>> {
+    const info = await this.get(flowRunId);
+    const flow = this.client.flow(info.flowName);
+    if (!flow) throw new NotFoundError(`flow '${info.flowName}' of run ${flowRunId} is not registered here`);
+    const description = await this.handle(flowRunId).describe();
+    return this.start<unknown, R>(flow, info.parameters, {
+      deployment: info.deployment,
+      taskQueue: description.taskQueue,
+      tags: info.tags,
+      retryOf: flowRunId,
+    });
+  }
+
+  /** Flow runs, newest first, filtered by deployment, flow, state, tag and start time. */
+  async list(query: Partial<ListFlowRunsQuery> = {}): Promise<FlowRunList> {
+    const clauses = [`${FLOW_NAME.name} IS NOT NULL`];
+    if (query.deployment) clauses.push(`${DEPLOYMENT.name} = ${quote(query.deployment)}`);
+    if (query.flow) clauses.push(`${FLOW_NAME.name} = ${quote(query.flow)}`);
+    if (query.tag) clauses.push(`${TAGS.name} = ${quote(query.tag)}`);
+    if (query.since) clauses.push(`StartTime >= ${quote(new Date(query.since).toISOString())}`);
+    if (query.until) clauses.push(`StartTime < ${quote(new Date(query.until).toISOString())}`);
+    if (query.state) clauses.push(`ExecutionStatus = ${quote(STATUS_OF_STATE[query.state])}`);
+    const response = await this.client.connection.workflowService.listWorkflowExecutions({
+      namespace: this.client.options.target.namespace,
+      pageSize: query.pageSize ?? 50,
+      nextPageToken: query.pageToken ? Buffer.from(query.pageToken, 'base64url') : undefined,
+      query: clauses.join(' AND '),
+    });
+    const flowRuns = (response.executions ?? []).map((e) => summaryOf(e));
+    const token = response.nextPageToken?.length ? Buffer.from(response.nextPageToken).toString('base64url') : null;
+    return { flowRuns, nextPageToken: token };
+  }
+}
+
+const Status = temporal.api.enums.v1.WorkflowExecutionStatus;
+
+/** The workflow status a state filter selects (open states all read Running in Temporal). */
+const STATUS_OF_STATE: Record<State, string> = {
+  Scheduled: 'Running',
+  Pending: 'Running',
+  Running: 'Running',
+  Retrying: 'Running',
+  Paused: 'Running',
+  AwaitingApproval: 'Running',
+  Cancelling: 'Running',
+  Completed: 'Completed',
+  Cached: 'Completed',
+  Failed: 'Failed',
+  TimedOut: 'TimedOut',
+  Cancelled: 'Canceled',
+  Crashed: 'Terminated',
+};
+
+const STATE_OF_STATUS: Partial<Record<number, State>> = {
+  [Status.WORKFLOW_EXECUTION_STATUS_RUNNING]: 'Running',
+  [Status.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW]: 'Running',
+  [Status.WORKFLOW_EXECUTION_STATUS_COMPLETED]: 'Completed',
+  [Status.WORKFLOW_EXECUTION_STATUS_FAILED]: 'Failed',
+  [Status.WORKFLOW_EXECUTION_STATUS_TIMED_OUT]: 'TimedOut',
+  [Status.WORKFLOW_EXECUTION_STATUS_CANCELED]: 'Cancelled',
+  [Status.WORKFLOW_EXECUTION_STATUS_TERMINATED]: 'Crashed',
+};
+
+function keywordOf(payload: unknown): string | null {
+  const value = decodePayload(payload as never);
+  if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : null;
+  return typeof value === 'string' ? value : null;
+}
+
+function summaryOf(e: temporal.api.workflow.v1.IWorkflowExecutionInfo): FlowRunSummary {
+  const fields = e.searchAttributes?.indexedFields ?? {};
+  const tags = decodePayload(fields[TAGS.name] as never);
+  const time = (t: typeof e.startTime) => (t ? new Date(Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6)).toISOString() : null);
+  return {
+    id: e.execution?.workflowId ?? '',
+    flowName: e.type?.name ?? '',
+    runName: keywordOf(fields[RUN_NAME.name]),
+    state: STATE_OF_STATUS[e.status ?? 0] ?? 'Running',
+    deployment: keywordOf(fields[DEPLOYMENT.name]),
+    tags: Array.isArray(tags) ? (tags as string[]) : [],
+    startTime: time(e.startTime),
+    endTime: time(e.closeTime),
+  };
 }

@@ -59,17 +59,43 @@ export class RetryAfterError extends BatonError {
   }
 }
 
-/** Flow parameters (or any other input) that do not match their schema. Nothing was started. */
-export class ParameterValidationError extends BatonError {
-  static override readonly code: string = 'PARAMETER_VALIDATION';
+function describeIssues(issues: FieldIssue[]): string {
+  return issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
+}
+
+/** Input (a request body, a query, a flag) that does not match its schema. Nothing was changed. */
+export class ValidationError extends BatonError {
+  static override readonly code: string = 'VALIDATION';
   constructor(
     readonly target: string,
     readonly issues: FieldIssue[],
+    prefix = 'invalid',
   ) {
-    super(
-      `invalid parameters for ${target}: ` + issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; '),
-    );
+    super(`${prefix} ${target}: ${describeIssues(issues)}`);
   }
+}
+
+/** Flow parameters that do not match the flow's schema. Nothing was started. */
+export class ParameterValidationError extends ValidationError {
+  static override readonly code: string = 'PARAMETER_VALIDATION';
+  constructor(target: string, issues: FieldIssue[]) {
+    super(target, issues, 'invalid parameters for');
+  }
+}
+
+/** The request conflicts with the current state (a finished run cannot be cancelled...). */
+export class ConflictError extends BatonError {
+  static override readonly code: string = 'CONFLICT';
+}
+
+/** No credentials, or credentials that are not valid. */
+export class UnauthorizedError extends BatonError {
+  static override readonly code: string = 'UNAUTHORIZED';
+}
+
+/** Valid credentials without the right to do this. */
+export class ForbiddenError extends BatonError {
+  static override readonly code: string = 'FORBIDDEN';
 }
 
 /** A task run that ended in failure, seen from the flow that called it. */

@@ -149,3 +149,11 @@ export function bindArguments(args: readonly unknown[], paramNames: readonly str
   });
   return values;
 }
+
+const ADJECTIVES = ['amber', 'brisk', 'calm', 'daring', 'eager', 'fuzzy', 'gentle', 'hazy', 'jolly', 'keen', 'lucid', 'merry', 'nimble', 'olive', 'proud', 'quiet', 'rapid', 'silver', 'tidy', 'vivid', 'witty', 'zesty'];
+const ANIMALS = ['otter', 'heron', 'lynx', 'panda', 'falcon', 'koala', 'marten', 'ibis', 'gecko', 'bison', 'crane', 'dingo', 'egret', 'ferret', 'jackal', 'lemur', 'moose', 'newt', 'okapi', 'puffin', 'quokka', 'wombat'];
+
+/** A readable run name such as `brisk-otter`; `pick(n)` returns a whole number below n. */
+export function friendlyName(pick: (n: number) => number): string {
+  return `${ADJECTIVES[pick(ADJECTIVES.length)]}-${ANIMALS[pick(ANIMALS.length)]}`;
+}

@@ -4,9 +4,11 @@
  * what lets flow names be any string (`process-customers`), not only JavaScript identifiers.
  * Sandbox-safe.
  */
-import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { ParameterValidationError } from '../shared/errors';
-import { parseParameters } from '../shared/flow-options';
+import { flowRunNameFor, parseParameters, type FlowOptions } from '../shared/flow-options';
+import { friendlyName } from '../shared/run-name';
+import { RUN_NAME } from '../shared/search-attributes';
 import type { ZodType } from 'zod';
 import { flowFailure } from './failures';
 import { flowNamed, registeredFlowNames } from './registry';
@@ -23,6 +25,17 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
   try {
     // Parameters were validated before the run started; parsing again restores types such as dates.
     const parsed = parseParameters(flow.flowName, flow.options.parameters as ZodType | undefined, params);
+    // Runs started by a schedule arrive without a run name: give them one, as Prefect does.
+    if (!workflowInfo().typedSearchAttributes.get(RUN_NAME)) {
+      let name: string | undefined;
+      try {
+        name = flowRunNameFor(flow.options as FlowOptions<unknown>, parsed);
+      } catch {
+        name = undefined;
+      }
+      // Math.random is seeded per run inside the sandbox, so the name is the same on replay.
+      upsertSearchAttributes([{ key: RUN_NAME, value: name ?? friendlyName((n) => Math.floor(Math.random() * n)) }]);
+    }
     return await flow.fn(parsed as never);
   } catch (err) {
     if (err instanceof ParameterValidationError) {

@@ -1,0 +1,179 @@
+/**
+ * One declaration per route: method, path, who may call it, and the zod schemas of its params,
+ * query, body and response. The same declaration registers the Express handler (which validates
+ * input before the handler runs) and produces the route's OpenAPI operation.
+ */
+import type { Express, NextFunction, Request, Response } from 'express';
+import { z, type ZodType } from 'zod';
+import { ValidationError } from '../shared/errors';
+import { fieldIssues } from '../shared/flow-options';
+import { authenticate, authorize, type ApiKey, type Principal, type Role } from './auth';
+import { ErrorBody } from './schemas';
+
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  principal: Principal;
+}
+
+export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  /** Express-style path: `/api/deployments/:name`. */
+  path: string;
+  summary: string;
+  tag: string;
+  /** `public` needs no key; `read` any key; `admin` an admin key. */
+  access: 'public' | Role;
+  params?: ZodType<P>;
+  query?: ZodType<Q>;
+  body?: ZodType<B>;
+  /** Response schema for the success status. */
+  response?: ZodType;
+  status?: number;
+  /** Error statuses the route can answer with, for the document. */
+  errors?: number[];
+  handler: (input: RouteInput<P, Q, B>) => Promise<unknown>;
+}
+
+/** A handler's answer with a status other than the route's usual one (201 vs 200 on create-or-update). */
+export class Reply {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
+
+/** Keeps the types of a route's schemas flowing into its handler. */
+export function defineRoute<P, Q, B>(def: RouteDef<P, Q, B>): RouteDef<P, Q, B> {
+  return def;
+}
+
+function parse<T>(schema: ZodType<T> | undefined, value: unknown, target: string): T {
+  if (!schema) return value as T;
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ValidationError(target, fieldIssues(result.error.issues));
+  return result.data;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyRoute = RouteDef<any, any, any>;
+
+/** Registers routes on an app: authentication, authorization, validation, then the handler. */
+export function register(app: Express, routes: AnyRoute[], keys: ApiKey[]): void {
+  for (const def of routes) {
+    app[def.method](def.path, (req: Request, res: Response, next: NextFunction) => {
+      (async () => {
+        const principal = def.access === 'public' ? { name: 'anonymous', role: 'read' as const } : authenticate(req.headers.authorization, keys);
+        if (def.access !== 'public') authorize(principal, def.access);
+        const params = parse(def.params, req.params, 'path');
+        const query = parse(def.query, { ...(req.query as object) }, 'query');
+        let body: unknown = undefined;
+        if (def.body) {
+          if (req.body === undefined || req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) {
+            if (req.body === undefined && !req.is('application/json') && Number(req.headers['content-length'] ?? 0) > 0) {
+              throw new ValidationError('body', [{ path: '', message: 'must be JSON (Content-Type: application/json)' }]);
+            }
+            body = parse(def.body, req.body ?? {}, 'body');
+          } else body = parse(def.body, req.body, 'body');
+        }
+        let result = await def.handler({ params, query, body, principal });
+        let status = def.status ?? 200;
+        if (result instanceof Reply) {
+          status = result.status;
+          result = result.body;
+        }
+        if (status === 204) res.status(204).end();
+        else res.status(status).json(result);
+      })().catch(next);
+    });
+  }
+}
+
+const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
+
+function jsonSchema(schema: ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const id = (z.globalRegistry.get(schema) as { id?: string } | undefined)?.id;
+  if (id) return { $ref: `#/components/schemas/${id}` };
+  return z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+}
+
+function parameters(schema: ZodType | undefined, location: 'path' | 'query'): Record<string, unknown>[] {
+  if (!schema) return [];
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
+    properties?: Record<string, Record<string, unknown>>;
+    required?: string[];
+  };
+  return Object.entries(json.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: location,
+    required: location === 'path' || (json.required ?? []).includes(name),
+    schema: s,
+    ...(typeof s.description === 'string' ? { description: s.description } : {}),
+  }));
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'invalid input: the message and details name each bad field',
+  401: 'missing or invalid API key',
+  403: 'the API key may not do this',
+  404: 'not found',
+  409: 'conflicts with the current state',
+  413: 'request body too large',
+  503: 'Temporal is unreachable',
+};
+
+/** The OpenAPI 3.1 document for a set of routes. */
+export function openApiDocument(routes: AnyRoute[], info: { title: string; version: string }): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const def of routes) {
+    const path = toOpenApiPath(def.path);
+    const errors = new Set([...(def.errors ?? []), ...(def.access === 'public' ? [] : [401]), ...(def.access === 'admin' ? [403] : [])]);
+    if (def.body || def.query || def.params) errors.add(400);
+    const responses: Record<string, unknown> = {};
+    const status = def.status ?? 200;
+    responses[String(status)] =
+      status === 204 || !def.response
+        ? { description: 'done' }
+        : { description: 'success', content: { 'application/json': { schema: jsonSchema(def.response, 'output') } } };
+    for (const code of [...errors].sort()) {
+      responses[String(code)] = {
+        description: STATUS_TEXT[code] ?? 'error',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      };
+    }
+    paths[path] ??= {};
+    paths[path][def.method] = {
+      summary: def.summary,
+      tags: [def.tag],
+      operationId: `${def.method}${def.path.replace(/\/:?(\w)([\w-]*)/g, (_, a: string, b: string) => a.toUpperCase() + b.replace(/-(\w)/g, (_m: string, c: string) => c.toUpperCase()))}`,
+      ...(def.access === 'public' ? { security: [] } : {}),
+      parameters: [...parameters(def.params, 'path'), ...parameters(def.query, 'query')],
+      ...(def.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(def.body, 'input') } } } } : {}),
+      responses,
+    };
+  }
+  // Every schema with an id becomes a component; routes refer to them.
+  const registry = z.toJSONSchema(z.globalRegistry, {
+    io: 'output',
+    unrepresentable: 'any',
+    uri: (id) => `#/components/schemas/${id}`,
+  }) as { schemas: Record<string, Record<string, unknown>> };
+  const schemas: Record<string, unknown> = {};
+  for (const [id, schema] of Object.entries(registry.schemas)) {
+    const { $schema: _drop, ...rest } = schema;
+    schemas[id] = rest;
+  }
+  schemas.Error ??= jsonSchema(ErrorBody, 'output');
+  return {
+    openapi: '3.1.0',
+    info: { ...info, description: 'Baton: deploy, schedule, run and inspect flows on Temporal.' },
+    servers: [{ url: '/' }],
+    components: {
+      schemas,
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'a key from BATON_API_KEYS' } },
+    },
+    security: [{ apiKey: [] }],
+    paths,
+  };
+}

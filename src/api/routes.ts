@@ -1,0 +1,245 @@
+/** Every route of the REST API, declared with its schemas (see route.ts). */
+import { z } from 'zod';
+import type { BatonClient } from '../client/client';
+import { defineRoute, Reply } from './route';
+import {
+  Backfill,
+  CreateDeployment,
+  Deployment,
+  DeploymentList,
+  FlowList,
+  FlowRun,
+  FlowRunList,
+  Health,
+  ListDeploymentsQuery,
+  ListFlowRunsQuery,
+  RunDeployment,
+  StartedRun,
+  TaskRunList,
+  UpdateDeployment,
+} from './schemas';
+
+const NameParam = z.object({ name: z.string().min(1).max(100) }).strict();
+const IdParam = z.object({ id: z.string().min(1).max(1_000) }).strict();
+const Accepted = z.object({ accepted: z.literal(true) }).meta({ id: 'Accepted' });
+
+export function routes(client: BatonClient) {
+  const started = (handle: { id: string; flowName: string; runName?: string }, created: boolean): StartedRun => ({
+    id: handle.id,
+    flowName: handle.flowName,
+    runName: handle.runName ?? null,
+    webUrl: client.webUrl(handle.id) ?? null,
+    created,
+  });
+
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/health',
+      summary: 'Whether the API is up and Temporal reachable',
+      tag: 'system',
+      access: 'public',
+      response: Health,
+      errors: [503],
+      handler: async () => {
+        const namespace = client.options.target.namespace;
+        try {
+          await client.connection.workflowService.getSystemInfo({});
+          return { status: 'ok', temporal: { reachable: true, namespace } };
+        } catch {
+          return new Reply(503, { status: 'degraded', temporal: { reachable: false, namespace } });
+        }
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/flows',
+      summary: 'Registered flows with their parameter JSON schema',
+      tag: 'flows',
+      access: 'read',
+      response: FlowList,
+      handler: async () => ({
+        flows: client.flows.map((f) => ({
+          name: f.flowName,
+          description: f.options.description ?? null,
+          version: f.options.version ?? null,
+          tags: f.options.tags ?? [],
+          parameters: f.options.parameters
+            ? (z.toJSONSchema(f.options.parameters as z.ZodType, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>)
+            : null,
+        })),
+      }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/deployments',
+      summary: 'Create a deployment, or update it when one has that name (idempotent)',
+      tag: 'deployments',
+      access: 'admin',
+      body: CreateDeployment,
+      response: Deployment,
+      status: 201,
+      handler: async ({ body }) => {
+        const { deployment, created } = await client.deployments.apply(body);
+        return new Reply(created ? 201 : 200, deployment);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/deployments',
+      summary: 'Deployments, filtered by flow and tag, a page at a time',
+      tag: 'deployments',
+      access: 'read',
+      query: ListDeploymentsQuery,
+      response: DeploymentList,
+      handler: async ({ query }) => client.deployments.list(query),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/deployments/:name',
+      summary: 'A deployment, with its next run times and recent runs',
+      tag: 'deployments',
+      access: 'read',
+      params: NameParam,
+      response: Deployment,
+      errors: [404],
+      handler: async ({ params }) => client.deployments.get(params.name),
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/api/deployments/:name',
+      summary: 'Change some settings of a deployment',
+      tag: 'deployments',
+      access: 'admin',
+      params: NameParam,
+      body: UpdateDeployment,
+      response: Deployment,
+      errors: [404],
+      handler: async ({ params, body }) => client.deployments.update(params.name, body),
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/deployments/:name',
+      summary: 'Delete a deployment and its schedule (runs already started go on)',
+      tag: 'deployments',
+      access: 'admin',
+      params: NameParam,
+      status: 204,
+      errors: [404],
+      handler: async ({ params }) => client.deployments.delete(params.name),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/deployments/:name/pause',
+      summary: 'Stop scheduled runs until resumed',
+      tag: 'deployments',
+      access: 'admin',
+      params: NameParam,
+      response: Deployment,
+      errors: [404],
+      handler: async ({ params }) => client.deployments.pause(params.name),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/deployments/:name/resume',
+      summary: 'Restart scheduled runs',
+      tag: 'deployments',
+      access: 'admin',
+      params: NameParam,
+      response: Deployment,
+      errors: [404, 409],
+      handler: async ({ params }) => client.deployments.resume(params.name),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/deployments/:name/backfill',
+      summary: 'Start the runs the schedule gives between start and end',
+      tag: 'deployments',
+      access: 'admin',
+      params: NameParam,
+      body: Backfill,
+      response: Accepted,
+      status: 202,
+      errors: [404, 409],
+      handler: async ({ params, body }) => {
+        await client.deployments.backfill(params.name, body);
+        return { accepted: true as const };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/deployments/:name/runs',
+      summary: "Run a deployment now (or at scheduledTime), its default parameters merged under the request's",
+      tag: 'flow runs',
+      access: 'admin',
+      params: NameParam,
+      body: RunDeployment,
+      response: StartedRun,
+      status: 201,
+      errors: [404],
+      handler: async ({ params, body }) => {
+        const { handle, created } = await client.deployments.run(params.name, body);
+        return new Reply(created ? 201 : 200, started(handle, created));
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/flow-runs',
+      summary: 'Flow runs, newest first, filtered by deployment, flow, state, tag and start time',
+      tag: 'flow runs',
+      access: 'read',
+      query: ListFlowRunsQuery,
+      response: FlowRunList,
+      handler: async ({ query }) => client.flowRuns.list(query),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/flow-runs/:id',
+      summary: 'A flow run: state, parameters, result or error, times, deployment, parent and child runs, Web UI link',
+      tag: 'flow runs',
+      access: 'read',
+      params: IdParam,
+      response: FlowRun,
+      errors: [404],
+      handler: async ({ params }) => client.flowRuns.get(params.id),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/flow-runs/:id/task-runs',
+      summary: "A flow run's task runs and subflow runs",
+      tag: 'flow runs',
+      access: 'read',
+      params: IdParam,
+      response: TaskRunList,
+      errors: [404],
+      handler: async ({ params }) => ({ taskRuns: await client.flowRuns.taskRuns(params.id) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/flow-runs/:id/cancel',
+      summary: "Cancel a run; the flow's cleanup code still runs",
+      tag: 'flow runs',
+      access: 'admin',
+      params: IdParam,
+      response: Accepted,
+      status: 202,
+      errors: [404, 409],
+      handler: async ({ params }) => {
+        await client.flowRuns.cancel(params.id);
+        return { accepted: true as const };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/flow-runs/:id/retry',
+      summary: 'Start a new run with the same parameters, linked to this one',
+      tag: 'flow runs',
+      access: 'admin',
+      params: IdParam,
+      response: StartedRun,
+      status: 201,
+      errors: [404],
+      handler: async ({ params }) => started(await client.flowRuns.retry(params.id), true),
+    }),
+  ];
+}

@@ -1,0 +1,241 @@
+/**
+ * The contract: zod schemas for every request and response of the REST API. The API validates
+ * with them, the OpenAPI document is generated from them, and the client and CLI parse with them.
+ * A schema and its inferred type share a name.
+ */
+import { z } from 'zod';
+import { cronProblem, isTimezone } from '../shared/cron';
+import { STATES } from '../shared/states';
+
+const Name = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(100, 'must be at most 100 characters')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must start with a letter or digit and use only letters, digits, . _ -');
+const Tag = z.string().min(1).max(100);
+const Timestamp = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-21T09:00:00Z' });
+export const Timezone = z
+  .string()
+  .refine(isTimezone, { error: 'must be an IANA timezone such as Europe/Paris' })
+  .meta({ example: 'Europe/Paris' });
+const Parameters = z.record(z.string(), z.unknown());
+
+export const CronSchedule = z
+  .object({
+    cron: z.string().superRefine((value, ctx) => {
+      const problem = cronProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+    /** IANA timezone the expression is read in. Default UTC. */
+    timezone: Timezone.optional(),
+  })
+  .strict()
+  .meta({ id: 'CronSchedule', example: { cron: '0 9 * * MON-FRI', timezone: 'Europe/Paris' } });
+export type CronSchedule = z.infer<typeof CronSchedule>;
+
+export const IntervalSchedule = z
+  .object({
+    intervalSeconds: z.number().min(1, 'must be at least 1 second').max(366 * 86_400),
+    /** Shifts the interval's grid: every hour at minute 15 is { intervalSeconds: 3600, offsetSeconds: 900 }. */
+    offsetSeconds: z.number().min(0).optional(),
+  })
+  .strict()
+  .meta({ id: 'IntervalSchedule' });
+export type IntervalSchedule = z.infer<typeof IntervalSchedule>;
+
+export const Schedule = z.union([CronSchedule, IntervalSchedule]).meta({ id: 'Schedule' });
+export type Schedule = z.infer<typeof Schedule>;
+
+export const OverlapPolicy = z.enum(['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all']);
+export type OverlapPolicy = z.infer<typeof OverlapPolicy>;
+
+const DeploymentFields = {
+  flow: Name.describe('the flow the deployment runs'),
+  description: z.string().max(2_000).optional(),
+  version: z.string().max(100).optional(),
+  tags: z.array(Tag).max(20).optional(),
+  /** Default parameters, merged under each run's own. */
+  parameters: Parameters.optional(),
+  taskQueue: Name.optional(),
+  schedules: z.array(Schedule).max(20).optional(),
+  startAt: Timestamp.optional(),
+  endAt: Timestamp.optional(),
+  jitterSeconds: z.number().min(0).max(86_400).optional(),
+  overlap: OverlapPolicy.optional(),
+  catchupWindowSeconds: z.number().min(10, 'must be at least 10 seconds').max(366 * 86_400).optional(),
+  paused: z.boolean().optional(),
+};
+
+export const CreateDeployment = z
+  .object({ name: Name, ...DeploymentFields })
+  .strict()
+  .meta({ id: 'CreateDeployment' });
+export type CreateDeployment = z.infer<typeof CreateDeployment>;
+
+export const UpdateDeployment = z.object(DeploymentFields).partial().strict().meta({ id: 'UpdateDeployment' });
+export type UpdateDeployment = z.infer<typeof UpdateDeployment>;
+
+export const Deployment = z
+  .object({
+    name: z.string(),
+    flow: z.string(),
+    description: z.string().nullable(),
+    version: z.string().nullable(),
+    tags: z.array(z.string()),
+    parameters: Parameters,
+    taskQueue: z.string(),
+    schedules: z.array(Schedule),
+    startAt: z.string().nullable(),
+    endAt: z.string().nullable(),
+    jitterSeconds: z.number().nullable(),
+    overlap: OverlapPolicy,
+    catchupWindowSeconds: z.number().nullable(),
+    paused: z.boolean(),
+    nextRunTimes: z.array(z.string()),
+    recentRuns: z.array(z.object({ flowRunId: z.string(), scheduledAt: z.string(), startedAt: z.string() })),
+    createdAt: z.string().nullable(),
+    updatedAt: z.string().nullable(),
+  })
+  .meta({ id: 'Deployment' });
+export type Deployment = z.infer<typeof Deployment>;
+
+export const Page = z.object({
+  pageSize: z.coerce.number().int().min(1).max(500).default(50),
+  pageToken: z.string().max(2_000).optional(),
+});
+
+export const ListDeploymentsQuery = Page.extend({ flow: Name.optional(), tag: Tag.optional() }).strict();
+export type ListDeploymentsQuery = z.infer<typeof ListDeploymentsQuery>;
+
+export const DeploymentList = z
+  .object({ deployments: z.array(Deployment), nextPageToken: z.string().nullable() })
+  .meta({ id: 'DeploymentList' });
+export type DeploymentList = z.infer<typeof DeploymentList>;
+
+export const RunDeployment = z
+  .object({
+    parameters: Parameters.optional(),
+    runName: z.string().min(1).max(200).optional(),
+    tags: z.array(Tag).max(20).optional(),
+    /** The same key returns the same run, never a second one. */
+    idempotencyKey: z.string().min(1).max(200).optional(),
+    /** When the run should start; in the past or omitted means now. */
+    scheduledTime: Timestamp.optional(),
+  })
+  .strict()
+  .meta({ id: 'RunDeployment' });
+export type RunDeployment = z.infer<typeof RunDeployment>;
+
+export const Backfill = z
+  .object({ start: Timestamp, end: Timestamp, overlap: OverlapPolicy.optional() })
+  .strict()
+  .refine((b) => Date.parse(b.start) < Date.parse(b.end), { path: ['end'], error: 'must be after start' })
+  .meta({ id: 'Backfill' });
+export type Backfill = z.infer<typeof Backfill>;
+
+export const State = z.enum(STATES);
+
+export const FlowRunSummary = z
+  .object({
+    id: z.string(),
+    flowName: z.string(),
+    runName: z.string().nullable(),
+    state: State,
+    deployment: z.string().nullable(),
+    tags: z.array(z.string()),
+    startTime: z.string().nullable(),
+    endTime: z.string().nullable(),
+  })
+  .meta({ id: 'FlowRunSummary' });
+export type FlowRunSummary = z.infer<typeof FlowRunSummary>;
+
+export const ListFlowRunsQuery = Page.extend({
+  deployment: Name.optional(),
+  flow: Name.optional(),
+  state: State.optional(),
+  tag: Tag.optional(),
+  /** Runs started at or after this time. */
+  since: Timestamp.optional(),
+  /** Runs started before this time. */
+  until: Timestamp.optional(),
+}).strict();
+export type ListFlowRunsQuery = z.infer<typeof ListFlowRunsQuery>;
+
+export const FlowRunList = z
+  .object({ flowRuns: z.array(FlowRunSummary), nextPageToken: z.string().nullable() })
+  .meta({ id: 'FlowRunList' });
+export type FlowRunList = z.infer<typeof FlowRunList>;
+
+export const ErrorInfo = z.object({ type: z.string().optional(), message: z.string() });
+
+export const TaskRun = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['task', 'subflow']),
+    name: z.string(),
+    runName: z.string().optional(),
+    state: State,
+    attempts: z.number(),
+    startTime: z.string().optional(),
+    endTime: z.string().optional(),
+    error: ErrorInfo.optional(),
+  })
+  .meta({ id: 'TaskRun' });
+
+export const FlowRun = z
+  .object({
+    id: z.string(),
+    temporalRunId: z.string(),
+    flowName: z.string(),
+    runName: z.string().optional(),
+    state: State,
+    tags: z.array(z.string()),
+    deployment: z.string().optional(),
+    parameters: z.unknown(),
+    startTime: z.string().optional(),
+    endTime: z.string().optional(),
+    durationMs: z.number().optional(),
+    result: z.unknown().optional(),
+    error: ErrorInfo.optional(),
+    parentFlowRunId: z.string().optional(),
+    retryOf: z.string().optional(),
+    childFlowRunIds: z.array(z.string()),
+    webUrl: z.string().optional(),
+    taskRuns: z.array(TaskRun),
+  })
+  .meta({ id: 'FlowRun' });
+export type FlowRunDto = z.infer<typeof FlowRun>;
+
+export const TaskRunList = z.object({ taskRuns: z.array(TaskRun) }).meta({ id: 'TaskRunList' });
+
+export const StartedRun = z
+  .object({ id: z.string(), flowName: z.string(), runName: z.string().nullable(), webUrl: z.string().nullable(), created: z.boolean() })
+  .meta({ id: 'StartedRun' });
+export type StartedRun = z.infer<typeof StartedRun>;
+
+export const FlowInfo = z
+  .object({
+    name: z.string(),
+    description: z.string().nullable(),
+    version: z.string().nullable(),
+    tags: z.array(z.string()),
+    parameters: z.record(z.string(), z.unknown()).nullable().describe('JSON schema of the parameters'),
+  })
+  .meta({ id: 'Flow' });
+export const FlowList = z.object({ flows: z.array(FlowInfo) }).meta({ id: 'FlowList' });
+
+export const Health = z
+  .object({ status: z.enum(['ok', 'degraded']), temporal: z.object({ reachable: z.boolean(), namespace: z.string() }) })
+  .meta({ id: 'Health' });
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export const Empty = z.object({}).strict();

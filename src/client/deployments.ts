@@ -1,0 +1,352 @@
+/**
+ * Deployments: a deployment is one Temporal Schedule (id `deployment-<name>`). Its metadata (flow,
+ * default parameters, description, version, tags, task queue, schedules as written) lives in the
+ * schedule's start-workflow action memo, which Temporal lets us update, and is copied onto every
+ * run it starts; flow, deployment and tags are also schedule search attributes, for listing. A
+ * deployment with no schedule is a paused schedule with no spec. Nothing is stored elsewhere.
+ */
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type ScheduleDescription,
+  type ScheduleHandle,
+  type ScheduleOptions,
+  type ScheduleSpec,
+} from '@temporalio/client';
+import { z, type ZodType } from 'zod';
+import type {
+  Backfill,
+  CreateDeployment,
+  Deployment,
+  DeploymentList,
+  ListDeploymentsQuery,
+  OverlapPolicy,
+  RunDeployment,
+  Schedule,
+  UpdateDeployment,
+} from '../api/schemas';
+import { ConflictError, NotFoundError, ParameterValidationError } from '../shared/errors';
+import { fieldIssues, flowRetryPolicy, type FlowOptions } from '../shared/flow-options';
+import { DEPLOYMENT, FLOW_NAME, TAGS } from '../shared/search-attributes';
+import type { AnyFlow } from '../workflows/flow';
+import type { BatonClient, FlowRunHandle } from './client';
+
+/** The schedule id of a deployment. */
+export function scheduleIdOf(name: string): string {
+  return `deployment-${name}`;
+}
+
+/** What Baton keeps in the schedule action's memo, under `baton`. */
+interface DeploymentMeta {
+  deployment: string;
+  flow: string;
+  description: string | null;
+  version: string | null;
+  tags: string[];
+  parameters: Record<string, unknown>;
+  taskQueue: string;
+  schedules: Schedule[];
+  startAt: string | null;
+  endAt: string | null;
+  jitterSeconds: number | null;
+  overlap: OverlapPolicy;
+  catchupWindowSeconds: number | null;
+  paused: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const OVERLAP: Record<OverlapPolicy, ScheduleOverlapPolicy> = {
+  skip: ScheduleOverlapPolicy.SKIP,
+  buffer_one: ScheduleOverlapPolicy.BUFFER_ONE,
+  buffer_all: ScheduleOverlapPolicy.BUFFER_ALL,
+  cancel_other: ScheduleOverlapPolicy.CANCEL_OTHER,
+  terminate_other: ScheduleOverlapPolicy.TERMINATE_OTHER,
+  allow_all: ScheduleOverlapPolicy.ALLOW_ALL,
+};
+
+const NO_SCHEDULE_NOTE = 'baton: no schedule';
+const PAUSED_NOTE = 'baton: paused';
+
+function specOf(meta: DeploymentMeta): ScheduleSpec {
+  const crons = meta.schedules.filter((s): s is Extract<Schedule, { cron: string }> => 'cron' in s);
+  const intervals = meta.schedules.filter((s): s is Extract<Schedule, { intervalSeconds: number }> => 'intervalSeconds' in s);
+  return {
+    // Temporal reads a per-expression timezone from a CRON_TZ prefix.
+    cronExpressions: crons.map((c) => (c.timezone ? `CRON_TZ=${c.timezone} ${c.cron}` : c.cron)),
+    intervals: intervals.map((i) => ({ every: i.intervalSeconds * 1000, offset: (i.offsetSeconds ?? 0) * 1000 })),
+    startAt: meta.startAt ? new Date(meta.startAt) : undefined,
+    endAt: meta.endAt ? new Date(meta.endAt) : undefined,
+    jitter: meta.jitterSeconds ? meta.jitterSeconds * 1000 : undefined,
+  };
+}
+
+/** Checks parameters against a flow's schema: the whole schema, or (for defaults) only the fields given. */
+function checkParameters(flow: AnyFlow, params: Record<string, unknown>, complete: boolean, target: string): void {
+  const schema = (flow.options as FlowOptions<unknown>).parameters as ZodType | undefined;
+  if (!schema) return;
+  const partial = !complete && schema instanceof z.ZodObject ? schema.partial() : schema;
+  const result = partial.safeParse(params);
+  if (!result.success) throw new ParameterValidationError(target, fieldIssues(result.error.issues));
+}
+
+export class Deployments {
+  constructor(private readonly client: BatonClient) {}
+
+  private handle(name: string): ScheduleHandle {
+    return this.client.temporal.schedule.getHandle(scheduleIdOf(name));
+  }
+
+  private flowOf(name: string): AnyFlow {
+    const flow = this.client.flow(name);
+    if (!flow) {
+      throw new ParameterValidationError('deployment', [
+        { path: 'flow', message: `no flow named '${name}' is registered (known: ${this.client.flows.map((f) => f.flowName).join(', ') || 'none'})` },
+      ]);
+    }
+    return flow;
+  }
+
+  private async describeRaw(name: string): Promise<ScheduleDescription> {
+    try {
+      return await this.handle(name).describe();
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw new NotFoundError(`no deployment named '${name}'`);
+      throw err;
+    }
+  }
+
+  private metaOf(description: ScheduleDescription): DeploymentMeta {
+    const meta = (description.action.memo as { baton?: DeploymentMeta } | undefined)?.baton;
+    if (!meta) throw new NotFoundError(`schedule ${description.scheduleId} is not a Baton deployment`);
+    return meta;
+  }
+
+  private toDto(description: ScheduleDescription): Deployment {
+    const meta = this.metaOf(description);
+    return {
+      name: meta.deployment,
+      flow: meta.flow,
+      description: meta.description,
+      version: meta.version,
+      tags: meta.tags,
+      parameters: meta.parameters,
+      taskQueue: meta.taskQueue,
+      schedules: meta.schedules,
+      startAt: meta.startAt,
+      endAt: meta.endAt,
+      jitterSeconds: meta.jitterSeconds,
+      overlap: meta.overlap,
+      catchupWindowSeconds: meta.catchupWindowSeconds,
+      paused: description.state.paused,
+      nextRunTimes: description.state.paused ? [] : description.info.nextActionTimes.map((d) => d.toISOString()),
+      recentRuns: description.info.recentActions.map((a) => ({
+        flowRunId: a.action.workflow.workflowId,
+        scheduledAt: a.scheduledAt.toISOString(),
+        startedAt: a.takenAt.toISOString(),
+      })),
+      createdAt: meta.createdAt,
+      updatedAt: meta.updatedAt,
+    };
+  }
+
+  private options(meta: DeploymentMeta, flow: AnyFlow): Omit<ScheduleOptions, 'scheduleId'> {
+    const flowOptions = flow.options as FlowOptions<unknown>;
+    const hasSpec = meta.schedules.length > 0;
+    return {
+      spec: specOf(meta),
+      action: {
+        type: 'startWorkflow',
+        workflowType: meta.flow,
+        workflowId: `${meta.deployment}-scheduled`,
+        taskQueue: meta.taskQueue,
+        args: [meta.parameters],
+        memo: { baton: meta, deployment: meta.deployment },
+        retry: flowRetryPolicy(flowOptions),
+        workflowRunTimeout: flowOptions.timeoutSeconds ? flowOptions.timeoutSeconds * 1000 : undefined,
+        staticDetails: meta.description ?? undefined,
+        typedSearchAttributes: [
+          { key: FLOW_NAME, value: meta.flow },
+          { key: DEPLOYMENT, value: meta.deployment },
+          ...(meta.tags.length ? [{ key: TAGS, value: meta.tags }] : []),
+        ],
+      },
+      policies: {
+        overlap: OVERLAP[meta.overlap],
+        catchupWindow: meta.catchupWindowSeconds ? meta.catchupWindowSeconds * 1000 : undefined,
+      },
+      typedSearchAttributes: [
+        { key: FLOW_NAME, value: meta.flow },
+        { key: DEPLOYMENT, value: meta.deployment },
+        ...(meta.tags.length ? [{ key: TAGS, value: meta.tags }] : []),
+      ],
+      state: {
+        paused: meta.paused || !hasSpec,
+        note: !hasSpec ? NO_SCHEDULE_NOTE : meta.paused ? PAUSED_NOTE : undefined,
+      },
+    };
+  }
+
+  private buildMeta(input: CreateDeployment, previous: DeploymentMeta | undefined): { meta: DeploymentMeta; flow: AnyFlow } {
+    const flow = this.flowOf(input.flow);
+    const parameters = input.parameters ?? {};
+    const schedules = input.schedules ?? [];
+    // Scheduled runs get only the defaults, so a scheduled deployment's defaults must be complete.
+    checkParameters(flow, parameters, schedules.length > 0, `deployment '${input.name}' (parameters)`);
+    if (input.startAt && input.endAt && Date.parse(input.startAt) >= Date.parse(input.endAt)) {
+      throw new ParameterValidationError('deployment', [{ path: 'endAt', message: 'must be after startAt' }]);
+    }
+    const now = new Date().toISOString();
+    const meta: DeploymentMeta = {
+      deployment: input.name,
+      flow: input.flow,
+      description: input.description ?? null,
+      version: input.version ?? null,
+      tags: [...new Set([...(flow.options.tags ?? []), ...(input.tags ?? [])])],
+      parameters,
+      taskQueue: input.taskQueue ?? this.client.options.taskQueue ?? 'baton',
+      schedules,
+      startAt: input.startAt ?? null,
+      endAt: input.endAt ?? null,
+      jitterSeconds: input.jitterSeconds ?? null,
+      overlap: input.overlap ?? 'skip',
+      catchupWindowSeconds: input.catchupWindowSeconds ?? null,
+      paused: input.paused ?? false,
+      createdAt: previous?.createdAt ?? now,
+      updatedAt: now,
+    };
+    return { meta, flow };
+  }
+
+  /** Creates the deployment, or replaces its settings when it exists (idempotent by name). */
+  async apply(input: CreateDeployment): Promise<{ deployment: Deployment; created: boolean }> {
+    const { meta, flow } = this.buildMeta(input, undefined);
+    const options = this.options(meta, flow);
+    let created = true;
+    try {
+      await this.client.temporal.schedule.create({ scheduleId: scheduleIdOf(input.name), ...options });
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      created = false;
+      await this.handle(input.name).update((previous) => {
+        const before = this.metaOf(previous);
+        const next = { ...meta, createdAt: before.createdAt };
+        const o = this.options(next, flow);
+        return { spec: o.spec, action: o.action, policies: o.policies, typedSearchAttributes: o.typedSearchAttributes, state: o.state! } as never;
+      });
+    }
+    return { deployment: await this.get(input.name), created };
+  }
+
+  /** Changes some settings of a deployment. */
+  async update(name: string, patch: UpdateDeployment): Promise<Deployment> {
+    const before = this.metaOf(await this.describeRaw(name));
+    const merged: CreateDeployment = {
+      name,
+      flow: patch.flow ?? before.flow,
+      description: patch.description ?? before.description ?? undefined,
+      version: patch.version ?? before.version ?? undefined,
+      tags: patch.tags ?? before.tags,
+      parameters: patch.parameters ?? before.parameters,
+      taskQueue: patch.taskQueue ?? before.taskQueue,
+      schedules: patch.schedules ?? before.schedules,
+      startAt: patch.startAt ?? before.startAt ?? undefined,
+      endAt: patch.endAt ?? before.endAt ?? undefined,
+      jitterSeconds: patch.jitterSeconds ?? before.jitterSeconds ?? undefined,
+      overlap: patch.overlap ?? before.overlap,
+      catchupWindowSeconds: patch.catchupWindowSeconds ?? before.catchupWindowSeconds ?? undefined,
+      paused: patch.paused ?? before.paused,
+    };
+    const { meta, flow } = this.buildMeta(merged, before);
+    await this.handle(name).update(() => {
+      const o = this.options(meta, flow);
+      return { spec: o.spec, action: o.action, policies: o.policies, typedSearchAttributes: o.typedSearchAttributes, state: o.state! } as never;
+    });
+    return this.get(name);
+  }
+
+  async get(name: string): Promise<Deployment> {
+    return this.toDto(await this.describeRaw(name));
+  }
+
+  /** Deployments, filtered by flow and tag, a page at a time. */
+  async list(query: Partial<ListDeploymentsQuery> = {}): Promise<DeploymentList> {
+    const clauses = [`${DEPLOYMENT.name} IS NOT NULL`];
+    if (query.flow) clauses.push(`${FLOW_NAME.name} = ${quote(query.flow)}`);
+    if (query.tag) clauses.push(`${TAGS.name} = ${quote(query.tag)}`);
+    const response = await this.client.connection.workflowService.listSchedules({
+      namespace: this.client.options.target.namespace,
+      maximumPageSize: query.pageSize ?? 50,
+      nextPageToken: query.pageToken ? Buffer.from(query.pageToken, 'base64url') : undefined,
+      query: clauses.join(' AND '),
+    });
+    const ids = (response.schedules ?? []).map((s) => s.scheduleId ?? '').filter((id) => id.startsWith('deployment-'));
+    const deployments: Deployment[] = [];
+    for (const id of ids) {
+      try {
+        deployments.push(await this.get(id.slice('deployment-'.length)));
+      } catch (err) {
+        // Deleted between the listing and the read: skip it.
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
+    const token = response.nextPageToken?.length ? Buffer.from(response.nextPageToken).toString('base64url') : null;
+    return { deployments, nextPageToken: token };
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.describeRaw(name);
+    await this.handle(name).delete();
+  }
+
+  /** Stops scheduled runs until resumed. */
+  async pause(name: string): Promise<Deployment> {
+    return this.update(name, { paused: true });
+  }
+
+  /** Restarts scheduled runs. */
+  async resume(name: string): Promise<Deployment> {
+    const current = await this.get(name);
+    if (current.schedules.length === 0) {
+      throw new ConflictError(`deployment '${name}' has no schedule to resume; add one with PATCH /api/deployments/${name}`);
+    }
+    return this.update(name, { paused: false });
+  }
+
+  /** Starts the runs the schedule would have started between `start` and `end`. */
+  async backfill(name: string, input: Backfill): Promise<void> {
+    const current = await this.get(name);
+    if (current.schedules.length === 0) throw new ConflictError(`deployment '${name}' has no schedule to backfill`);
+    await this.handle(name).backfill({
+      start: new Date(input.start),
+      end: new Date(input.end),
+      overlap: OVERLAP[input.overlap ?? 'allow_all'],
+    });
+  }
+
+  /**
+   * Starts a run of the deployment: its default parameters merged under the run's, validated
+   * against the flow's schema before anything starts.
+   */
+  async run(name: string, input: RunDeployment = {}): Promise<{ handle: FlowRunHandle; created: boolean }> {
+    const deployment = await this.get(name);
+    const flow = this.flowOf(deployment.flow);
+    const parameters = { ...deployment.parameters, ...(input.parameters ?? {}) };
+    checkParameters(flow, parameters, true, `flow '${flow.flowName}'`);
+    const delay = input.scheduledTime ? (Date.parse(input.scheduledTime) - Date.now()) / 1000 : 0;
+    return this.client.flowRuns.startWithKey(flow, parameters, {
+      deployment: name,
+      taskQueue: deployment.taskQueue,
+      tags: [...new Set([...deployment.tags, ...(input.tags ?? [])])],
+      runName: input.runName,
+      idempotencyKey: input.idempotencyKey,
+      startDelaySeconds: delay > 0 ? delay : undefined,
+    });
+  }
+}
+
+/** A string literal for a visibility query. */
+export function quote(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}

@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTestApi, type TestApi } from './api-helpers';
+import { eventually, startWorker, uid, type TestWorker } from './helpers';
+
+describe('deployments over HTTP', () => {
+  let w: TestWorker;
+  let api: TestApi;
+  const created: string[] = [];
+  before(async () => {
+    w = await startWorker();
+    api = await startTestApi(w.client);
+  });
+  after(async () => {
+    for (const name of created) await api.call('DELETE', `/api/deployments/${name}`);
+    await api.close();
+    await w.stop();
+  });
+
+  const deploy = async (body: Record<string, unknown>) => {
+    const res = await api.call('POST', '/api/deployments', { taskQueue: w.taskQueue, ...body });
+    if (res.status < 300) created.push(body.name as string);
+    return res;
+  };
+
+  test('a 2-second interval deployment starts runs that complete and carry the deployment', async () => {
+    const name = uid('every2s');
+    const res = await deploy({ name, flow: 'hello', parameters: { name: 'sched' }, schedules: [{ intervalSeconds: 2 }], tags: ['nightly'] });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal(res.body.name, name);
+    assert.equal(res.body.paused, false);
+    assert.ok(res.body.nextRunTimes.length > 0);
+    const runs = await eventually(async () => {
+      const list = await api.call('GET', `/api/flow-runs?deployment=${name}&state=Completed`);
+      return list.body.flowRuns.length >= 2 ? list.body.flowRuns : undefined;
+    }, 30_000);
+    for (const run of runs.slice(0, 2)) {
+      assert.equal(run.deployment, name);
+      assert.equal(run.flowName, 'hello');
+      assert.equal(run.runName, 'hello-sched');
+      assert.deepEqual(run.tags, ['nightly']);
+      const detail = await api.call('GET', `/api/flow-runs/${run.id}`);
+      assert.equal(detail.body.result, 'hello sched.');
+      assert.equal(detail.body.deployment, name);
+      const described = await w.client.temporal.workflow.getHandle(run.id).describe();
+      assert.deepEqual(described.searchAttributes.BatonDeployment, [name]);
+    }
+    const pause = await api.call('POST', `/api/deployments/${name}/pause`);
+    assert.equal(pause.body.paused, true);
+  });
+
+  test('a cron deployment in a non-UTC timezone reports next run times right for that zone', async () => {
+    const name = uid('cron-tz');
+    const res = await deploy({ name, flow: 'hello', parameters: { name: 'tz' }, schedules: [{ cron: '30 9 * * *', timezone: 'America/New_York' }] });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const next: string[] = res.body.nextRunTimes;
+    assert.ok(next.length >= 2);
+    for (const iso of next) {
+      const local = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+      assert.equal(local, '09:30', `${iso} is ${local} in New York`);
+    }
+    // 09:30 in New York is 14:30 UTC in winter (EST, UTC-5).
+    assert.ok(next.some((iso) => iso.endsWith('T14:30:00.000Z')), next.join(', '));
+    assert.deepEqual(res.body.schedules, [{ cron: '30 9 * * *', timezone: 'America/New_York' }]);
+  });
+
+  test('run with parameters: defaults merged, result and task runs visible; bad parameter → 400, nothing started', async () => {
+    const name = uid('manual');
+    await deploy({ name, flow: 'hello', parameters: { excited: true } });
+    const got = await api.call('GET', `/api/deployments/${name}`);
+    assert.equal(got.body.paused, true, 'no schedule: a paused schedule with no spec');
+    assert.deepEqual(got.body.nextRunTimes, []);
+
+    const run = await api.call('POST', `/api/deployments/${name}/runs`, { parameters: { name: 'Ada' }, tags: ['adhoc'] });
+    assert.equal(run.status, 201, JSON.stringify(run.body));
+    assert.equal(run.body.runName, 'hello-Ada');
+    const detail = await eventually(async () => {
+      const d = await api.call('GET', `/api/flow-runs/${run.body.id}`);
+      return d.body.state === 'Completed' ? d.body : undefined;
+    });
+    assert.equal(detail.result, 'hello Ada!');
+    assert.deepEqual(detail.parameters, { excited: true, name: 'Ada' });
+    assert.equal(detail.deployment, name);
+    const tasks = await api.call('GET', `/api/flow-runs/${run.body.id}/task-runs`);
+    assert.deepEqual(tasks.body.taskRuns.map((t: { runName: string; state: string }) => [t.runName, t.state]), [['greet-Ada', 'Completed']]);
+
+    const before = (await api.call('GET', `/api/flow-runs?deployment=${name}`)).body.flowRuns.length;
+    const bad = await api.call('POST', `/api/deployments/${name}/runs`, { parameters: { name: 42 } });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.code, 'PARAMETER_VALIDATION');
+    assert.deepEqual(bad.body.error.details.map((d: { path: string }) => d.path), ['name']);
+    const missing = await api.call('POST', `/api/deployments/${name}/runs`, {});
+    assert.equal(missing.status, 400);
+    assert.match(missing.body.error.message, /name: /);
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal((await api.call('GET', `/api/flow-runs?deployment=${name}`)).body.flowRuns.length, before, 'no run was started');
+  });
+
+  test('the same idempotency key, twice and concurrently, gives one run', async () => {
+    const name = uid('idem');
+    await deploy({ name, flow: 'hello', parameters: { name: 'once' } });
+    const key = uid('key');
+    const [a, b, c] = await Promise.all([1, 2, 3].map(() => api.call('POST', `/api/deployments/${name}/runs`, { idempotencyKey: key })));
+    const ids = new Set([a, b, c].map((r) => r.body.id));
+    assert.equal(ids.size, 1);
+    assert.deepEqual([a, b, c].map((r) => r.status).sort(), [200, 200, 201]);
+    await w.client.flowRuns.result([...ids][0]!);
+    const again = await api.call('POST', `/api/deployments/${name}/runs`, { idempotencyKey: key });
+    assert.equal(again.status, 200);
+    assert.equal(again.body.id, [...ids][0]);
+    assert.equal(again.body.created, false);
+    await eventually(async () => ((await api.call('GET', `/api/flow-runs?deployment=${name}`)).body.flowRuns.length === 1 ? true : undefined));
+  });
+
+  test('pause stops scheduled runs, resume restarts them; backfill creates the runs the spec gives; delete removes it', async () => {
+    const name = uid('lifecycle');
+    await deploy({ name, flow: 'hello', parameters: { name: 'life' }, schedules: [{ intervalSeconds: 1 }], paused: true });
+    const paused = await api.call('GET', `/api/deployments/${name}`);
+    assert.equal(paused.body.paused, true);
+    await new Promise((r) => setTimeout(r, 2_500));
+    assert.equal((await api.call('GET', `/api/flow-runs?deployment=${name}`)).body.flowRuns.length, 0, 'paused: no runs');
+
+    const resumed = await api.call('POST', `/api/deployments/${name}/resume`);
+    assert.equal(resumed.body.paused, false);
+    await eventually(async () => ((await api.call('GET', `/api/flow-runs?deployment=${name}`)).body.flowRuns.length >= 1 ? true : undefined));
+    await api.call('POST', `/api/deployments/${name}/pause`);
+
+    // Backfill a past hour on a 15-minute grid: the spec gives 4 runs.
+    const hourly = uid('backfill');
+    await deploy({ name: hourly, flow: 'hello', parameters: { name: 'bf' }, schedules: [{ intervalSeconds: 900 }], paused: true });
+    const start = new Date(Date.UTC(2026, 0, 5, 10, 0, 0)).toISOString();
+    const end = new Date(Date.UTC(2026, 0, 5, 10, 59, 0)).toISOString();
+    const bf = await api.call('POST', `/api/deployments/${hourly}/backfill`, { start, end });
+    assert.equal(bf.status, 202, JSON.stringify(bf.body));
+    const runs = await eventually(async () => {
+      const list = (await api.call('GET', `/api/flow-runs?deployment=${hourly}`)).body.flowRuns;
+      return list.length >= 4 ? list : undefined;
+    });
+    assert.equal(runs.length, 4);
+    const badWindow = await api.call('POST', `/api/deployments/${hourly}/backfill`, { start: end, end: start });
+    assert.equal(badWindow.status, 400);
+    assert.deepEqual(badWindow.body.error.details.map((d: { path: string }) => d.path), ['end']);
+
+    const del = await api.call('DELETE', `/api/deployments/${name}`);
+    assert.equal(del.status, 204);
+    assert.equal((await api.call('GET', `/api/deployments/${name}`)).status, 404);
+    await assert.rejects(w.client.temporal.schedule.getHandle(`deployment-${name}`).describe());
+  });
+
+  test('create is idempotent by name, PATCH changes settings, and listing filters by flow and tag', async () => {
+    const name = uid('update');
+    const first = await deploy({ name, flow: 'hello', parameters: { name: 'v1' }, tags: ['team-a'] });
+    assert.equal(first.status, 201);
+    const second = await deploy({ name, flow: 'hello', parameters: { name: 'v2' }, tags: ['team-a'], description: 'second' });
+    assert.equal(second.status, 200);
+    assert.equal(second.body.description, 'second');
+    assert.equal(second.body.createdAt, first.body.createdAt);
+    const patched = await api.call('PATCH', `/api/deployments/${name}`, { schedules: [{ cron: '0 6 * * MON' }], version: '7' });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    assert.equal(patched.body.version, '7');
+    assert.equal(patched.body.paused, false);
+    assert.deepEqual(patched.body.parameters, { name: 'v2' });
+    const listed = await eventually(async () => {
+      const l = await api.call('GET', `/api/deployments?tag=team-a&flow=hello`);
+      return l.body.deployments.some((d: { name: string }) => d.name === name) ? l.body : undefined;
+    });
+    assert.ok(listed.deployments.every((d: { tags: string[] }) => d.tags.includes('team-a')));
+    const none = await api.call('GET', `/api/deployments?tag=${uid('no-such-tag')}`);
+    assert.deepEqual(none.body.deployments, []);
+  });
+
+  test('cancel and retry a flow run', async () => {
+    const name = uid('cancel');
+    await deploy({ name, flow: 'sleepy-flow' });
+    const run = await api.call('POST', `/api/deployments/${name}/runs`, {});
+    const cancel = await api.call('POST', `/api/flow-runs/${run.body.id}/cancel`);
+    assert.equal(cancel.status, 202);
+    await eventually(async () => ((await api.call('GET', `/api/flow-runs/${run.body.id}`)).body.state === 'Cancelled' ? true : undefined));
+    const again = await api.call('POST', `/api/flow-runs/${run.body.id}/cancel`);
+    assert.equal(again.status, 409);
+    assert.match(again.body.error.message, /already ended/);
+
+    const helloDeployment = uid('retry');
+    await deploy({ name: helloDeployment, flow: 'hello', parameters: { name: 'again' } });
+    const firstRun = await api.call('POST', `/api/deployments/${helloDeployment}/runs`, {});
+    await w.client.flowRuns.result(firstRun.body.id);
+    const retry = await api.call('POST', `/api/flow-runs/${firstRun.body.id}/retry`);
+    assert.equal(retry.status, 201);
+    assert.notEqual(retry.body.id, firstRun.body.id);
+    await w.client.flowRuns.result(retry.body.id);
+    const detail = await api.call('GET', `/api/flow-runs/${retry.body.id}`);
+    assert.equal(detail.body.retryOf, firstRun.body.id);
+    assert.deepEqual(detail.body.parameters, { name: 'again' });
+    assert.equal(detail.body.deployment, helloDeployment);
+  });
+});
