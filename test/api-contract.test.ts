@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import pino from 'pino';
+import { startApi } from '../src/api/server';
+import { startTestApi, type TestApi } from './api-helpers';
+import { startWorker, uid, type TestWorker } from './helpers';
+
+const ADMIN = 'admin-secret-0123456789';
+const READER = 'reader-secret-0123456789';
+
+describe('API contract: validation, auth, OpenAPI', () => {
+  let w: TestWorker;
+  let open: TestApi;
+  let locked: TestApi;
+  const deployment = uid('contract');
+  before(async () => {
+    w = await startWorker();
+    open = await startTestApi(w.client);
+    locked = await startTestApi(w.client, `ops:admin:${ADMIN},dash:read:${READER}`);
+    const res = await open.call('POST', '/api/deployments', { name: deployment, flow: 'hello', taskQueue: w.taskQueue });
+    assert.equal(res.status, 201);
+  });
+  after(async () => {
+    await open.call('DELETE', `/api/deployments/${deployment}`);
+    await open.close();
+    await locked.close();
+    await w.stop();
+  });
+
+  const writes: [string, string][] = [
+    ['POST', '/api/deployments'],
+    ['PATCH', `/api/deployments/${'$'}`],
+    ['POST', `/api/deployments/${'$'}/runs`],
+    ['POST', `/api/deployments/${'$'}/backfill`],
+  ];
+
+  test('malformed JSON on every route with a body → 400 BAD_JSON', async () => {
+    for (const [method, path] of writes) {
+      const res = await open.call(method, path.replace('$', deployment), '{"name": ');
+      assert.equal(res.status, 400, `${method} ${path}`);
+      assert.equal(res.body.error.code, 'BAD_JSON');
+    }
+  });
+
+  test('wrong types → 400 naming each field', async () => {
+    const cases: [string, string, unknown, string[]][] = [
+      ['POST', '/api/deployments', { name: 'ok-name', flow: 7, schedules: [{ cron: '61 * * * *' }] }, ['flow', 'schedules.0.cron']],
+      ['POST', '/api/deployments', { name: 'has space', flow: 'hello' }, ['name']],
+      ['POST', '/api/deployments', { name: 'tz', flow: 'hello', schedules: [{ cron: '0 9 * * *', timezone: 'Mars/Olympus' }] }, ['schedules.0.timezone']],
+      ['POST', '/api/deployments', { name: 'iv', flow: 'hello', schedules: [{ intervalSeconds: 0 }] }, ['schedules.0.intervalSeconds']],
+      ['POST', '/api/deployments', { name: 'extra', flow: 'hello', colour: 'red' }, ['']],
+      ['POST', '/api/deployments', { name: 'nof', flow: 'no-such-flow' }, ['flow']],
+      ['PATCH', `/api/deployments/${deployment}`, { overlap: 'sometimes' }, ['overlap']],
+      ['POST', `/api/deployments/${deployment}/runs`, { parameters: 'x', scheduledTime: 'tomorrow' }, ['parameters', 'scheduledTime']],
+      ['POST', `/api/deployments/${deployment}/backfill`, { start: 1 }, ['start', 'end']],
+      ['GET', '/api/flow-runs?state=Sleeping&pageSize=0', undefined, ['pageSize', 'state']],
+      ['GET', '/api/deployments?pageSize=abc', undefined, ['pageSize']],
+    ];
+    for (const [method, path, body, fields] of cases) {
+      const res = await open.call(method, path, body);
+      assert.equal(res.status, 400, `${method} ${path}: ${JSON.stringify(res.body)}`);
+      assert.ok(['VALIDATION', 'PARAMETER_VALIDATION'].includes(res.body.error.code));
+      assert.deepEqual(res.body.error.details.map((d: { path: string }) => d.path).sort(), fields.sort(), `${method} ${path}`);
+    }
+    // Nothing was created by the bad requests.
+    for (const name of ['ok-name', 'tz', 'iv', 'extra', 'nof']) {
+      assert.equal((await open.call('GET', `/api/deployments/${name}`)).status, 404);
+    }
+  });
+
+  test('unknown deployments and runs → 404 on every route', async () => {
+    const missing = uid('missing');
+    const cases: [string, string, unknown][] = [
+      ['GET', `/api/deployments/${missing}`, undefined],
+      ['PATCH', `/api/deployments/${missing}`, { version: '2' }],
+      ['DELETE', `/api/deployments/${missing}`, undefined],
+      ['POST', `/api/deployments/${missing}/pause`, undefined],
+      ['POST', `/api/deployments/${missing}/resume`, undefined],
+      ['POST', `/api/deployments/${missing}/backfill`, { start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z' }],
+      ['POST', `/api/deployments/${missing}/runs`, {}],
+      ['GET', `/api/flow-runs/${missing}`, undefined],
+      ['GET', `/api/flow-runs/${missing}/task-runs`, undefined],
+      ['POST', `/api/flow-runs/${missing}/cancel`, undefined],
+      ['POST', `/api/flow-runs/${missing}/retry`, undefined],
+    ];
+    for (const [method, path, body] of cases) {
+      const res = await open.call(method, path, body);
+      assert.equal(res.status, 404, `${method} ${path}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.error.code, 'NOT_FOUND');
+      assert.match(res.body.error.message, new RegExp(missing));
+    }
+  });
+
+  test('an oversized body → 413, never 5xx', async () => {
+    const big = JSON.stringify({ name: 'big', flow: 'hello', description: 'x'.repeat(1_100_000) });
+    for (const [method, path] of writes) {
+      const res = await open.call(method, path.replace('$', deployment), big);
+      assert.equal(res.status, 413, `${method} ${path}`);
+      assert.equal(res.body.error.code, 'TOO_LARGE');
+    }
+  });
+
+  test('auth: missing key 401, read-only key on a write 403, admin key works; health is public', async () => {
+    assert.equal((await locked.call('GET', '/api/health')).status, 200);
+    const none = await locked.call('GET', '/api/deployments');
+    assert.equal(none.status, 401);
+    assert.equal(none.body.error.code, 'UNAUTHORIZED');
+    const wrong = await locked.call('GET', '/api/deployments', undefined, { authorization: 'Bearer not-a-key-at-all-000' });
+    assert.equal(wrong.status, 401);
+    assert.doesNotMatch(JSON.stringify(wrong.body), /not-a-key/);
+    const read = await locked.call('GET', `/api/deployments/${deployment}`, undefined, { authorization: `Bearer ${READER}` });
+    assert.equal(read.status, 200);
+    const forbidden = await locked.call('POST', `/api/deployments/${deployment}/pause`, undefined, { authorization: `Bearer ${READER}` });
+    assert.equal(forbidden.status, 403);
+    assert.match(forbidden.body.error.message, /'dash' is read-only/);
+    assert.equal((await open.call('GET', `/api/deployments/${deployment}`)).body.paused, true, 'the refused write changed nothing');
+    const run = await locked.call('POST', `/api/deployments/${deployment}/runs`, { parameters: { name: 'admin' } }, { authorization: `Bearer ${ADMIN}` });
+    assert.equal(run.status, 201);
+    assert.equal(await w.client.flowRuns.result(run.body.id), 'hello admin.');
+  });
+
+  test('the API refuses to listen beyond loopback without keys, and keys never reach the log', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+    await assert.rejects(
+      startApi({ client: w.client, logger, config: { BATON_API_HOST: '0.0.0.0', BATON_API_PORT: 0, BATON_API_KEYS: undefined } }),
+      /refusing to listen on 0\.0\.0\.0 without API keys/,
+    );
+    await assert.rejects(
+      startApi({ client: w.client, logger, config: { BATON_API_HOST: '127.0.0.1', BATON_API_PORT: 0, BATON_API_KEYS: 'ops:root:short' } }),
+      (err: Error) => !err.message.includes('short') && /BATON_API_KEYS\[0\]: role must be 'read' or 'admin'/.test(err.message),
+    );
+    const api = await startApi({ client: w.client, logger, config: { BATON_API_HOST: '127.0.0.1', BATON_API_PORT: 0, BATON_API_KEYS: undefined } });
+    await api.close();
+    assert.ok(lines.some((l) => l.includes('no API keys configured')));
+    const keyed = await startApi({ client: w.client, logger, config: { BATON_API_HOST: '127.0.0.1', BATON_API_PORT: 0, BATON_API_KEYS: `ops:admin:${ADMIN}` } });
+    await fetch(`${keyed.url}/api/deployments`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    await keyed.close();
+    assert.ok(!lines.some((l) => l.includes(ADMIN)), 'the secret is never logged');
+  });
+
+  test('the OpenAPI document validates as 3.1 and lists every route; the docs page serves', async () => {
+    const res = await open.call('GET', '/api/openapi.json');
+    assert.equal(res.status, 200);
+    const validator = new Validator();
+    const result = await validator.validate(res.body);
+    assert.equal(result.valid, true, JSON.stringify(result.errors, null, 1));
+    assert.equal(res.body.openapi, '3.1.0');
+    const operations = Object.entries(res.body.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+    );
+    assert.deepEqual(operations.sort(), [
+      'DELETE /api/deployments/{name}',
+      'GET /api/deployments',
+      'GET /api/deployments/{name}',
+      'GET /api/flow-runs',
+      'GET /api/flow-runs/{id}',
+      'GET /api/flow-runs/{id}/task-runs',
+      'GET /api/flows',
+      'GET /api/health',
+      'PATCH /api/deployments/{name}',
+      'POST /api/deployments',
+      'POST /api/deployments/{name}/backfill',
+      'POST /api/deployments/{name}/pause',
+      'POST /api/deployments/{name}/resume',
+      'POST /api/deployments/{name}/runs',
+      'POST /api/flow-runs/{id}/cancel',
+      'POST /api/flow-runs/{id}/retry',
+    ]);
+    const page = await fetch(`${open.base}/api/docs`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /SwaggerUIBundle\(\{ url: '\/api\/openapi.json'/);
+    const asset = await fetch(`${open.base}/api/docs/assets/swagger-ui-bundle.js`);
+    assert.equal(asset.status, 200);
+  });
+});
