@@ -1,120 +1,95 @@
 /**
- * The `baton` command.
- *
- *   baton start                          embedded Temporal server + a worker; runs the quickstart once
- *   baton server start                   the embedded Temporal server (SQLite under .baton/, Web UI)
- *   baton worker start --flows <module>  a worker for a module of flows and tasks
- *
- * Exit code 0 only on success; errors name the bad flag or variable.
+ * The `baton` command. Exit code 0 only on success, 1 on a failure, 2 on a usage error that
+ * names the bad flag. Commands that read or change deployments and runs talk to the API
+ * (BATON_API_URL, BATON_API_KEY).
  */
-import { parseArgs } from 'node:util';
 import { BatonError } from '../shared/errors';
 import { loadConfig } from '../config';
-import { resolveTemporal } from '../server/temporal-server';
-import { cliVersion, locateTemporalCli } from '../server/temporal-cli';
-import { createWorker, runWorkerUntilSignal } from '../workers/worker';
-import { createLogger } from '../workers/logger';
-import { loadModule } from '../workers/load-module';
+import { ApiClient } from './api-client';
+import { UsageError } from './args';
+import { deploy, deployment } from './deployment-commands';
+import { flowRun } from './flow-run-commands';
+import { apiStart, serverInstall, serverStart, workerStart } from './process-commands';
 import { runQuickstart } from './quickstart';
 
-const USAGE = `usage:
-  baton start                                   run the quickstart on the embedded server and keep serving
-  baton server start                            start the embedded Temporal server (until Ctrl-C)
-  baton server install                          find or build the Temporal CLI; print its path
-  baton worker start --flows <module> [options] run a worker
-      --flows <module>        file or folder exporting flows and tasks (required)
-      --task-queue <name>     task queue to poll (default BATON_TASK_QUEUE or 'baton')
-      --concurrency <n>       most tasks run at once (default BATON_MAX_CONCURRENT_TASKS or 200)
+export const USAGE = `usage: baton <command>
 
-environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_* (use a running
-server); BATON_HOME, BATON_LOG_LEVEL, BATON_LOG_FORMAT, BATON_TEMPORAL_PORT, BATON_TEMPORAL_UI_PORT.`;
+local development
+  start [--count n] [--once]            the quickstart on the embedded Temporal server, then keep serving
+  server start [--flows m]              embedded Temporal server + API + a worker (default flows: the examples)
+  server install                        find or build the Temporal CLI; print its path
+  worker start --flows m [--task-queue q] [--concurrency n]
+  api start --flows m [--host h] [--port p]
 
-/** A usage error: exit code 2. */
-class UsageError extends BatonError {
-  static override readonly code: string = 'USAGE';
-}
+deployments (through the API)
+  deploy --file baton.yaml | --name n --flow f [--cron c]... [--timezone tz] [--interval s]...
+         [--offset s] [--param k=v]... [--tag t]... [--description d] [--version v]
+         [--task-queue q] [--overlap skip|buffer_one|buffer_all|cancel_other|terminate_other|allow_all] [--paused]
+  deployment ls [--flow f] [--tag t] [--limit n] [--json]
+  deployment inspect <name> [--json]
+  deployment run <name> [--param k=v]... [--params-file f.json] [--run-name r] [--tag t]...
+                 [--idempotency-key k] [--at iso-time] [--watch] [--json]
+  deployment pause|resume|delete <name>
+  deployment backfill <name> --start iso --end iso [--overlap p]
 
-function positiveInt(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a whole number ≥ 1, got '${value}'`);
-  return n;
-}
+flow runs (through the API)
+  flow-run ls [--deployment d] [--flow f] [--state s] [--tag t] [--since iso] [--until iso] [--limit n] [--json]
+  flow-run inspect <id> [--json]
+  flow-run watch <id> [--json]
+  flow-run cancel <id>
+  flow-run retry <id> [--watch] [--json]
 
-type Flags = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
+environment: BATON_API_URL (default http://127.0.0.1:4200), BATON_API_KEY, BATON_FLOWS,
+BATON_API_HOST, BATON_API_PORT, BATON_API_KEYS, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+TEMPORAL_API_KEY, TEMPORAL_TLS_*, BATON_HOME, BATON_LOG_LEVEL, BATON_LOG_FORMAT. See README.`;
 
-function parse(args: string[], options: Flags): Record<string, string | boolean | (string | boolean)[] | undefined> {
-  try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    throw new UsageError((err as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
-  }
-}
-
-async function workerStart(args: string[]): Promise<void> {
-  const values = parse(args, {
-    flows: { type: 'string' },
-    'task-queue': { type: 'string' },
-    concurrency: { type: 'string' },
-  });
-  if (!values.flows) throw new UsageError('--flows <module> is required');
-  const maxConcurrentTasks = positiveInt('concurrency', values.concurrency as string | undefined);
-  const taskQueue = values['task-queue'] as string | undefined;
-  if (taskQueue !== undefined && !taskQueue.trim()) throw new UsageError('--task-queue must not be empty');
+function apiClient(): ApiClient {
   const config = loadConfig();
-  const logger = createLogger(config);
-  // Load the module first: a typo in --flows fails before any server starts.
-  loadModule(String(values.flows));
-  const target = await resolveTemporal(config, (line) => logger.info(line));
-  try {
-    const worker = await createWorker({ flows: String(values.flows), target, config, taskQueue, maxConcurrentTasks, logger });
-    await runWorkerUntilSignal(worker);
-  } finally {
-    await target.devServer?.stop();
-  }
+  return new ApiClient(config.BATON_API_URL, config.BATON_API_KEY);
 }
 
-async function serverInstall(args: string[]): Promise<void> {
-  parse(args, {});
-  const config = loadConfig();
-  const binary = await locateTemporalCli({ cacheDir: config.BATON_TEMPORAL_CLI_CACHE, log: (l) => console.error(l) });
-  console.log(binary);
-  console.error(cliVersion(binary));
-}
-
-async function serverStart(args: string[]): Promise<void> {
-  parse(args, {});
-  const config = loadConfig();
-  const logger = createLogger(config);
-  const target = await resolveTemporal(config, (line) => logger.info(line));
-  if (!target.devServer) {
-    logger.info(`TEMPORAL_ADDRESS is set: using the server at ${target.address}; nothing to start`);
-    return;
+async function dispatch(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      await runQuickstart(argv.slice(1));
+      return 0;
+    case 'server':
+      if (sub === 'start') return serverStart(rest);
+      if (sub === 'install') return serverInstall(rest);
+      break;
+    case 'worker':
+      if (sub === 'start') return workerStart(rest);
+      break;
+    case 'api':
+      if (sub === 'start') return apiStart(rest);
+      break;
+    case 'deploy':
+      return deploy(apiClient(), argv.slice(1));
+    case 'deployment':
+      return deployment(apiClient(), sub, rest);
+    case 'flow-run':
+      return flowRun(apiClient(), sub, rest);
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return 0;
+    case undefined:
+      console.error(USAGE);
+      return 2;
+    default:
+      break;
   }
-  logger.info({ address: target.address, webUi: target.webUiUrl }, 'Temporal server ready; Ctrl-C to stop');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-    target.devServer!.process.once('exit', resolve);
-  });
-  await target.devServer.stop();
+  throw new UsageError(`unknown command '${[command, sub].filter(Boolean).join(' ')}'`);
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [command, sub, ...rest] = argv;
   try {
-    if (command === 'start') await runQuickstart([sub, ...rest].filter((a): a is string => a !== undefined));
-    else if (command === 'server' && sub === 'start') await serverStart(rest);
-    else if (command === 'server' && sub === 'install') await serverInstall(rest);
-    else if (command === 'worker' && sub === 'start') await workerStart(rest);
-    else if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-      console.log(USAGE);
-      return command === undefined ? 2 : 0;
-    } else throw new UsageError(`unknown command '${[command, sub].filter(Boolean).join(' ')}'`);
-    return 0;
+    return await dispatch(argv);
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`baton: ${err.message}\n\n${USAGE}`);
+      console.error(`baton: ${err.message}\n(run 'baton help' for usage)`);
       return 2;
     }
     console.error(`baton: ${err instanceof BatonError ? err.message : ((err as Error)?.stack ?? err)}`);

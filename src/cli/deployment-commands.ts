@@ -1,0 +1,205 @@
+/** `baton deploy` and `baton deployment ls | inspect | run | pause | resume | delete | backfill`. */
+import fs from 'node:fs';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { CreateDeployment, type Deployment, type DeploymentList, type StartedRun } from '../api/schemas';
+import { ValidationError } from '../shared/errors';
+import { fieldIssues } from '../shared/flow-options';
+import type { ApiClient } from './api-client';
+import { list, params, parse, positiveInt, positiveNumber, str, UsageError } from './args';
+import { printJson, table, when } from './output';
+import { watchRun } from './watch';
+
+const DeployFile = z.object({ deployments: z.array(z.unknown()).min(1, 'lists no deployments') }).strict();
+
+/** Reads and checks a `baton.yaml`; errors name the entry and field (`deployments[1].schedules.0.cron`). */
+export function readDeployFile(file: string): CreateDeployment[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = YAML.parse(text);
+  } catch (err) {
+    throw new ValidationError(file, [{ path: '', message: `not valid YAML: ${(err as Error).message.split('\n')[0]}` }]);
+  }
+  const top = DeployFile.safeParse(doc);
+  if (!top.success) throw new ValidationError(file, fieldIssues(top.error.issues));
+  const issues = [];
+  const out: CreateDeployment[] = [];
+  for (const [i, entry] of top.data.deployments.entries()) {
+    const parsed = CreateDeployment.safeParse(entry);
+    if (parsed.success) out.push(parsed.data);
+    else issues.push(...fieldIssues(parsed.error.issues).map((x) => ({ ...x, path: `deployments[${i}]${x.path ? '.' + x.path : ''}` })));
+  }
+  if (issues.length) throw new ValidationError(file, issues);
+  return out;
+}
+
+function deploymentFromFlags(values: Record<string, unknown>): CreateDeployment {
+  const v = values as Parameters<typeof str>[0];
+  const name = str(v, 'name');
+  const flow = str(v, 'flow');
+  if (!name || !flow) throw new UsageError('give --name and --flow, or --file baton.yaml');
+  const timezone = str(v, 'timezone');
+  const offset = positiveNumber(v, 'offset');
+  const schedules = [
+    ...list(v, 'cron').map((cron) => ({ cron, ...(timezone ? { timezone } : {}) })),
+    ...list(v, 'interval').map((s) => {
+      const seconds = Number(s);
+      if (!(seconds > 0)) throw new UsageError(`--interval must be a number of seconds > 0, got '${s}'`);
+      return { intervalSeconds: seconds, ...(offset ? { offsetSeconds: offset } : {}) };
+    }),
+  ];
+  const input = {
+    name,
+    flow,
+    parameters: params(list(v, 'param')),
+    tags: list(v, 'tag'),
+    schedules,
+    ...(str(v, 'description') ? { description: str(v, 'description') } : {}),
+    ...(str(v, 'version') ? { version: str(v, 'version') } : {}),
+    ...(str(v, 'task-queue') ? { taskQueue: str(v, 'task-queue') } : {}),
+    ...(str(v, 'overlap') ? { overlap: str(v, 'overlap') } : {}),
+    ...(v.paused ? { paused: true } : {}),
+  };
+  const parsed = CreateDeployment.safeParse(input);
+  if (!parsed.success) throw new ValidationError('deployment', fieldIssues(parsed.error.issues));
+  return parsed.data;
+}
+
+const DEPLOYMENT_COLUMNS = {
+  name: (d: Deployment) => d.name,
+  flow: (d: Deployment) => d.flow,
+  schedule: (d: Deployment) => d.schedules.map((s) => ('cron' in s ? `${s.cron}${s.timezone ? ` ${s.timezone}` : ''}` : `every ${s.intervalSeconds}s`)),
+  paused: (d: Deployment) => (d.paused ? 'yes' : 'no'),
+  'next run': (d: Deployment) => when(d.nextRunTimes[0]),
+  tags: (d: Deployment) => d.tags,
+};
+
+export async function deploy(api: ApiClient, args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    file: { type: 'string', short: 'f' },
+    name: { type: 'string' },
+    flow: { type: 'string' },
+    cron: { type: 'string', multiple: true },
+    timezone: { type: 'string' },
+    interval: { type: 'string', multiple: true },
+    offset: { type: 'string' },
+    param: { type: 'string', multiple: true },
+    tag: { type: 'string', multiple: true },
+    description: { type: 'string' },
+    version: { type: 'string' },
+    'task-queue': { type: 'string' },
+    overlap: { type: 'string' },
+    paused: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  const file = str(values, 'file') ?? (!values.name && fs.existsSync('baton.yaml') ? 'baton.yaml' : undefined);
+  if (file && values.name) throw new UsageError('give either --file or --name/--flow, not both');
+  // Every entry is checked before the first is sent: a bad file changes nothing.
+  const inputs = file ? readDeployFile(file) : [deploymentFromFlags(values)];
+  const applied: Deployment[] = [];
+  for (const input of inputs) applied.push(await api.call<Deployment>('POST', '/api/deployments', input));
+  if (values.json) printJson(applied);
+  else console.log(table(applied, DEPLOYMENT_COLUMNS));
+  return 0;
+}
+
+export async function deployment(api: ApiClient, sub: string | undefined, args: string[]): Promise<number> {
+  const path = (name: string, rest = '') => `/api/deployments/${encodeURIComponent(name)}${rest}`;
+  switch (sub) {
+    case 'ls': {
+      const { values } = parse(args, { flow: { type: 'string' }, tag: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } });
+      const q = new URLSearchParams();
+      if (str(values, 'flow')) q.set('flow', str(values, 'flow')!);
+      if (str(values, 'tag')) q.set('tag', str(values, 'tag')!);
+      q.set('pageSize', String(positiveInt(values, 'limit') ?? 50));
+      const page = await api.call<DeploymentList>('GET', `/api/deployments?${q}`);
+      if (values.json) printJson(page);
+      else console.log(table(page.deployments, DEPLOYMENT_COLUMNS));
+      return 0;
+    }
+    case 'inspect': {
+      const { values, positionals } = parse(args, { json: { type: 'boolean' } }, ['name']);
+      const d = await api.call<Deployment>('GET', path(positionals[0]!));
+      if (values.json) printJson(d);
+      else {
+        console.log(table([d], DEPLOYMENT_COLUMNS));
+        console.log(`\nparameters: ${JSON.stringify(d.parameters)}\ntask queue: ${d.taskQueue}\noverlap:    ${d.overlap}`);
+        console.log(`next runs:  ${d.nextRunTimes.slice(0, 5).map(when).join(', ') || '-'}`);
+        console.log(`recent:     ${d.recentRuns.slice(-5).map((r) => r.flowRunId).join(', ') || '-'}`);
+      }
+      return 0;
+    }
+    case 'run': {
+      const { values, positionals } = parse(
+        args,
+        {
+          param: { type: 'string', multiple: true },
+          'params-file': { type: 'string' },
+          'run-name': { type: 'string' },
+          tag: { type: 'string', multiple: true },
+          'idempotency-key': { type: 'string' },
+          at: { type: 'string' },
+          watch: { type: 'boolean' },
+          json: { type: 'boolean' },
+        },
+        ['name'],
+      );
+      let fromFile: Record<string, unknown> = {};
+      const paramsFile = str(values, 'params-file');
+      if (paramsFile) {
+        try {
+          fromFile = JSON.parse(fs.readFileSync(paramsFile, 'utf8')) as Record<string, unknown>;
+        } catch (err) {
+          throw new UsageError(`--params-file ${paramsFile}: ${(err as Error).message}`);
+        }
+      }
+      const body = {
+        parameters: { ...fromFile, ...params(list(values, 'param')) },
+        ...(str(values, 'run-name') ? { runName: str(values, 'run-name') } : {}),
+        ...(list(values, 'tag').length ? { tags: list(values, 'tag') } : {}),
+        ...(str(values, 'idempotency-key') ? { idempotencyKey: str(values, 'idempotency-key') } : {}),
+        ...(str(values, 'at') ? { scheduledTime: str(values, 'at') } : {}),
+      };
+      const run = await api.call<StartedRun>('POST', path(positionals[0]!, '/runs'), body);
+      if (!values.watch) {
+        if (values.json) printJson(run);
+        else console.log(`${run.created ? 'started' : 'already started'} flow run ${run.id} (${run.runName ?? '-'})${run.webUrl ? `\n${run.webUrl}` : ''}`);
+        return 0;
+      }
+      if (!values.json) console.log(`flow run ${run.id} (${run.runName ?? '-'})`);
+      const final = await watchRun(api, run.id, { json: Boolean(values.json) });
+      return final.state === 'Completed' ? 0 : 1;
+    }
+    case 'pause':
+    case 'resume': {
+      const { values, positionals } = parse(args, { json: { type: 'boolean' } }, ['name']);
+      const d = await api.call<Deployment>('POST', path(positionals[0]!, `/${sub}`));
+      if (values.json) printJson(d);
+      else console.log(`deployment ${d.name} ${d.paused ? 'paused' : 'resumed'}`);
+      return 0;
+    }
+    case 'delete': {
+      const { positionals } = parse(args, {}, ['name']);
+      await api.call('DELETE', path(positionals[0]!));
+      console.log(`deployment ${positionals[0]} deleted`);
+      return 0;
+    }
+    case 'backfill': {
+      const { positionals, values } = parse(args, { start: { type: 'string' }, end: { type: 'string' }, overlap: { type: 'string' } }, ['name']);
+      const start = str(values, 'start');
+      const end = str(values, 'end');
+      if (!start || !end) throw new UsageError('--start and --end are required (ISO 8601 times)');
+      await api.call('POST', path(positionals[0]!, '/backfill'), { start, end, ...(str(values, 'overlap') ? { overlap: str(values, 'overlap') } : {}) });
+      console.log(`backfill of ${positionals[0]} from ${start} to ${end} requested`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command 'deployment ${sub ?? ''}'`);
+  }
+}

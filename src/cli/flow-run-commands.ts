@@ -1,0 +1,94 @@
+/** `baton flow-run ls | inspect | watch | cancel | retry`. */
+import type { FlowRunDto, FlowRunList, StartedRun } from '../api/schemas';
+import type { ApiClient } from './api-client';
+import { parse, positiveInt, str, UsageError } from './args';
+import { printJson, table, when } from './output';
+import { watchRun } from './watch';
+
+export async function flowRun(api: ApiClient, sub: string | undefined, args: string[]): Promise<number> {
+  const path = (id: string, rest = '') => `/api/flow-runs/${encodeURIComponent(id)}${rest}`;
+  switch (sub) {
+    case 'ls': {
+      const { values } = parse(args, {
+        deployment: { type: 'string' },
+        flow: { type: 'string' },
+        state: { type: 'string' },
+        tag: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        limit: { type: 'string' },
+        json: { type: 'boolean' },
+      });
+      const q = new URLSearchParams();
+      for (const key of ['deployment', 'flow', 'state', 'tag', 'since', 'until']) {
+        const v = str(values, key);
+        if (v) q.set(key, v);
+      }
+      q.set('pageSize', String(positiveInt(values, 'limit') ?? 20));
+      const page = await api.call<FlowRunList>('GET', `/api/flow-runs?${q}`);
+      if (values.json) printJson(page);
+      else {
+        console.log(
+          table(page.flowRuns, {
+            id: (r) => r.id,
+            name: (r) => r.runName,
+            flow: (r) => r.flowName,
+            state: (r) => r.state,
+            deployment: (r) => r.deployment,
+            started: (r) => when(r.startTime),
+          }),
+        );
+      }
+      return 0;
+    }
+    case 'inspect': {
+      const { values, positionals } = parse(args, { json: { type: 'boolean' } }, ['id']);
+      const run = await api.call<FlowRunDto>('GET', path(positionals[0]!));
+      if (values.json) printJson(run);
+      else {
+        console.log(`flow run   ${run.id}\nname       ${run.runName ?? '-'}\nflow       ${run.flowName}\nstate      ${run.state}`);
+        console.log(`deployment ${run.deployment ?? '-'}\nstarted    ${when(run.startTime)}\nended      ${when(run.endTime)}`);
+        console.log(`parameters ${JSON.stringify(run.parameters)}`);
+        if (run.state === 'Completed') console.log(`result     ${JSON.stringify(run.result)}`);
+        if (run.error) console.log(`error      ${run.error.type ? `${run.error.type}: ` : ''}${run.error.message}`);
+        if (run.webUrl) console.log(`web ui     ${run.webUrl}`);
+        console.log(
+          '\n' +
+            table(run.taskRuns, {
+              task: (t) => t.runName ?? t.name,
+              kind: (t) => t.kind,
+              state: (t) => t.state,
+              attempts: (t) => t.attempts,
+              started: (t) => when(t.startTime),
+              error: (t) => t.error?.message,
+            }),
+        );
+      }
+      return 0;
+    }
+    case 'watch': {
+      const { values, positionals } = parse(args, { json: { type: 'boolean' } }, ['id']);
+      const final = await watchRun(api, positionals[0]!, { json: Boolean(values.json) });
+      return final.state === 'Completed' ? 0 : 1;
+    }
+    case 'cancel': {
+      const { positionals } = parse(args, {}, ['id']);
+      await api.call('POST', path(positionals[0]!, '/cancel'));
+      console.log(`cancellation of ${positionals[0]} requested`);
+      return 0;
+    }
+    case 'retry': {
+      const { values, positionals } = parse(args, { watch: { type: 'boolean' }, json: { type: 'boolean' } }, ['id']);
+      const run = await api.call<StartedRun>('POST', path(positionals[0]!, '/retry'));
+      if (!values.watch) {
+        if (values.json) printJson(run);
+        else console.log(`started flow run ${run.id} (${run.runName ?? '-'}), a retry of ${positionals[0]}`);
+        return 0;
+      }
+      const final = await watchRun(api, run.id, { json: Boolean(values.json) });
+      return final.state === 'Completed' ? 0 : 1;
+    }
+    default:
+      throw new UsageError(`unknown command 'flow-run ${sub ?? ''}'`);
+  }
+}

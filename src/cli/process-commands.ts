@@ -1,0 +1,92 @@
+/**
+ * Long-running commands: `baton server start` (embedded Temporal + API + a worker), `baton api
+ * start`, `baton worker start`, `baton server install`.
+ */
+import path from 'node:path';
+import { BatonClient } from '../client/client';
+import { loadConfig, type BatonConfig } from '../config';
+import { parseApiKeys } from '../api/auth';
+import { startApi } from '../api/server';
+import { resolveTemporal } from '../server/temporal-server';
+import { cliVersion, locateTemporalCli } from '../server/temporal-cli';
+import { createWorker } from '../workers/worker';
+import { loadModule } from '../workers/load-module';
+import { createLogger } from '../workers/logger';
+import { parse, positiveInt, str, UsageError, type Parsed } from './args';
+
+const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
+
+function flowsModule(values: Parsed['values'], config: BatonConfig, fallback?: string): string {
+  const flows = str(values, 'flows') ?? config.BATON_FLOWS ?? fallback;
+  if (!flows) throw new UsageError('--flows <module> is required (or set BATON_FLOWS)');
+  return flows;
+}
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}
+
+export async function serverInstall(args: string[]): Promise<number> {
+  parse(args, {});
+  const config = loadConfig();
+  const binary = await locateTemporalCli({ cacheDir: config.BATON_TEMPORAL_CLI_CACHE, log: (l) => console.error(l) });
+  console.log(binary);
+  console.error(cliVersion(binary));
+  return 0;
+}
+
+/**
+ * Runs any of: the Temporal dev server (unless TEMPORAL_ADDRESS is set), a worker, the API.
+ * Everything is checked before anything starts; everything stops on SIGINT/SIGTERM.
+ */
+async function runProcesses(args: string[], parts: { worker: boolean; api: boolean; defaultFlows?: string }): Promise<number> {
+  const { values } = parse(args, {
+    flows: { type: 'string' },
+    'task-queue': { type: 'string' },
+    concurrency: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+  });
+  const config = loadConfig();
+  const flows = flowsModule(values, config, parts.defaultFlows);
+  const taskQueue = str(values, 'task-queue');
+  const maxConcurrentTasks = positiveInt(values, 'concurrency');
+  const apiConfig = {
+    BATON_API_HOST: str(values, 'host') ?? config.BATON_API_HOST,
+    BATON_API_PORT: positiveInt(values, 'port') ?? config.BATON_API_PORT,
+    BATON_API_KEYS: config.BATON_API_KEYS,
+  };
+  if (parts.api) parseApiKeys(apiConfig.BATON_API_KEYS);
+  const logger = createLogger(config);
+  const module = loadModule(flows);
+  const target = await resolveTemporal(config, (line) => logger.info(line));
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    let running: Promise<void> | undefined;
+    if (parts.worker) {
+      const worker = await createWorker({ flows, target, config, taskQueue, maxConcurrentTasks, logger });
+      running = worker.run();
+      stops.push(() => worker.shutdown());
+    }
+    if (parts.api) {
+      const client = await BatonClient.connect({ target, taskQueue: taskQueue ?? config.BATON_TASK_QUEUE, flows: module.flows });
+      stops.push(() => client.close());
+      const api = await startApi({ client, config: apiConfig, logger });
+      stops.unshift(() => api.close());
+    }
+    if (target.webUiUrl) logger.info(`Temporal Web UI: ${target.webUiUrl}`);
+    const signal = await Promise.race([untilSignal(), ...(running ? [running.then(() => 'worker stopped')] : [])]);
+    logger.info({ signal }, 'shutting down');
+    return 0;
+  } finally {
+    for (const stop of stops) await stop().catch(() => undefined);
+    await target.devServer?.stop();
+  }
+}
+
+export const serverStart = (args: string[]) => runProcesses(args, { worker: true, api: true, defaultFlows: EXAMPLES });
+export const apiStart = (args: string[]) => runProcesses(args, { worker: false, api: true });
+export const workerStart = (args: string[]) => runProcesses(args, { worker: true, api: false });

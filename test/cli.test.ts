@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startTestApi, type TestApi } from './api-helpers';
+import { FIXTURES, ROOT, startWorker, tempDir, uid, type TestWorker } from './helpers';
+
+function baton(args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'baton.js'), ...args], { cwd, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += String(c)));
+    child.stderr.on('data', (c) => (stderr += String(c)));
+    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+describe('the baton CLI, end to end through the API', () => {
+  let w: TestWorker;
+  let api: TestApi;
+  let env: NodeJS.ProcessEnv;
+  const dir = tempDir();
+  before(async () => {
+    w = await startWorker();
+    api = await startTestApi(w.client);
+    env = { BATON_API_URL: api.base };
+    // The deployments run on this test's task queue.
+    const text = fs.readFileSync(path.join(FIXTURES, 'deploy', 'baton.yaml'), 'utf8').replace(/^(  - name: .*)$/gm, `$1\n    taskQueue: ${w.taskQueue}`);
+    fs.writeFileSync(path.join(dir, 'baton.yaml'), text);
+  });
+  after(async () => {
+    for (const name of ['cli-hello', 'cli-hello-weekly']) await api.call('DELETE', `/api/deployments/${name}`);
+    await api.close();
+    await w.stop();
+  });
+
+  test('deploy from baton.yaml, run with --watch, flow-run ls --json parses', async () => {
+    const deployed = await baton(['deploy'], env, dir);
+    assert.equal(deployed.code, 0, deployed.stderr);
+    assert.match(deployed.stdout, /cli-hello\s+hello/);
+    assert.match(deployed.stdout, /cli-hello-weekly\s+hello\s+0 9 \* \* MON Europe\/Paris,every 86400s\s+yes/);
+
+    const run = await baton(['deployment', 'run', 'cli-hello', '--param', 'name=Grace', '--watch'], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /greet-Grace: Completed/);
+    assert.match(run.stdout, /flow run hello-Grace: Completed/);
+    assert.match(run.stdout, /result: "hello Grace!"/);
+
+    const ls = await baton(['flow-run', 'ls', '--deployment', 'cli-hello', '--json'], env);
+    assert.equal(ls.code, 0, ls.stderr);
+    const page = JSON.parse(ls.stdout) as { flowRuns: { runName: string; state: string; deployment: string }[] };
+    assert.deepEqual(page.flowRuns.map((r) => [r.runName, r.state, r.deployment]), [['hello-Grace', 'Completed', 'cli-hello']]);
+
+    const inspect = await baton(['deployment', 'inspect', 'cli-hello-weekly', '--json'], env);
+    assert.equal(JSON.parse(inspect.stdout).paused, true);
+    const ls2 = await baton(['deployment', 'ls', '--tag', 'cli', '--json'], env);
+    assert.equal(ls2.code, 0);
+  });
+
+  test('errors: a bad file changes nothing, a bad parameter names the field, unknown runs exit 1, bad flags exit 2', async () => {
+    const bad = path.join(dir, 'bad.yaml');
+    const name = uid('never');
+    fs.writeFileSync(bad, `deployments:\n  - name: ${name}\n    flow: hello\n  - name: broken\n    flow: hello\n    schedules:\n      - cron: "0 25 * * *"\n`);
+    const res = await baton(['deploy', '--file', bad], env);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /deployments\[1\]\.schedules\.0\.cron: hour 25 is outside 0-23/);
+    assert.equal((await api.call('GET', `/api/deployments/${name}`)).status, 404, 'the good entry was not sent either');
+
+    const param = await baton(['deployment', 'run', 'cli-hello', '--param', 'name=42'], env);
+    assert.equal(param.code, 1);
+    assert.match(param.stderr, /name: .*expected string/);
+
+    const missing = await baton(['flow-run', 'inspect', 'no-such-run'], env);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no flow run with id 'no-such-run'/);
+
+    const flag = await baton(['flow-run', 'ls', '--limit', 'many'], env);
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, /--limit must be a whole number ≥ 1, got 'many'/);
+
+    const down = await baton(['deployment', 'ls'], { BATON_API_URL: 'http://127.0.0.1:9' });
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, /cannot reach the Baton API at http:\/\/127\.0\.0\.1:9/);
+  });
+
+  test('cancel and retry from the CLI', async () => {
+    const started = await baton(['deployment', 'run', 'cli-hello', '--param', 'name=Linus', '--json'], env);
+    const { id } = JSON.parse(started.stdout) as { id: string };
+    await w.client.flowRuns.result(id);
+    const cancel = await baton(['flow-run', 'cancel', id], env);
+    assert.equal(cancel.code, 1);
+    assert.match(cancel.stderr, /already ended/);
+    const retry = await baton(['flow-run', 'retry', id, '--watch'], env);
+    assert.equal(retry.code, 0, retry.stderr);
+    assert.match(retry.stdout, /result: "hello Linus!"/);
+  });
+});
