@@ -71,4 +71,43 @@ describe('crash recovery', () => {
       await client.close();
     }
   });
+
+  test('a crash never uses up a retry: a task that failed once, then lost its worker, has one retry left on the next', async () => {
+    const taskQueue = uid('crash-count');
+    const dir = tempDir();
+    const key = 'fragile';
+    const client = await BatonClient.connect({ target: testTarget(), taskQueue, flows: [] });
+    try {
+      const first = spawnWorker(taskQueue);
+      children.push(first);
+      const { workflowId } = await client.temporal.workflow.start('call-task', {
+        taskQueue,
+        workflowId: uid('fragile'),
+        args: [{ task: 'fragile', args: [{ dir, key }] }],
+      });
+      // Attempt 2 (after one real failure) is running: kill its worker.
+      await eventually(() => readLines(dir, key).some((l) => l.failures === 1) || undefined, 60_000);
+      first.kill('SIGKILL');
+      await exited(first);
+      const second = spawnWorker(taskQueue);
+      children.push(second);
+      const out = (await client.temporal.workflow.getHandle(workflowId).result()) as Record<string, unknown>;
+      assert.equal(out.ok, false);
+      assert.equal(out.message, 'second failure');
+      const lines = readLines(dir, key);
+      assert.deepEqual(
+        lines.map((l) => [l.attempt, l.failures, l.pid === first.pid ? 'first' : 'second']),
+        [
+          [1, 0, 'first'],
+          [2, 1, 'first'],
+          [3, 1, 'second'],
+        ],
+        'the crashed attempt 2 did not count: attempt 3 still had its one retry, and used it',
+      );
+      second.kill('SIGTERM');
+      await exited(second);
+    } finally {
+      await client.close();
+    }
+  });
 });

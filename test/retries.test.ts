@@ -125,12 +125,30 @@ describe('task retries', () => {
     await eventually(async () => ((await handle.describe()).state === 'Cancelled' ? true : undefined));
   });
 
-  test('flow retries re-run a failed flow; the run reads Retrying while it waits, then Completed', async () => {
+  test('flow retries re-run a failed flow; the run reads Retrying during the retry, then Completed', async () => {
     const key = uid('flow-retry');
     const handle = await w.client.flowRuns.start('retrying-flow', { probe: { dir, key } });
     await eventually(async () => ((await handle.describe()).state === 'Retrying' ? true : undefined), 10_000);
     assert.equal(await handle.result(), 2);
     assert.equal(readLines(dir, key).length, 2);
     assert.equal((await handle.describe()).state, 'Completed');
+  });
+
+  test('RetryAfterError sets the next delay; a nonsensical one falls back to the schedule', async () => {
+    const key = uid('retry-after');
+    const out = await w.client.flowRuns.run('call-task', { task: 'retryAfterTask', args: [{ dir, key }] });
+    assert.deepEqual(out, { ok: true, value: 3 });
+    const at = readLines(dir, key).map((l) => l.at as number);
+    assert.ok(at[1]! - at[0]! >= 680, `asked for 0.7 s, waited ${at[1]! - at[0]!} ms`);
+    assert.ok(at[2]! - at[1]! < 680, `NaN delay fell back to the 0.1 s schedule, waited ${at[2]! - at[1]!} ms`);
+  });
+
+  test('exponential backoff with jitter: each delay within [d, 1.5 d]', async () => {
+    const key = uid('backoff');
+    const out = await w.client.flowRuns.run('call-task', { task: 'backoffTask', args: [{ dir, key }] });
+    assert.deepEqual(out, { ok: true, value: 3 });
+    const at = readLines(dir, key).map((l) => l.at as number);
+    const gaps = [at[1]! - at[0]!, at[2]! - at[1]!];
+    [200, 400].forEach((d, i) => assert.ok(gaps[i]! >= d - 20 && gaps[i]! <= d * 1.5 + 250, `gap ${i} was ${gaps[i]} ms for delay ${d}`));
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startWorker, type TestWorker } from './helpers';
+import { eventually, readLines, startWorker, tempDir, type TestWorker } from './helpers';
 
 describe('subflows', () => {
   let w: TestWorker;
@@ -40,5 +40,28 @@ describe('subflows', () => {
     const childInfo = await w.client.flowRuns.get(childId);
     assert.equal(childInfo.parentFlowRunId, handle.id);
     assert.equal(childInfo.runName, 'child-40-1');
+  });
+});
+
+describe('cancellation', () => {
+  let w: TestWorker;
+  before(async () => {
+    w = await startWorker();
+  });
+  after(async () => {
+    await w.stop();
+  });
+
+  test('cancelling a flow cancels its running task: the run and the task read Cancelled', async () => {
+    const dir = tempDir();
+    const handle = await w.client.flowRuns.start('steps', { probe: { dir, key: 'unused' }, count: 1, ms: 20_000 });
+    await eventually(async () => ((await handle.describe()).taskRuns[0]?.state === 'Running' ? true : undefined));
+    await w.client.flowRuns.cancel(handle.id);
+    const info = await eventually(async () => {
+      const i = await handle.describe();
+      return i.state === 'Cancelled' ? i : undefined;
+    });
+    assert.deepEqual(info.taskRuns.map((t) => t.state), ['Cancelled']);
+    assert.ok(!readLines(dir, 'step-1').some((l) => l.event === 'done'), 'the task stopped');
   });
 });

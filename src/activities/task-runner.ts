@@ -13,6 +13,11 @@ import { retryDelayFor, type TaskSpec } from '../shared/task-options';
 import type { Task } from './task';
 import { runWithContext, type RunContext } from './run-context';
 
+/** The longest wait before a retry: 30 days. */
+const MAX_RETRY_DELAY_SECONDS = 30 * 86_400;
+/** How long a retryCondition may take before the task is failed without retry. */
+const RETRY_CONDITION_TIMEOUT_MS = 30_000;
+
 interface AttemptDetails {
   /** Failed attempts before this one. */
   failures: number;
@@ -78,8 +83,9 @@ export function taskActivity(t: Task, spec: TaskSpec, baseLogger: Logger): (...a
       });
       return await Promise.race([work, timeout]);
     } catch (err) {
-      if (err instanceof CancelledFailure || (ctx.cancellationSignal.aborted && controller.signal.reason === err)) {
-        throw err;
+      // Cancelled from the flow: report a cancellation, whatever error the task turned it into.
+      if (ctx.cancellationSignal.aborted) {
+        throw err instanceof CancelledFailure ? err : new CancelledFailure(`task ${spec.name} was cancelled`);
       }
       throw await decide(err, context);
     } finally {
@@ -99,10 +105,17 @@ export function taskActivity(t: Task, spec: TaskSpec, baseLogger: Logger): (...a
     else if ((options.nonRetryableErrors ?? []).some((m) => matches(err, m))) reason = `${error.name} never retries`;
     else if (failuresNow > spec.retries) reason = spec.retries === 0 ? 'no retries' : `all ${spec.retries} retries used`;
     else if (options.retryCondition) {
+      let timer: NodeJS.Timeout | undefined;
       try {
-        if (!(await options.retryCondition(err, { ...context, failures: failuresNow }))) reason = 'retryCondition said no';
+        const limit = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${RETRY_CONDITION_TIMEOUT_MS / 1000} s`)), RETRY_CONDITION_TIMEOUT_MS);
+        });
+        const answer = await Promise.race([Promise.resolve(options.retryCondition(err, { ...context, failures: failuresNow })), limit]);
+        if (!answer) reason = 'retryCondition said no';
       } catch (conditionError) {
-        reason = `retryCondition threw: ${(conditionError as Error)?.message ?? conditionError}`;
+        reason = `retryCondition failed: ${(conditionError as Error)?.message ?? conditionError}`;
+      } finally {
+        clearTimeout(timer);
       }
     }
     const type = err instanceof ApplicationFailure && err.type ? err.type : error.name || 'Error';
@@ -118,9 +131,12 @@ export function taskActivity(t: Task, spec: TaskSpec, baseLogger: Logger): (...a
       failure.stack = error.stack ?? failure.stack;
       return failure;
     }
-    let delay =
-      err instanceof RetryAfterError ? err.delaySeconds : retryDelayFor(options.retryDelaySeconds, failuresNow);
+    const scheduled = retryDelayFor(options.retryDelaySeconds, failuresNow);
+    let delay = err instanceof RetryAfterError && Number.isFinite(err.delaySeconds) ? err.delaySeconds : scheduled;
     if (options.retryJitterFactor) delay += Math.random() * options.retryJitterFactor * delay;
+    // Never hand Temporal a delay it cannot encode (NaN, Infinity) or one beyond any sane wait.
+    if (!Number.isFinite(delay) || delay < 0) delay = 0;
+    delay = Math.min(delay, MAX_RETRY_DELAY_SECONDS);
     // Record the failure count before failing, so the next attempt (on any worker) sees it.
     Context.current().heartbeat({ failures: failuresNow });
     context.logger.warn(

@@ -20,7 +20,7 @@ import { ApplicationFailure, TemporalFailure, type TypedSearchAttributes } from 
 import { temporal } from '@temporalio/proto';
 import type { ZodType } from 'zod';
 import type { FlowRunList, FlowRunSummary, ListFlowRunsQuery } from '../api/schemas';
-import { BatonError, ConflictError, FlowRunFailedError, NotFoundError, errorClassesByName } from '../shared/errors';
+import { BatonError, ConflictError, FlowRunFailedError, NotFoundError, rebuildBatonError } from '../shared/errors';
 import { flowRetryPolicy, flowRunNameFor, parseParameters, type FlowOptions } from '../shared/flow-options';
 import { friendlyName } from '../shared/run-name';
 import { DEPLOYMENT, FLOW_NAME, RUN_NAME, TAGS } from '../shared/search-attributes';
@@ -108,12 +108,10 @@ function rebuildFlowError(err: WorkflowFailedError, flowRunId: string): FlowRunF
   let state: State = 'Failed';
   let rebuilt: unknown = cause;
   if (cause instanceof ApplicationFailure) {
-    const Known = cause.type ? errorClassesByName[cause.type] : undefined;
-    if (Known) {
-      const e = new Known(cause.message);
+    const detail = (cause.details?.[0] ?? {}) as Record<string, unknown>;
+    const e = cause.type ? rebuildBatonError(cause.type, cause.message, detail) : undefined;
+    if (e) {
       Object.defineProperty(e, 'cause', { value: cause, configurable: true, writable: true });
-      const detail = (cause.details?.[0] ?? {}) as Record<string, unknown>;
-      for (const key of ['errorName', 'taskName']) if (detail[key] !== undefined) Object.assign(e, { [key]: detail[key] });
       rebuilt = e;
     }
   } else if (cause instanceof TemporalFailure) {
@@ -305,7 +303,7 @@ export class FlowRuns {
       retryOf: typeof description.memo?.retryOf === 'string' ? description.memo.retryOf : undefined,
       childFlowRunIds: [],
       webUrl: this.client.webUrl(flowRunId, description.runId),
-      taskRuns: taskRunsFrom(flowRunId, events, description.raw.pendingActivities ?? []),
+      taskRuns: taskRunsFrom(flowRunId, events, description.raw.pendingActivities ?? [], description.closeTime !== undefined),
     };
     info.childFlowRunIds = info.taskRuns.filter((r) => r.kind === 'subflow').map((r) => r.id);
     if (state === 'Completed') info.result = await handle.result();

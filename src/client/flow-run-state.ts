@@ -4,7 +4,7 @@
  */
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { State } from '../shared/states';
+import { isFinal, type State } from '../shared/states';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type Failure = temporal.api.failure.v1.IFailure;
@@ -62,11 +62,15 @@ function isTimeoutFailure(failure: Failure | null | undefined): boolean {
 
 type Pending = temporal.api.workflow.v1.IPendingActivityInfo;
 
-/** Task and subflow runs of one flow run, in the order they were scheduled. */
-export function taskRunsFrom(flowRunId: string, events: HistoryEvent[], pending: Pending[]): TaskRun[] {
+/**
+ * Task and subflow runs of one flow run, in the order they were scheduled. `closed` says the flow
+ * run has ended: Temporal still lists its unfinished activities as pending then, but they will
+ * never run again, so they read Cancelled.
+ */
+export function taskRunsFrom(flowRunId: string, events: HistoryEvent[], pending: Pending[], closed = false): TaskRun[] {
   const runs = new Map<string, TaskRun>();
   const bySchedule = new Map<string, TaskRun>();
-  const pendingById = new Map(pending.map((p) => [p.activityId ?? '', p]));
+  const pendingById = new Map(closed ? [] : pending.map((p) => [p.activityId ?? '', p]));
   for (const e of events) {
     const id = String(e.eventId);
     switch (e.eventType) {
@@ -134,6 +138,11 @@ export function taskRunsFrom(flowRunId: string, events: HistoryEvent[], pending:
         }
         break;
       }
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED: {
+        const run = bySchedule.get(String(e.activityTaskCancelRequestedEventAttributes!.scheduledEventId));
+        if (run && !isFinal(run.state)) run.state = 'Cancelling';
+        break;
+      }
       case EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED: {
         const run = bySchedule.get(String(e.activityTaskCanceledEventAttributes!.scheduledEventId));
         if (run) {
@@ -199,6 +208,9 @@ export function taskRunsFrom(flowRunId: string, events: HistoryEvent[], pending:
         break;
     }
   }
+  if (closed) {
+    for (const run of runs.values()) if (!isFinal(run.state)) run.state = 'Cancelled';
+  }
   return [...runs.values()];
 }
 
@@ -233,8 +245,10 @@ export function flowRunStateFrom(
     if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) started = true;
     if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED) return 'Cancelling';
   }
+  // A flow retry (attempt > 1) reads Retrying both while it waits and while it runs, as in Prefect.
+  if (attempt > 1) return 'Retrying';
   if (!started) return delayed ? 'Scheduled' : 'Pending';
-  return attempt > 1 ? 'Retrying' : 'Running';
+  return 'Running';
 }
 
 export { time as eventTime };

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TemporalUnavailableError } from '../shared/errors';
+import { withoutSecrets } from './child-env';
 
 /** The CLI release Baton builds: the newest whose go.mod has no replace directive. */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -81,7 +82,7 @@ async function buildCli(go: string, binDir: string, log: (line: string) => void,
   const output: string[] = [];
   const code = await new Promise<number>((resolve, reject) => {
     const child = spawn(go, ['install', `${MODULE}@${TEMPORAL_CLI_VERSION}`], {
-      env: { ...env, GOBIN: binDir, CGO_ENABLED: '0' },
+      env: { ...withoutSecrets(env), GOBIN: binDir, CGO_ENABLED: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Build outside any Go module the user might be in.
       cwd: binDir,

@@ -16,6 +16,7 @@ import { temporal } from '@temporalio/proto';
 import type { BatonConfig } from '../config';
 import { TemporalUnavailableError } from '../shared/errors';
 import { ALL_SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { withoutSecrets } from './child-env';
 import { locateTemporalCli } from './temporal-cli';
 
 /** How to reach a Temporal server, and the dev server process when Baton started one. */
@@ -48,12 +49,15 @@ const INDEXED_TYPE: Record<string, temporal.api.enums.v1.IndexedValueType> = {
   DOUBLE: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
 };
 
-/** The server named by TEMPORAL_ADDRESS (and friends), or undefined when none is configured. */
+/** Variables that name a Temporal server to use instead of the embedded one. */
+const TARGET_VARIABLES = ['TEMPORAL_ADDRESS', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE'];
+
+/** The server named by TEMPORAL_ADDRESS, a profile or a config file, or undefined when none is. */
 export function configuredTarget(env: NodeJS.ProcessEnv = process.env): TemporalTarget | undefined {
-  if (!env.TEMPORAL_ADDRESS) return undefined;
+  if (!TARGET_VARIABLES.some((v) => env[v])) return undefined;
   const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
   return {
-    address: connectionOptions.address ?? env.TEMPORAL_ADDRESS,
+    address: connectionOptions.address ?? env.TEMPORAL_ADDRESS ?? 'localhost:7233',
     namespace: namespace ?? 'default',
     connectionOptions: connectionOptions as ConnectionOptions,
     webUiUrl: env.BATON_WEB_UI_URL,
@@ -218,8 +222,12 @@ export async function startDevServer(options: StartDevServerOptions): Promise<Te
   }
 
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(binary, args, { stdio: ['ignore', out, out], detached: false });
+  const child = spawn(binary, args, { stdio: ['ignore', out, out], detached: false, env: withoutSecrets(process.env) });
   fs.closeSync(out);
+  // If this process dies without stopping the server, take the server with it.
+  const onExit = () => child.kill('SIGTERM');
+  process.once('exit', onExit);
+  child.once('exit', () => process.removeListener('exit', onExit));
   let exitMessage: string | undefined;
   child.on('exit', (code, signal) => {
     const tail = safeTail(logFile);

@@ -56,6 +56,8 @@ export class RetryAfterError extends BatonError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+    // A missing or nonsensical delay (NaN from a parsed header) falls back to the task's schedule.
+    if (!(Number.isFinite(delaySeconds) && delaySeconds >= 0)) this.delaySeconds = Number.NaN;
   }
 }
 
@@ -143,11 +145,42 @@ export class NotFoundError extends BatonError {
   static override readonly code: string = 'NOT_FOUND';
 }
 
-/** Error classes rebuilt by name when a failure crosses the task → flow → client boundary. */
-export const errorClassesByName: Record<string, new (message: string) => BatonError> = {
-  NonRetryableError,
-  RetryAfterError,
-  TaskFailedError,
-  TaskTimeoutError,
-  BatonError,
-};
+/**
+ * Rebuilds a Baton error from a failure's type name, message and first detail, when the type is
+ * one of Baton's; undefined otherwise. Used where failures cross the task → flow → client boundary.
+ */
+export function rebuildBatonError(type: string, message: string, detail: Record<string, unknown> = {}): BatonError | undefined {
+  let error: BatonError;
+  switch (type) {
+    case 'NonRetryableError':
+      error = new NonRetryableError(message);
+      break;
+    case 'RetryAfterError':
+      error = new RetryAfterError(message);
+      break;
+    case 'TaskFailedError':
+      error = new TaskFailedError(message);
+      break;
+    case 'TaskTimeoutError':
+      error = new TaskTimeoutError(message);
+      break;
+    case 'ParameterValidationError':
+    case 'ValidationError': {
+      const issues = Array.isArray(detail.issues) ? (detail.issues as FieldIssue[]) : [];
+      error = type === 'ValidationError' ? new ValidationError('input', issues) : new ParameterValidationError('flow', issues);
+      Object.defineProperty(error, 'message', { value: message, configurable: true, writable: true });
+      break;
+    }
+    case 'BatonError':
+      error = new BatonError(message);
+      break;
+    default:
+      return undefined;
+  }
+  if (error instanceof TaskFailedError) {
+    if (typeof detail.errorName === 'string') error.errorName = detail.errorName;
+    if (typeof detail.taskName === 'string') error.taskName = detail.taskName;
+    if (typeof detail.failures === 'number') error.attempts = detail.failures;
+  }
+  return error;
+}

@@ -8,11 +8,22 @@ import pretty from 'pino-pretty';
 import { Runtime, makeTelemetryFilterString, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import type { BatonConfig } from '../config';
 
+/**
+ * Errors are logged by name, message, code and stack only: an HTTP client's error can carry the
+ * request with its Authorization header, which must never reach a log.
+ */
+export function safeError(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const code = (err as { code?: unknown }).code;
+  return { type: err.name, message: err.message, ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}), stack: err.stack };
+}
+
 /** The process's root logger. */
 export function createLogger(config: Pick<BatonConfig, 'BATON_LOG_LEVEL' | 'BATON_LOG_FORMAT'>): Logger {
   const options = {
     level: config.BATON_LOG_LEVEL,
     base: { pid: process.pid },
+    serializers: { err: safeError },
     // Keys that may hold secrets never reach a log line.
     redact: { paths: ['apiKey', '*.apiKey', 'authorization', '*.authorization', 'password', '*.password'], censor: '[redacted]' },
   };

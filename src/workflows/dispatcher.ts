@@ -39,7 +39,7 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
     return await flow.fn(parsed as never);
   } catch (err) {
     if (err instanceof ParameterValidationError) {
-      throw ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: true, details: [{ issues: err.issues }] });
+      throw ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: true, details: [{ code: err.code, issues: err.issues }] });
     }
     throw flowFailure(err);
   }

@@ -13,44 +13,44 @@ import {
   TemporalFailure,
   TimeoutFailure,
 } from '@temporalio/workflow';
-import { BatonError, errorClassesByName, NonRetryableError, TaskFailedError, TaskTimeoutError } from '../shared/errors';
+import { BatonError, NonRetryableError, rebuildBatonError, TaskFailedError, TaskTimeoutError, ValidationError } from '../shared/errors';
 
-interface FailureDetail {
-  code?: string;
-  failures?: number;
-  errorName?: string;
-}
-
-/** Rebuilds a Baton error from an ApplicationFailure's type, message and details. */
-export function rebuildError(failure: ApplicationFailure, cause: unknown): BatonError {
-  const detail = (failure.details?.[0] ?? {}) as FailureDetail;
-  const type = failure.type ?? 'Error';
-  const Known = errorClassesByName[type];
-  const error: BatonError = Known ? new Known(failure.message) : new TaskFailedError(failure.message);
+function withCause<E extends Error>(error: E, cause: unknown): E {
   Object.defineProperty(error, 'cause', { value: cause, configurable: true, writable: true });
-  if (error instanceof TaskFailedError) {
-    error.errorName = detail.errorName ?? type;
-    error.attempts = detail.failures ?? 0;
-  }
   return error;
 }
 
-/** The error flow code sees when a task run fails. */
+/** A failure's first detail, where Baton keeps `errorName`, `taskName`, `failures`, `issues`. */
+function detailOf(failure: ApplicationFailure): Record<string, unknown> {
+  const first = failure.details?.[0];
+  return first && typeof first === 'object' ? (first as Record<string, unknown>) : {};
+}
+
+/**
+ * The error flow code sees when a task run fails: NonRetryableError and TaskTimeoutError keep
+ * their class; anything else is a TaskFailedError whose `errorName` says what the task threw.
+ * All carry `taskName`.
+ */
 export function taskError(err: unknown, taskName: string): unknown {
   if (!(err instanceof ActivityFailure)) return err;
   const cause = err.cause;
   if (cause instanceof CancelledFailure || isCancellation(cause)) return err;
   let error: BatonError;
   if (cause instanceof TimeoutFailure) {
-    error = new TaskTimeoutError(`task ${taskName} timed out (${cause.timeoutType ?? 'timeout'})`);
-    Object.defineProperty(error, 'cause', { value: err, configurable: true, writable: true });
+    error = withCause(new TaskTimeoutError(`task ${taskName} timed out (${cause.timeoutType ?? 'timeout'})`), err);
   } else if (cause instanceof ApplicationFailure) {
-    error = rebuildError(cause, err);
+    const type = cause.type ?? 'Error';
+    const detail = detailOf(cause);
+    const kept = type === 'NonRetryableError' || type === 'TaskTimeoutError' ? rebuildBatonError(type, cause.message, detail) : undefined;
+    error = withCause(kept ?? new TaskFailedError(cause.message), err);
+    if (error instanceof TaskFailedError) {
+      error.errorName = typeof detail.errorName === 'string' ? detail.errorName : type;
+      error.attempts = typeof detail.failures === 'number' ? detail.failures : 0;
+    }
   } else {
-    error = new TaskFailedError(cause?.message ?? err.message);
-    Object.defineProperty(error, 'cause', { value: err, configurable: true, writable: true });
+    error = withCause(new TaskFailedError(cause?.message ?? err.message), err);
   }
-  if (error instanceof TaskFailedError) error.taskName = taskName;
+  Object.assign(error, { taskName });
   return error;
 }
 
@@ -58,8 +58,13 @@ export function taskError(err: unknown, taskName: string): unknown {
 export function subflowError(err: unknown): unknown {
   if (!(err instanceof ChildWorkflowFailure)) return err;
   const cause = err.cause;
-  if (cause instanceof ApplicationFailure) return rebuildError(cause, err);
-  return err;
+  if (!(cause instanceof ApplicationFailure)) return err;
+  const type = cause.type ?? 'Error';
+  const rebuilt = rebuildBatonError(type, cause.message, detailOf(cause));
+  if (rebuilt) return withCause(rebuilt, err);
+  const error = withCause(new TaskFailedError(cause.message), err);
+  error.errorName = type;
+  return error;
 }
 
 /** Turns whatever a flow threw into the failure that ends its run. */
@@ -72,6 +77,7 @@ export function flowFailure(err: unknown): unknown {
   const error = err instanceof Error ? err : new Error(String(err));
   const cause = (error as { cause?: unknown }).cause;
   const detail: Record<string, unknown> = { code: (error as BatonError).code };
+  if (error instanceof ValidationError) detail.issues = error.issues;
   if (error instanceof TaskFailedError) {
     detail.errorName = error.errorName;
     detail.taskName = error.taskName;

@@ -81,7 +81,8 @@ function startSubflow<P, R>(flow: Flow<P, R>, params: P): { promise: Promise<R>;
     runName = undefined;
   }
   const options = {
-    workflowId: `${parent.workflowId}/${flow.flowName}-${n}`,
+    // A retried parent gets fresh child ids: the previous attempt's children may still be closing.
+    workflowId: `${parent.workflowId}/${flow.flowName}-${n}${parent.attempt > 1 ? `-a${parent.attempt}` : ''}`,
     args: [params ?? {}],
     taskQueue: parent.taskQueue,
     retry: flowRetryPolicy(flow.options as FlowOptions<unknown>),

@@ -3,7 +3,7 @@
  * `result()`, `wait()`, `state`, plus `waitAll()` and `asCompleted()`. Sandbox-safe: completion
  * order comes from Temporal's event order, so it is the same on every replay.
  */
-import { sleep } from '@temporalio/workflow';
+import { ChildWorkflowFailure, isCancellation, sleep, TimeoutFailure } from '@temporalio/workflow';
 import { TaskTimeoutError } from '../shared/errors';
 import type { State } from '../shared/states';
 
@@ -63,7 +63,8 @@ export class RunFuture<R> {
 
 function stateOfError(error: unknown): State {
   if (error instanceof TaskTimeoutError) return 'TimedOut';
-  if ((error as Error)?.name === 'CancelledFailure') return 'Cancelled';
+  if (isCancellation(error)) return 'Cancelled';
+  if (error instanceof ChildWorkflowFailure && error.cause instanceof TimeoutFailure) return 'TimedOut';
   return 'Failed';
 }
 

@@ -7,7 +7,8 @@ import type { TaskSpec } from '../shared/task-options';
 import type { AnyFlow } from './flow';
 
 interface Registry {
-  specsByKey: Map<string, TaskSpec>;
+  specsByExport: Map<string, TaskSpec>;
+  specsByName: Map<string, TaskSpec>;
   flows: Map<string, AnyFlow>;
 }
 
@@ -15,20 +16,20 @@ interface Registry {
 // imports Baton's sources, a worker running Baton's compiled files) still share one registry.
 const KEY = Symbol.for('baton.registry');
 const holder = globalThis as unknown as Record<symbol, Registry | undefined>;
-const registry: Registry = (holder[KEY] ??= { specsByKey: new Map(), flows: new Map() });
-const { specsByKey, flows } = registry;
+const registry: Registry = (holder[KEY] ??= { specsByExport: new Map(), specsByName: new Map(), flows: new Map() });
+const { specsByExport, specsByName, flows } = registry;
 
 /** Called by the worker-generated bundle entry. */
 export function installTaskSpecs(specs: TaskSpec[]): void {
   for (const spec of specs) {
-    specsByKey.set(spec.name, spec);
-    if (spec.exportName && !specsByKey.has(spec.exportName)) specsByKey.set(spec.exportName, spec);
+    specsByName.set(spec.name, spec);
+    if (spec.exportName) specsByExport.set(spec.exportName, spec);
   }
 }
 
-/** A task's spec by export name or task name. */
+/** A task's spec by export name (what typed proxies use), then by task name. */
 export function taskSpecFor(key: string): TaskSpec | undefined {
-  return specsByKey.get(key);
+  return specsByExport.get(key) ?? specsByName.get(key);
 }
 
 export function registerFlow(flow: AnyFlow): void {
