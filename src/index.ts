@@ -29,6 +29,10 @@ export {
   NonRetryableError,
   RetryAfterError,
   ParameterValidationError,
+  ValidationError,
+  ConflictError,
+  UnauthorizedError,
+  ForbiddenError,
   TaskFailedError,
   TaskTimeoutError,
   FlowRunFailedError,
@@ -49,3 +53,8 @@ export type { TemporalTarget, DevServer } from './server/temporal-server';
 export { createWorker, runWorkerUntilSignal } from './workers/worker';
 export type { BatonWorker, BatonWorkerOptions } from './workers/worker';
 export { loadModule } from './workers/load-module';
+export { serve, startServing } from './serve';
+export type { ServeOptions, Serving } from './serve';
+export { Deployments } from './client/deployments';
+export { createApp } from './api/app';
+export { startApi } from './api/server';

@@ -41,12 +41,8 @@ export function resolveModule(spec: string, cwd = process.cwd()): string {
   return found;
 }
 
-/** Imports a module and collects its exported flows and tasks (one level of nested objects too). */
-export function loadModule(spec: string, cwd = process.cwd()): LoadedModule {
-  const file = resolveModule(spec, cwd);
-  ensureTypeScript(file);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const exports = require(file) as Record<string, unknown>;
+/** Collects flows and tasks from module exports (one level of nested objects too). */
+export function collectDeclarations(file: string, exports: Record<string, unknown>): LoadedModule {
   const flows = new Map<string, AnyFlow>();
   const tasks = new Map<string, { task: Task; spec: TaskSpec }>();
   const visit = (name: string, value: unknown) => {
@@ -67,8 +63,18 @@ export function loadModule(spec: string, cwd = process.cwd()): LoadedModule {
       for (const [inner, v] of Object.entries(value as Record<string, unknown>)) visit(inner, v);
     }
   }
-  if (flows.size === 0 && tasks.size === 0) {
+  return { file, flows: [...flows.values()], tasks: [...tasks.values()] };
+}
+
+/** Imports a module and collects its exported flows and tasks (one level of nested objects too). */
+export function loadModule(spec: string, cwd = process.cwd()): LoadedModule {
+  const file = resolveModule(spec, cwd);
+  ensureTypeScript(file);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exports = require(file) as Record<string, unknown>;
+  const loaded = collectDeclarations(file, exports);
+  if (loaded.flows.length === 0 && loaded.tasks.length === 0) {
     throw new BatonError(`--flows ${spec}: ${path.relative(cwd, file)} exports no flows or tasks`);
   }
-  return { file, flows: [...flows.values()], tasks: [...tasks.values()] };
+  return loaded;
 }

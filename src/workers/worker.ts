@@ -15,8 +15,8 @@ import { loadModule, type LoadedModule } from './load-module';
 import { createLogger, installRuntimeLogger } from './logger';
 
 export interface BatonWorkerOptions {
-  /** Module (file or folder) that exports the flows and tasks to run. */
-  flows: string;
+  /** Module (file or folder) that exports the flows and tasks to run, or declarations already loaded. */
+  flows: string | LoadedModule;
   target: Pick<TemporalTarget, 'connectionOptions' | 'namespace' | 'address'>;
   config: BatonConfig;
   /** Overrides BATON_TASK_QUEUE. */
@@ -43,7 +43,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   const { config } = options;
   const logger = installRuntimeLogger(options.logger ?? createLogger(config));
   const taskQueue = options.taskQueue ?? config.BATON_TASK_QUEUE;
-  const loaded = loadModule(options.flows);
+  const loaded = typeof options.flows === 'string' ? loadModule(options.flows) : options.flows;
   installLogPrints();
 
   const activities: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
