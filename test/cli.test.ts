@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTestApi, type TestApi } from './api-helpers';
-import { FIXTURES, ROOT, startWorker, tempDir, uid, type TestWorker } from './helpers';
+import { eventually, FIXTURES, ROOT, startWorker, tempDir, uid, type TestWorker } from './helpers';
 
 function baton(args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -95,5 +95,23 @@ describe('the baton CLI, end to end through the API', () => {
     const retry = await baton(['flow-run', 'retry', id, '--watch'], env);
     assert.equal(retry.code, 0, retry.stderr);
     assert.match(retry.stdout, /result: "hello Linus!"/);
+  });
+
+  test('deployment pause, resume, backfill and delete from the CLI', async () => {
+    const name = uid('cli-life');
+    const deployed = await baton(['deploy', '--name', name, '--flow', 'hello', '--interval', '3600', '--param', 'name=cli', '--task-queue', w.taskQueue, '--paused'], env);
+    assert.equal(deployed.code, 0, deployed.stderr);
+    const resumed = await baton(['deployment', 'resume', name], env);
+    assert.match(resumed.stdout, new RegExp(`deployment ${name} resumed`));
+    assert.equal((await api.call('GET', `/api/deployments/${name}`)).body.paused, false);
+    assert.match((await baton(['deployment', 'pause', name], env)).stdout, /paused/);
+    const bf = await baton(['deployment', 'backfill', name, '--start', '2026-01-05T10:00:00Z', '--end', '2026-01-05T12:30:00Z'], env);
+    assert.equal(bf.code, 0, bf.stderr);
+    await eventually(async () => ((await api.call('GET', `/api/flow-runs?deployment=${name}`)).body.flowRuns.length === 3 ? true : undefined));
+    const del = await baton(['deployment', 'delete', name], env);
+    assert.equal(del.code, 0);
+    const gone = await baton(['deployment', 'inspect', name], env);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /no deployment named/);
   });
 });

@@ -193,4 +193,34 @@ describe('deployments over HTTP', () => {
     assert.deepEqual(detail.body.parameters, { name: 'again' });
     assert.equal(detail.body.deployment, helloDeployment);
   });
+
+  test('scheduledTime starts a run later (Scheduled until then); listing filters by flow, tag and time, page by page', async () => {
+    const name = uid('later');
+    await deploy({ name, flow: 'hello', parameters: { name: 'later' }, tags: ['later'] });
+    const since = new Date(Date.now() - 1_000).toISOString();
+    const at = new Date(Date.now() + 2_500).toISOString();
+    const run = await api.call('POST', `/api/deployments/${name}/runs`, { scheduledTime: at });
+    assert.equal(run.status, 201);
+    assert.equal((await api.call('GET', `/api/flow-runs/${run.body.id}`)).body.state, 'Scheduled');
+    const done = await eventually(async () => {
+      const d = await api.call('GET', `/api/flow-runs/${run.body.id}`);
+      return d.body.state === 'Completed' ? d.body : undefined;
+    }, 20_000);
+    assert.ok(Date.parse(done.taskRuns[0].startTime) >= Date.parse(at) - 50, 'the task ran no earlier than asked');
+
+    await api.call('POST', `/api/deployments/${name}/runs`, { parameters: { name: 'second' } });
+    const all = await eventually(async () => {
+      const l = await api.call('GET', `/api/flow-runs?flow=hello&tag=later&since=${encodeURIComponent(since)}`);
+      return l.body.flowRuns.length === 2 ? l.body.flowRuns : undefined;
+    });
+    assert.ok(Date.parse(all[0].startTime) >= Date.parse(all[1].startTime), 'newest first');
+    const first = await api.call('GET', `/api/flow-runs?tag=later&pageSize=1`);
+    assert.equal(first.body.flowRuns.length, 1);
+    assert.ok(first.body.nextPageToken);
+    const second = await api.call('GET', `/api/flow-runs?tag=later&pageSize=1&pageToken=${first.body.nextPageToken}`);
+    assert.equal(second.body.flowRuns.length, 1);
+    assert.notEqual(second.body.flowRuns[0].id, first.body.flowRuns[0].id);
+    const future = await api.call('GET', `/api/flow-runs?tag=later&since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`);
+    assert.deepEqual(future.body.flowRuns, []);
+  });
 });
