@@ -13,6 +13,7 @@ import {
   type ScheduleHandle,
   type ScheduleOptions,
   type ScheduleSpec,
+  type ScheduleUpdateOptions,
 } from '@temporalio/client';
 import { z, type ZodType } from 'zod';
 import type {
@@ -188,6 +189,12 @@ export class Deployments {
     };
   }
 
+  /** What an update replaces: everything but the id and the schedule-level memo. */
+  private updateOptions(meta: DeploymentMeta, flow: AnyFlow): ScheduleUpdateOptions {
+    const o = this.options(meta, flow);
+    return { spec: o.spec, action: o.action, policies: o.policies, typedSearchAttributes: o.typedSearchAttributes, state: o.state! };
+  }
+
   private buildMeta(input: CreateDeployment, previous: DeploymentMeta | undefined): { meta: DeploymentMeta; flow: AnyFlow } {
     const flow = this.flowOf(input.flow);
     const parameters = input.parameters ?? {};
@@ -229,12 +236,9 @@ export class Deployments {
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
       created = false;
-      await this.handle(input.name).update((previous) => {
-        const before = this.metaOf(previous);
-        const next = { ...meta, createdAt: before.createdAt };
-        const o = this.options(next, flow);
-        return { spec: o.spec, action: o.action, policies: o.policies, typedSearchAttributes: o.typedSearchAttributes, state: o.state! } as never;
-      });
+      await this.handle(input.name).update((previous) =>
+        this.updateOptions({ ...meta, createdAt: this.metaOf(previous).createdAt }, flow),
+      );
     }
     return { deployment: await this.get(input.name), created };
   }
@@ -259,10 +263,7 @@ export class Deployments {
       paused: patch.paused ?? before.paused,
     };
     const { meta, flow } = this.buildMeta(merged, before);
-    await this.handle(name).update(() => {
-      const o = this.options(meta, flow);
-      return { spec: o.spec, action: o.action, policies: o.policies, typedSearchAttributes: o.typedSearchAttributes, state: o.state! } as never;
-    });
+    await this.handle(name).update(() => this.updateOptions(meta, flow));
     return this.get(name);
   }
 
