@@ -35,6 +35,7 @@ export {
   ForbiddenError,
   TaskFailedError,
   TaskTimeoutError,
+  WaitTimeoutError,
   FlowRunFailedError,
   ConfigError,
   TemporalUnavailableError,

@@ -239,3 +239,53 @@ export const ErrorBody = z
   .meta({ id: 'Error' });
 
 export const Empty = z.object({}).strict();
+
+export const PendingApprovalItem = z
+  .object({
+    flowRunId: z.string(),
+    flowName: z.string(),
+    runName: z.string().nullable(),
+    deployment: z.string().nullable(),
+    key: z.string(),
+    description: z.string().nullable(),
+    inputSchema: z.record(z.string(), z.unknown()).nullable().describe('JSON schema of the input the approver gives'),
+    since: z.string(),
+    deadline: z.string().nullable(),
+  })
+  .meta({ id: 'PendingApproval' });
+export type PendingApprovalItem = z.infer<typeof PendingApprovalItem>;
+
+export const ListApprovalsQuery = Page.extend({ flow: Name.optional(), deployment: Name.optional() }).strict();
+export type ListApprovalsQuery = z.infer<typeof ListApprovalsQuery>;
+
+export const ApprovalList = z
+  .object({ approvals: z.array(PendingApprovalItem), nextPageToken: z.string().nullable() })
+  .meta({ id: 'ApprovalList' });
+export type ApprovalList = z.infer<typeof ApprovalList>;
+
+export const Decide = z
+  .object({
+    decision: z.enum(['approve', 'reject']),
+    /** The typed input the approval asks for (checked against its schema when approving). */
+    input: z.unknown().optional(),
+    comment: z.string().max(10_000).optional(),
+  })
+  .strict()
+  .meta({ id: 'Decide' });
+export type Decide = z.infer<typeof Decide>;
+
+export const ApprovalResult = z
+  .object({
+    decision: z.enum(['approve', 'reject']),
+    input: z.unknown().optional(),
+    comment: z.string().optional(),
+    decidedBy: z.string(),
+    decidedAt: z.string(),
+    timedOut: z.boolean(),
+  })
+  .meta({ id: 'ApprovalResult' });
+
+export const Resume = z
+  .object({ key: z.string().min(1).max(200).optional().describe('resume only the pause() with this key') })
+  .strict()
+  .meta({ id: 'Resume' });

@@ -23,10 +23,12 @@ import type { FlowRunList, FlowRunSummary, ListFlowRunsQuery } from '../api/sche
 import { BatonError, ConflictError, FlowRunFailedError, NotFoundError, rebuildBatonError } from '../shared/errors';
 import { flowRetryPolicy, flowRunNameFor, parseParameters, type FlowOptions } from '../shared/flow-options';
 import { friendlyName } from '../shared/run-name';
-import { DEPLOYMENT, FLOW_NAME, RUN_NAME, TAGS } from '../shared/search-attributes';
+import { PAUSE_SIGNAL, RESUME_SIGNAL } from '../shared/human';
+import { DEPLOYMENT, FLOW_NAME, RUN_NAME, TAGS, WAITING_STATE } from '../shared/search-attributes';
 import type { State } from '../shared/states';
 import type { TemporalTarget } from '../server/temporal-server';
 import type { AnyFlow } from '../workflows/flow';
+import { Approvals } from './approvals';
 import { Deployments, quote } from './deployments';
 import { decodePayload, flowRunStateFrom, taskRunsFrom, type TaskRun } from './flow-run-state';
 
@@ -136,6 +138,7 @@ export class BatonClient {
   readonly temporal: Client;
   readonly flowRuns: FlowRuns;
   readonly deployments: Deployments;
+  readonly approvals: Approvals;
   private readonly flowsByName: Map<string, AnyFlow>;
 
   private constructor(
@@ -146,6 +149,7 @@ export class BatonClient {
     this.flowsByName = new Map((options.flows ?? []).map((f) => [f.flowName, f]));
     this.flowRuns = new FlowRuns(this);
     this.deployments = new Deployments(this);
+    this.approvals = new Approvals(this);
   }
 
   static async connect(options: BatonClientOptions): Promise<BatonClient> {
@@ -284,9 +288,9 @@ export class FlowRuns {
     }
     const history = await this.client.temporal.workflow.getHandle(flowRunId, description.runId).fetchHistory();
     const events = history.events ?? [];
-    const state = flowRunStateFrom(description.raw.workflowExecutionInfo?.status, events);
-    const started = events[0]?.workflowExecutionStartedEventAttributes;
     const sa = description.typedSearchAttributes as TypedSearchAttributes;
+    const state = flowRunStateFrom(description.raw.workflowExecutionInfo?.status, events, sa.get(WAITING_STATE));
+    const started = events[0]?.workflowExecutionStartedEventAttributes;
     const info: FlowRunInfo = {
       id: flowRunId,
       temporalRunId: description.runId,
@@ -326,8 +330,8 @@ export class FlowRuns {
     return (await this.get(flowRunId)).taskRuns;
   }
 
-  /** Requests cancellation; the flow's cleanup code still runs. A finished run is a ConflictError. */
-  async cancel(flowRunId: string): Promise<void> {
+  /** The handle of a run that is still running; NotFoundError or ConflictError otherwise. */
+  private async running(flowRunId: string, action: string): Promise<WorkflowHandle> {
     const handle = this.handle(flowRunId);
     let status: string;
     try {
@@ -336,8 +340,25 @@ export class FlowRuns {
       if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no flow run with id '${flowRunId}'`);
       throw err;
     }
-    if (status !== 'RUNNING') throw new ConflictError(`flow run ${flowRunId} has already ended (${status.toLowerCase()})`);
-    await handle.cancel();
+    if (status !== 'RUNNING') {
+      throw new ConflictError(`cannot ${action} flow run ${flowRunId}: it has already ended (${status.toLowerCase()})`);
+    }
+    return handle;
+  }
+
+  /** Requests cancellation; the flow's cleanup code still runs. A finished run is a ConflictError. */
+  async cancel(flowRunId: string): Promise<void> {
+    await (await this.running(flowRunId, 'cancel')).cancel();
+  }
+
+  /** Pauses a running flow: it starts no new task (running ones finish) until resumed. */
+  async pause(flowRunId: string, by?: string): Promise<void> {
+    await (await this.running(flowRunId, 'pause')).signal(PAUSE_SIGNAL, { by });
+  }
+
+  /** Resumes a paused flow: everything, or only the `pause({ key })` with that key. */
+  async resume(flowRunId: string, options: { key?: string; by?: string } = {}): Promise<void> {
+    await (await this.running(flowRunId, 'resume')).signal(RESUME_SIGNAL, options);
   }
 
   /** Starts a new run of the same flow with the same parameters (and deployment), linked to the first. */
@@ -362,7 +383,9 @@ export class FlowRuns {
     if (query.tag) clauses.push(`${TAGS.name} = ${quote(query.tag)}`);
     if (query.since) clauses.push(`StartTime >= ${quote(new Date(query.since).toISOString())}`);
     if (query.until) clauses.push(`StartTime < ${quote(new Date(query.until).toISOString())}`);
-    if (query.state) clauses.push(`ExecutionStatus = ${quote(STATUS_OF_STATE[query.state])}`);
+    if (query.state === 'Paused' || query.state === 'AwaitingApproval') {
+      clauses.push(`ExecutionStatus = 'Running' AND ${WAITING_STATE.name} = ${quote(query.state)}`);
+    } else if (query.state) clauses.push(`ExecutionStatus = ${quote(STATUS_OF_STATE[query.state])}`);
     const response = await this.client.connection.workflowService.listWorkflowExecutions({
       namespace: this.client.options.target.namespace,
       pageSize: query.pageSize ?? 50,
@@ -410,6 +433,13 @@ function keywordOf(payload: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+/** Paused or AwaitingApproval, for a running flow that says so in its search attributes. */
+function waitingState(e: temporal.api.workflow.v1.IWorkflowExecutionInfo): State | undefined {
+  if (e.status !== Status.WORKFLOW_EXECUTION_STATUS_RUNNING) return undefined;
+  const value = keywordOf(e.searchAttributes?.indexedFields?.[WAITING_STATE.name]);
+  return value === 'Paused' || value === 'AwaitingApproval' ? value : undefined;
+}
+
 function summaryOf(e: temporal.api.workflow.v1.IWorkflowExecutionInfo): FlowRunSummary {
   const fields = e.searchAttributes?.indexedFields ?? {};
   const tags = decodePayload(fields[TAGS.name] as never);
@@ -418,7 +448,7 @@ function summaryOf(e: temporal.api.workflow.v1.IWorkflowExecutionInfo): FlowRunS
     id: e.execution?.workflowId ?? '',
     flowName: e.type?.name ?? '',
     runName: keywordOf(fields[RUN_NAME.name]),
-    state: STATE_OF_STATUS[e.status ?? 0] ?? 'Running',
+    state: waitingState(e) ?? STATE_OF_STATUS[e.status ?? 0] ?? 'Running',
     deployment: keywordOf(fields[DEPLOYMENT.name]),
     tags: Array.isArray(tags) ? (tags as string[]) : [],
     startTime: time(e.startTime),

@@ -218,12 +218,16 @@ export function taskRunsFrom(flowRunId: string, events: HistoryEvent[], pending:
 export function flowRunStateFrom(
   status: temporal.api.enums.v1.WorkflowExecutionStatus | null | undefined,
   events: HistoryEvent[],
+  waiting?: string | null,
 ): State {
   switch (status) {
     case Status.WORKFLOW_EXECUTION_STATUS_COMPLETED:
       return 'Completed';
-    case Status.WORKFLOW_EXECUTION_STATUS_FAILED:
-      return 'Failed';
+    case Status.WORKFLOW_EXECUTION_STATUS_FAILED: {
+      // A pause or approval nobody answered in time ends the run TimedOut.
+      const failure = events[events.length - 1]?.workflowExecutionFailedEventAttributes?.failure;
+      return failureSummary(failure)?.type === 'WaitTimeoutError' ? 'TimedOut' : 'Failed';
+    }
     case Status.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
       return 'TimedOut';
     case Status.WORKFLOW_EXECUTION_STATUS_CANCELED:
@@ -245,6 +249,7 @@ export function flowRunStateFrom(
     if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) started = true;
     if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED) return 'Cancelling';
   }
+  if (waiting === 'AwaitingApproval' || waiting === 'Paused') return waiting;
   // A flow retry (attempt > 1) reads Retrying both while it waits and while it runs, as in Prefect.
   if (attempt > 1) return 'Retrying';
   if (!started) return delayed ? 'Scheduled' : 'Pending';

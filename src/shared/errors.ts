@@ -114,6 +114,11 @@ export class TaskTimeoutError extends TaskFailedError {
   static override readonly code: string = 'TASK_TIMEOUT';
 }
 
+/** A `pause()` or `approval()` that nobody answered in time, and that had no default. */
+export class WaitTimeoutError extends BatonError {
+  static override readonly code: string = 'WAIT_TIMEOUT';
+}
+
 /** A flow run that ended in Failed, TimedOut, Cancelled or Crashed, seen from the client. */
 export class FlowRunFailedError extends BatonError {
   static override readonly code: string = 'FLOW_RUN_FAILED';
@@ -173,6 +178,15 @@ export function rebuildBatonError(type: string, message: string, detail: Record<
     }
     case 'BatonError':
       error = new BatonError(message);
+      break;
+    case 'WaitTimeoutError':
+      error = new WaitTimeoutError(message);
+      break;
+    case 'ConflictError':
+      error = new ConflictError(message);
+      break;
+    case 'NotFoundError':
+      error = new NotFoundError(message);
       break;
     default:
       return undefined;

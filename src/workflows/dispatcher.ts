@@ -11,6 +11,7 @@ import { friendlyName } from '../shared/run-name';
 import { RUN_NAME } from '../shared/search-attributes';
 import type { ZodType } from 'zod';
 import { flowFailure } from './failures';
+import { installHumanHandlers } from './human';
 import { flowNamed, registeredFlowNames } from './registry';
 
 export default async function batonFlow(params: unknown): Promise<unknown> {
@@ -22,6 +23,7 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
       'FlowNotFound',
     );
   }
+  installHumanHandlers();
   try {
     // Parameters were validated before the run started; parsing again restores types such as dates.
     const parsed = parseParameters(flow.flowName, flow.options.parameters as ZodType | undefined, params);

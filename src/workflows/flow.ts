@@ -21,6 +21,7 @@ import { flowRetryPolicy, flowRunNameFor, parseParameters, type FlowOptions } fr
 import { FLOW_NAME, RUN_NAME, TAGS } from '../shared/search-attributes';
 import { subflowError } from './failures';
 import { RunFuture } from './future';
+import { whileNotPaused } from './human';
 import { registerFlow } from './registry';
 
 const FLOW = Symbol.for('baton.flow');
@@ -94,9 +95,11 @@ function startSubflow<P, R>(flow: Flow<P, R>, params: P): { promise: Promise<R>;
       ...(flow.options.tags?.length ? [{ key: TAGS, value: [...flow.options.tags] }] : []),
     ],
   } satisfies ChildWorkflowOptions & { args: unknown[] };
-  const promise = executeChild(flow.flowName, options).catch((err: unknown) => {
-    throw subflowError(err);
-  }) as Promise<R>;
+  const promise = whileNotPaused()
+    .then(() => executeChild(flow.flowName, options))
+    .catch((err: unknown) => {
+      throw subflowError(err);
+    }) as Promise<R>;
   return { promise, runName };
 }
 

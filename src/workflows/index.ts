@@ -18,6 +18,13 @@ export type { Flow, AnyFlow } from './flow';
 export { tasks, unmapped } from './task-proxy';
 export type { TaskHandle, TaskHandles, Unmapped, CallOptions } from './task-proxy';
 export { RunFuture, FutureList, waitAll, asCompleted } from './future';
+export { pause, approval } from './human';
+export type { PauseOptions, ApprovalOptions } from './human';
+export type { ApprovalResult, Decision } from '../shared/human';
+/** Runs cleanup that must finish even when the run is being cancelled: `await nonCancellable(() => cleanup())`. */
+export { CancellationScope } from '@temporalio/workflow';
+import { CancellationScope } from '@temporalio/workflow';
+export const nonCancellable = <T>(fn: () => Promise<T>): Promise<T> => CancellationScope.nonCancellable(fn);
 export {
   BatonError,
   NonRetryableError,
@@ -25,6 +32,7 @@ export {
   ParameterValidationError,
   TaskFailedError,
   TaskTimeoutError,
+  WaitTimeoutError,
 } from '../shared/errors';
 export type { FlowOptions } from '../shared/flow-options';
 export type { State } from '../shared/states';

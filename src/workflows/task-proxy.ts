@@ -14,6 +14,7 @@ import { bindArguments, renderTemplate } from '../shared/run-name';
 import { DEFAULT_TASK_TIMEOUT_SECONDS, type TaskSpec } from '../shared/task-options';
 import { taskError } from './failures';
 import { FutureList, RunFuture } from './future';
+import { whileNotPaused } from './human';
 import { Limiter } from './limiter';
 import { taskSpecFor } from './registry';
 
@@ -107,9 +108,12 @@ function activityOptions(spec: TaskSpec, summary: string | undefined): ActivityO
 function schedule<R>(key: string, args: unknown[]): { promise: Promise<R>; runName?: string } {
   const spec = specOf(key);
   const runName = runNameOf(spec, args);
-  const promise = scheduleActivity<R>(spec.name, args, activityOptions(spec, runName)).catch((err: unknown) => {
-    throw taskError(err, spec.name);
-  });
+  // A run paused from outside starts no new task until it is resumed.
+  const promise = whileNotPaused()
+    .then(() => scheduleActivity<R>(spec.name, args, activityOptions(spec, runName)))
+    .catch((err: unknown) => {
+      throw taskError(err, spec.name);
+    });
   return { promise, runName };
 }
 

@@ -1,0 +1,240 @@
+/**
+ * People in the loop, flow side. A running flow can be paused from outside (it starts no new
+ * task until resumed), can `pause()` itself, and can ask for an `approval()` with typed input.
+ * While it waits it holds no worker slot: it is a Temporal workflow blocked on `condition()`.
+ * Its waiting state is published as search attributes (BatonState, BatonAwaiting) and its pending
+ * approvals in its memo, so the API lists every waiting run with one query. Sandbox-safe.
+ */
+import {
+  ApplicationFailure,
+  condition,
+  defineSignal,
+  defineUpdate,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { z, type output, type ZodType } from 'zod';
+import { WaitTimeoutError } from '../shared/errors';
+import { fieldIssues } from '../shared/flow-options';
+import {
+  APPROVALS_MEMO,
+  DECIDE_UPDATE,
+  PAUSE_SIGNAL,
+  RESUME_SIGNAL,
+  type ApprovalResult,
+  type DecideRequest,
+  type Decision,
+  type PendingApproval,
+  type ResumeRequest,
+} from '../shared/human';
+import { AWAITING, WAITING_STATE } from '../shared/search-attributes';
+
+interface ApprovalEntry {
+  schema?: ZodType;
+  advertised: PendingApproval;
+  result?: ApprovalResult<unknown>;
+}
+
+interface Control {
+  externalPause: boolean;
+  pauses: Map<string, { resumed: boolean; by?: string }>;
+  approvals: Map<string, ApprovalEntry>;
+  published: { state: string | null; awaiting: string; memo: string };
+  pauseCount: number;
+}
+
+// Module state is per workflow run: Temporal gives each run its own module instances.
+let control: Control | undefined;
+
+const pauseSignal = defineSignal<[{ by?: string }?]>(PAUSE_SIGNAL);
+const resumeSignal = defineSignal<[ResumeRequest?]>(RESUME_SIGNAL);
+const decideUpdate = defineUpdate<ApprovalResult<unknown>, [DecideRequest]>(DECIDE_UPDATE);
+
+function current(): Control {
+  control ??= {
+    externalPause: false,
+    pauses: new Map(),
+    approvals: new Map(),
+    published: { state: null, awaiting: '[]', memo: '{}' },
+    pauseCount: 0,
+  };
+  return control;
+}
+
+/** Publishes the waiting state, touching history only when something changed. */
+function publish(): void {
+  const c = current();
+  const pending = [...c.approvals.values()].filter((a) => !a.result).map((a) => a.advertised);
+  const paused = c.externalPause || [...c.pauses.values()].some((p) => !p.resumed);
+  const state = pending.length ? 'AwaitingApproval' : paused ? 'Paused' : null;
+  const awaiting = JSON.stringify(pending.map((p) => p.key));
+  if (state !== c.published.state || awaiting !== c.published.awaiting) {
+    upsertSearchAttributes([
+      { key: WAITING_STATE, value: state },
+      { key: AWAITING, value: pending.length ? pending.map((p) => p.key) : null },
+    ]);
+    c.published.state = state;
+    c.published.awaiting = awaiting;
+  }
+  const memo = JSON.stringify(pending);
+  if (memo !== c.published.memo) {
+    upsertMemo({ [APPROVALS_MEMO]: pending.length ? pending : null });
+    c.published.memo = memo;
+  }
+}
+
+function rejectUpdate(type: string, message: string, details?: unknown): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true, details: details === undefined ? undefined : [details] });
+}
+
+/** Installs the pause, resume and decide handlers; the dispatcher calls it before the flow starts. */
+export function installHumanHandlers(): void {
+  const c = current();
+  setHandler(pauseSignal, () => {
+    c.externalPause = true;
+    publish();
+  });
+  setHandler(resumeSignal, (request?: ResumeRequest) => {
+    if (request?.key) {
+      const p = c.pauses.get(request.key);
+      if (p && !p.resumed) Object.assign(p, { resumed: true, by: request.by });
+    } else {
+      c.externalPause = false;
+      for (const p of c.pauses.values()) if (!p.resumed) Object.assign(p, { resumed: true, by: request?.by });
+    }
+    publish();
+  });
+  setHandler(
+    decideUpdate,
+    (request: DecideRequest) => {
+      const entry = c.approvals.get(request.key)!;
+      const input = request.decision === 'approve' && entry.schema ? entry.schema.parse(request.input) : request.input;
+      entry.result = {
+        decision: request.decision,
+        input,
+        comment: request.comment,
+        decidedBy: request.decidedBy ?? 'unknown',
+        decidedAt: new Date().toISOString(),
+        timedOut: false,
+      };
+      publish();
+      return entry.result;
+    },
+    {
+      // Refused requests leave no trace in the run's history: the run is untouched.
+      validator: (request: DecideRequest) => {
+        const entry = c.approvals.get(request?.key);
+        if (!entry) rejectUpdate('NotFoundError', `no approval '${request?.key}' is pending on this run`);
+        if (entry.result) {
+          rejectUpdate('ConflictError', `approval '${request.key}' was already decided: ${entry.result.decision} by ${entry.result.decidedBy}`);
+        }
+        if (request.decision !== 'approve' && request.decision !== 'reject') {
+          rejectUpdate('ValidationError', "decision: must be 'approve' or 'reject'", { issues: [{ path: 'decision', message: "must be 'approve' or 'reject'" }] });
+        }
+        if (request.decision === 'approve' && entry.schema) {
+          const parsed = entry.schema.safeParse(request.input);
+          if (!parsed.success) {
+            const issues = fieldIssues(parsed.error.issues).map((i) => ({ ...i, path: i.path ? `input.${i.path}` : 'input' }));
+            rejectUpdate('ValidationError', `invalid input for approval '${request.key}': ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
+          }
+        }
+      },
+    },
+  );
+}
+
+/** Resolves at once unless the run was paused from outside; then waits for resume. */
+export async function whileNotPaused(): Promise<void> {
+  const c = control;
+  if (c?.externalPause) await condition(() => !c.externalPause);
+}
+
+export interface PauseOptions<D> {
+  /** Names this pause, so a resume can target it. Default `pause-<n>`. */
+  key?: string;
+  /** Seconds to wait for resume before giving up. */
+  timeoutSeconds?: number;
+  /** Returned when the time is up; without it, a timeout fails the run as TimedOut. */
+  default?: D;
+}
+
+/**
+ * Waits until someone resumes the run (Prefect's `pause_flow_run`). Returns `'resumed'`, or the
+ * `default` when `timeoutSeconds` pass; with no default a timeout ends the run TimedOut.
+ */
+export async function pause<D = never>(options: PauseOptions<D> = {}): Promise<'resumed' | D> {
+  const c = current();
+  const key = options.key ?? `pause-${++c.pauseCount}`;
+  const entry = { resumed: false as boolean, by: undefined as string | undefined };
+  c.pauses.set(key, entry);
+  publish();
+  const resumed =
+    options.timeoutSeconds === undefined
+      ? (await condition(() => entry.resumed), true)
+      : await condition(() => entry.resumed, options.timeoutSeconds * 1000);
+  entry.resumed = true;
+  publish();
+  if (resumed) return 'resumed';
+  if ('default' in options) return options.default as D;
+  throw new WaitTimeoutError(`pause '${key}' was not resumed within ${options.timeoutSeconds} s`);
+}
+
+export interface ApprovalOptions<S extends ZodType | undefined> {
+  /** A zod schema for the input the approver gives; checked before the flow sees it. */
+  input?: S;
+  /** What the person is asked, shown in the API, the CLI and the approvals page. */
+  description?: string;
+  /** Seconds to wait for a decision. */
+  timeoutSeconds?: number;
+  /** The decision (and input) taken when the time is up; without it, a timeout ends the run TimedOut. */
+  default?: { decision: Decision; input?: S extends ZodType ? output<S> : unknown };
+}
+
+/**
+ * Waits for a person to approve or reject (Prefect's `wait_for_input`). The run reads
+ * AwaitingApproval and is listed by `GET /api/approvals` until someone decides; the result carries
+ * the decision, the typed input, the comment and who decided.
+ */
+export async function approval<S extends ZodType | undefined = undefined>(
+  key: string,
+  options: ApprovalOptions<S> = {},
+): Promise<ApprovalResult<S extends ZodType ? output<S> : unknown>> {
+  type Result = ApprovalResult<S extends ZodType ? output<S> : unknown>;
+  const c = current();
+  const existing = c.approvals.get(key);
+  if (existing?.result) return existing.result as Result;
+  const now = new Date();
+  const entry: ApprovalEntry = {
+    schema: options.input,
+    advertised: {
+      key,
+      description: options.description,
+      inputSchema: options.input ? (z.toJSONSchema(options.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>) : null,
+      since: now.toISOString(),
+      ...(options.timeoutSeconds !== undefined ? { deadline: new Date(now.getTime() + options.timeoutSeconds * 1000).toISOString() } : {}),
+    },
+  };
+  c.approvals.set(key, entry);
+  publish();
+  const decided =
+    options.timeoutSeconds === undefined
+      ? (await condition(() => entry.result !== undefined), true)
+      : await condition(() => entry.result !== undefined, options.timeoutSeconds * 1000);
+  if (!decided) {
+    if (!options.default) {
+      entry.result = { decision: 'reject', input: undefined, decidedBy: 'timeout', decidedAt: new Date().toISOString(), timedOut: true };
+      publish();
+      throw new WaitTimeoutError(`approval '${key}' was not decided within ${options.timeoutSeconds} s`);
+    }
+    entry.result = {
+      decision: options.default.decision,
+      input: options.default.input,
+      decidedBy: 'timeout',
+      decidedAt: new Date().toISOString(),
+      timedOut: true,
+    };
+    publish();
+  }
+  return entry.result as Result;
+}
