@@ -152,6 +152,7 @@ describe('API contract: validation, auth, OpenAPI', () => {
     );
     assert.deepEqual(operations.sort(), [
       'DELETE /api/deployments/{name}',
+      'GET /api/approvals',
       'GET /api/deployments',
       'GET /api/deployments/{name}',
       'GET /api/flow-runs',
@@ -165,7 +166,10 @@ describe('API contract: validation, auth, OpenAPI', () => {
       'POST /api/deployments/{name}/pause',
       'POST /api/deployments/{name}/resume',
       'POST /api/deployments/{name}/runs',
+      'POST /api/flow-runs/{id}/approvals/{key}',
       'POST /api/flow-runs/{id}/cancel',
+      'POST /api/flow-runs/{id}/pause',
+      'POST /api/flow-runs/{id}/resume',
       'POST /api/flow-runs/{id}/retry',
     ]);
     const page = await fetch(`${open.base}/api/docs`);

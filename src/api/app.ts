@@ -8,6 +8,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import type { BatonClient } from '../client/client';
 import { NotFoundError } from '../shared/errors';
+import { APPROVALS_PAGE } from './approvals-page';
 import type { ApiKey } from './auth';
 import { errorResponse } from './errors';
 import { openApiDocument, register } from './route';
@@ -51,6 +52,10 @@ export function createApp({ client, apiKeys = [], logger }: AppOptions): express
   });
   app.get('/api/docs', (_req, res) => {
     res.type('html').send(DOCS_PAGE);
+  });
+  app.get('/approvals', (_req, res) => {
+    res.set('Content-Security-Policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'");
+    res.type('html').send(APPROVALS_PAGE);
   });
   app.use('/api/docs/assets', express.static(path.dirname(require.resolve('swagger-ui-dist/package.json')), { index: false }));
 

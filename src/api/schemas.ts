@@ -251,6 +251,7 @@ export const PendingApprovalItem = z
     inputSchema: z.record(z.string(), z.unknown()).nullable().describe('JSON schema of the input the approver gives'),
     since: z.string(),
     deadline: z.string().nullable(),
+    webUrl: z.string().nullable(),
   })
   .meta({ id: 'PendingApproval' });
 export type PendingApprovalItem = z.infer<typeof PendingApprovalItem>;

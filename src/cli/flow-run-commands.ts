@@ -3,6 +3,7 @@ import type { FlowRunDto, FlowRunList, StartedRun } from '../api/schemas';
 import type { ApiClient } from './api-client';
 import { parse, positiveInt, str, UsageError } from './args';
 import { printJson, table, when } from './output';
+import { pauseOrResume } from './approval-commands';
 import { watchRun } from './watch';
 
 export async function flowRun(api: ApiClient, sub: string | undefined, args: string[]): Promise<number> {
@@ -88,6 +89,9 @@ export async function flowRun(api: ApiClient, sub: string | undefined, args: str
       const final = await watchRun(api, run.id, { json: Boolean(values.json) });
       return final.state === 'Completed' ? 0 : 1;
     }
+    case 'pause':
+    case 'resume':
+      return pauseOrResume(api, sub, args);
     default:
       throw new UsageError(`unknown command 'flow-run ${sub ?? ''}'`);
   }

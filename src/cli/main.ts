@@ -8,6 +8,7 @@ import { loadConfig } from '../config';
 import { ApiClient } from './api-client';
 import { UsageError } from './args';
 import { deploy, deployment } from './deployment-commands';
+import { approvalCommand } from './approval-commands';
 import { flowRun } from './flow-run-commands';
 import { apiStart, serverInstall, serverStart, workerStart } from './process-commands';
 import { runQuickstart } from './quickstart';
@@ -38,6 +39,12 @@ flow runs (through the API)
   flow-run watch <id> [--json]
   flow-run cancel <id>
   flow-run retry <id> [--watch] [--json]
+  flow-run pause <id>
+  flow-run resume <id> [--key k]
+
+approvals (through the API)
+  approval ls [--flow f] [--deployment d] [--json]
+  approval approve|reject <run> <key> [--input k=v]... [--input-file f.json] [--comment c] [--json]
 
 environment: BATON_API_URL (default http://127.0.0.1:4200), BATON_API_KEY, BATON_FLOWS,
 BATON_API_HOST, BATON_API_PORT, BATON_API_KEYS, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
@@ -70,6 +77,8 @@ async function dispatch(argv: string[]): Promise<number> {
       return deployment(apiClient(), sub, rest);
     case 'flow-run':
       return flowRun(apiClient(), sub, rest);
+    case 'approval':
+      return approvalCommand(apiClient(), sub, rest);
     case 'help':
     case '--help':
     case '-h':

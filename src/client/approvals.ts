@@ -49,6 +49,7 @@ export class Approvals {
           inputSchema: p.inputSchema ?? null,
           since: p.since,
           deadline: p.deadline ?? null,
+          webUrl: this.client.webUrl(e.execution?.workflowId ?? '') ?? null,
         });
       }
     }

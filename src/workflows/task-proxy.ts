@@ -101,7 +101,8 @@ function activityOptions(spec: TaskSpec, summary: string | undefined): ActivityO
       backoffCoefficient: 1,
       nonRetryableErrorTypes: spec.nonRetryableErrorNames,
     },
-    summary: summary ?? spec.name,
+    // The Web UI shows the activity type anyway; a summary only adds the run name when there is one.
+    summary,
   };
 }
 
