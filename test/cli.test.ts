@@ -114,4 +114,43 @@ describe('the baton CLI, end to end through the API', () => {
     assert.equal(gone.code, 1);
     assert.match(gone.stderr, /no deployment named/);
   });
+
+  test('approvals from the CLI: ls --json, approve with --input, reject; flow-run pause and resume', async () => {
+    const name = uid('cli-approve');
+    await api.call('POST', '/api/deployments', { name, flow: 'approval-flow', taskQueue: w.taskQueue });
+    const a = (await api.call('POST', `/api/deployments/${name}/runs`, { parameters: { release: 'cli' } })).body.id as string;
+    const b = (await api.call('POST', `/api/deployments/${name}/runs`, { parameters: { release: 'cli-2' } })).body.id as string;
+    const listed = await eventually(async () => {
+      const ls = await baton(['approval', 'ls', '--deployment', name, '--json'], env);
+      const page = JSON.parse(ls.stdout) as { approvals: { flowRunId: string; key: string }[] };
+      return page.approvals.length === 2 ? page.approvals : undefined;
+    });
+    assert.deepEqual(listed.map((x) => x.key), ['ship', 'ship']);
+
+    const bad = await baton(['approval', 'approve', a, 'ship', '--input', 'reviewer=', '--input', 'priority=7'], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /input\.priority: Too big/);
+    const inputFile = path.join(dir, 'input.json');
+    fs.writeFileSync(inputFile, JSON.stringify({ reviewer: 'cli-user', priority: 4 }));
+    const ok = await baton(['approval', 'approve', a, 'ship', '--input-file', inputFile, '--comment', 'from the terminal'], env);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /ship on .*: approved by local/);
+    const result = (await w.client.flowRuns.result(a)) as { answer: { input: unknown; comment: string } };
+    assert.deepEqual(result.answer.input, { reviewer: 'cli-user', priority: 4 });
+    assert.equal(result.answer.comment, 'from the terminal');
+
+    const rejected = await baton(['approval', 'reject', b, 'ship'], env);
+    assert.equal(rejected.code, 0, rejected.stderr);
+    assert.equal(((await w.client.flowRuns.result(b)) as { shipped: boolean }).shipped, false);
+
+    const pauseRun = (await api.call('POST', '/api/deployments', { name: uid('cli-pause'), flow: 'pause-flow', taskQueue: w.taskQueue })).body.name as string;
+    const p = (await api.call('POST', `/api/deployments/${pauseRun}/runs`, {})).body.id as string;
+    await eventually(async () => ((await api.call('GET', `/api/flow-runs/${p}`)).body.state === 'Paused' ? true : undefined));
+    const resumed = await baton(['flow-run', 'resume', p, '--key', 'review'], env);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.deepEqual(await w.client.flowRuns.result(p), { outcome: 'resumed', greeting: 'hello after pause.' });
+    const late = await baton(['flow-run', 'pause', p], env);
+    assert.equal(late.code, 1);
+    assert.match(late.stderr, /already ended/);
+  });
 });
