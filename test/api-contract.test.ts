@@ -4,7 +4,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import pino from 'pino';
 import { startApi } from '../src/api/server';
 import { startTestApi, type TestApi } from './api-helpers';
-import { startWorker, uid, type TestWorker } from './helpers';
+import { eventually, startWorker, uid, type TestWorker } from './helpers';
 
 const ADMIN = 'admin-secret-0123456789';
 const READER = 'reader-secret-0123456789';
@@ -118,6 +118,22 @@ describe('API contract: validation, auth, OpenAPI', () => {
     const run = await locked.call('POST', `/api/deployments/${deployment}/runs`, { parameters: { name: 'admin' } }, { authorization: `Bearer ${ADMIN}` });
     assert.equal(run.status, 201);
     assert.equal(await w.client.flowRuns.result(run.body.id), 'hello admin.');
+  });
+
+  test('an approval records the deciding API key by name; a read-only key cannot decide', async () => {
+    const name = uid('keyed-approval');
+    await open.call('POST', '/api/deployments', { name, flow: 'approval-flow', taskQueue: w.taskQueue });
+    const id = (await open.call('POST', `/api/deployments/${name}/runs`, {})).body.id as string;
+    await eventually(async () => ((await open.call('GET', `/api/flow-runs/${id}`)).body.state === 'AwaitingApproval' ? true : undefined));
+    const decide = { decision: 'approve', input: { reviewer: 'ops-team', priority: 1 } };
+    const readOnly = await locked.call('POST', `/api/flow-runs/${id}/approvals/ship`, decide, { authorization: `Bearer ${READER}` });
+    assert.equal(readOnly.status, 403);
+    const ok = await locked.call('POST', `/api/flow-runs/${id}/approvals/ship`, decide, { authorization: `Bearer ${ADMIN}` });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.decidedBy, 'ops');
+    const result = (await w.client.flowRuns.result(id)) as { answer: { decidedBy: string } };
+    assert.equal(result.answer.decidedBy, 'ops');
+    await open.call('DELETE', `/api/deployments/${name}`);
   });
 
   test('the API refuses to listen beyond loopback without keys, and keys never reach the log', async () => {
