@@ -9,6 +9,8 @@ import {
   Decide,
   ListApprovalsQuery,
   Resume,
+  RetriedRun,
+  RetryRun,
   CreateDeployment,
   Deployment,
   DeploymentList,
@@ -237,14 +239,18 @@ export function routes(client: BatonClient) {
     defineRoute({
       method: 'post',
       path: '/api/flow-runs/:id/retry',
-      summary: 'Start a new run with the same parameters, linked to this one',
+      summary: 'Retry an ended run: resume it from its first failed task, or restart it as a new run with the same parameters',
       tag: 'flow runs',
       access: 'admin',
       params: IdParam,
-      response: StartedRun,
+      body: RetryRun,
+      response: RetriedRun,
       status: 201,
-      errors: [404],
-      handler: async ({ params }) => started(await client.flowRuns.retry(params.id), true),
+      errors: [404, 409],
+      handler: async ({ params, body }) => {
+        const { handle, mode } = await client.flowRuns.retry(params.id, { mode: body.mode });
+        return { ...started(handle, mode === 'restart'), mode };
+      },
     }),
     defineRoute({
       method: 'post',

@@ -213,6 +213,16 @@ export const StartedRun = z
   .meta({ id: 'StartedRun' });
 export type StartedRun = z.infer<typeof StartedRun>;
 
+export const RetryRun = z
+  .object({
+    /** resume: continue this run from its first failed task (default for Failed and TimedOut); restart: a new run. */
+    mode: z.enum(['resume', 'restart']).optional(),
+  })
+  .strict()
+  .meta({ id: 'RetryRun' });
+
+export const RetriedRun = StartedRun.extend({ mode: z.enum(['resume', 'restart']) }).meta({ id: 'RetriedRun' });
+
 export const FlowInfo = z
   .object({
     name: z.string(),

@@ -79,10 +79,17 @@ export async function flowRun(api: ApiClient, sub: string | undefined, args: str
       return 0;
     }
     case 'retry': {
-      const { values, positionals } = parse(args, { watch: { type: 'boolean' }, json: { type: 'boolean' } }, ['id']);
-      const run = await api.call<StartedRun>('POST', path(positionals[0]!, '/retry'));
+      const { values, positionals } = parse(
+        args,
+        { watch: { type: 'boolean' }, json: { type: 'boolean' }, restart: { type: 'boolean' }, resume: { type: 'boolean' } },
+        ['id'],
+      );
+      if (values.restart && values.resume) throw new UsageError('give --restart or --resume, not both');
+      const mode = values.restart ? 'restart' : values.resume ? 'resume' : undefined;
+      const run = await api.call<StartedRun & { mode: string }>('POST', path(positionals[0]!, '/retry'), mode ? { mode } : {});
       if (!values.watch) {
         if (values.json) printJson(run);
+        else if (run.mode === 'resume') console.log(`resumed flow run ${run.id} from its first failed task`);
         else console.log(`started flow run ${run.id} (${run.runName ?? '-'}), a retry of ${positionals[0]}`);
         return 0;
       }

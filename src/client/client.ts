@@ -25,7 +25,7 @@ import { flowRetryPolicy, flowRunNameFor, parseParameters, type FlowOptions } fr
 import { friendlyName } from '../shared/run-name';
 import { PAUSE_SIGNAL, RESUME_SIGNAL } from '../shared/human';
 import { DEPLOYMENT, FLOW_NAME, RUN_NAME, TAGS, WAITING_STATE } from '../shared/search-attributes';
-import type { State } from '../shared/states';
+import { isFinal, type State } from '../shared/states';
 import type { TemporalTarget } from '../server/temporal-server';
 import type { AnyFlow } from '../workflows/flow';
 import { Approvals } from './approvals';
@@ -361,9 +361,43 @@ export class FlowRuns {
     await (await this.running(flowRunId, 'resume')).signal(RESUME_SIGNAL, options);
   }
 
-  /** Starts a new run of the same flow with the same parameters (and deployment), linked to the first. */
-  async retry<R>(flowRunId: string): Promise<FlowRunHandle<R>> {
+  /**
+   * Retries a run that ended. `resume` (the default for a failed or timed-out run) continues the
+   * same flow run from its first failed task, keeping every result that came before it: Temporal
+   * resets the workflow to the point where that task was scheduled. `restart` (the default
+   * otherwise) starts a new run with the same parameters, linked to this one.
+   */
+  async retry<R>(flowRunId: string, options: { mode?: 'resume' | 'restart' } = {}): Promise<{ handle: FlowRunHandle<R>; mode: 'resume' | 'restart' }> {
     const info = await this.get(flowRunId);
+    if (!isFinal(info.state) && info.state !== 'Crashed') {
+      throw new ConflictError(`flow run ${flowRunId} is still ${info.state}; retry it once it has ended`);
+    }
+    const mode = options.mode ?? (info.state === 'Failed' || info.state === 'TimedOut' ? 'resume' : 'restart');
+    if (mode === 'resume') {
+      if (info.state === 'Completed' || info.state === 'Cached') {
+        throw new ConflictError(`flow run ${flowRunId} completed: there is nothing to resume (use mode 'restart')`);
+      }
+      await this.resume_(flowRunId, info.temporalRunId);
+      return { handle: new FlowRunHandle<R>(this.client, flowRunId, info.flowName, info.runName), mode };
+    }
+    return { handle: await this.restart<R>(flowRunId, info), mode };
+  }
+
+  /** Resets the run to the workflow task that scheduled its first failed task (or its last one). */
+  private async resume_(flowRunId: string, temporalRunId: string): Promise<void> {
+    const history = await this.client.temporal.workflow.getHandle(flowRunId, temporalRunId).fetchHistory();
+    const point = resumePoint(history.events ?? []);
+    if (point === undefined) throw new ConflictError(`flow run ${flowRunId} has no point to resume from`);
+    await this.client.connection.workflowService.resetWorkflowExecution({
+      namespace: this.client.options.target.namespace,
+      workflowExecution: { workflowId: flowRunId, runId: temporalRunId },
+      reason: 'baton: resume from failure',
+      workflowTaskFinishEventId: point as never,
+      requestId: randomUUID(),
+    });
+  }
+
+  private async restart<R>(flowRunId: string, info: FlowRunInfo): Promise<FlowRunHandle<R>> {
     const flow = this.client.flow(info.flowName);
     if (!flow) throw new NotFoundError(`flow '${info.flowName}' of run ${flowRunId} is not registered here`);
     const description = await this.handle(flowRunId).describe();
@@ -454,4 +488,34 @@ function summaryOf(e: temporal.api.workflow.v1.IWorkflowExecutionInfo): FlowRunS
     startTime: time(e.startTime),
     endTime: time(e.closeTime),
   };
+}
+
+type Event = temporal.api.history.v1.IHistoryEvent;
+const EventType = temporal.api.enums.v1.EventType;
+
+/**
+ * Where to resume a failed run: the workflow task that scheduled its first failed task or subflow
+ * (so everything that completed before it is kept), else its last completed workflow task.
+ */
+export function resumePoint(events: Event[]): Long | number | undefined {
+  const failedSchedules = new Set<string>();
+  for (const e of events) {
+    const a = e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
+    if (a) failedSchedules.add(String(a.scheduledEventId));
+    const c =
+      e.childWorkflowExecutionFailedEventAttributes ??
+      e.childWorkflowExecutionTimedOutEventAttributes ??
+      e.childWorkflowExecutionTerminatedEventAttributes;
+    if (c) failedSchedules.add(String(c.initiatedEventId));
+  }
+  for (const e of events) {
+    if (!failedSchedules.has(String(e.eventId))) continue;
+    const point =
+      e.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId ??
+      e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowTaskCompletedEventId;
+    if (point) return point;
+  }
+  let last: Event | undefined;
+  for (const e of events) if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) last = e;
+  return last?.eventId ?? undefined;
 }
