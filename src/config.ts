@@ -39,6 +39,8 @@ export const BatonConfig = z.object({
     .default(path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'baton', 'temporal-cli')),
   /** Public base URL of the Temporal Web UI, for links to runs. */
   BATON_WEB_UI_URL: z.url('must be a URL').optional(),
+  /** Folder of the filesystem result cache. Default `<BATON_HOME>/cache`. */
+  BATON_CACHE_DIR: z.string().min(1).optional(),
   /** Module of flows and tasks the API and workers load when no --flows is given. */
   BATON_FLOWS: z.string().min(1).optional(),
   /** Where the API listens. Anything but loopback requires BATON_API_KEYS. */
@@ -51,6 +53,11 @@ export const BatonConfig = z.object({
   BATON_API_KEY: z.string().optional(),
 });
 export type BatonConfig = z.infer<typeof BatonConfig>;
+
+/** The folder of the filesystem result cache. */
+export function cacheDir(config: Pick<BatonConfig, 'BATON_HOME' | 'BATON_CACHE_DIR'>): string {
+  return config.BATON_CACHE_DIR ?? path.join(config.BATON_HOME, 'cache');
+}
 
 /** Reads and validates Baton's environment variables; throws ConfigError naming every bad one. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): BatonConfig {

@@ -23,6 +23,10 @@ export type { Task, TaskOptions, ErrorMatcher } from './activities/task';
 export { getRunContext } from './activities/run-context';
 export type { RunContext } from './activities/run-context';
 export { exponentialBackoff } from './shared/task-options';
+export { CachePolicy, INPUTS, TASK_SOURCE, RUN_ID, FLOW_PARAMETERS, NONE, DEFAULT as DEFAULT_CACHE_POLICY } from './shared/cache-policy';
+export { FileCacheStore } from './activities/cache-store';
+export type { CacheStore, CacheEntry } from './activities/cache-store';
+export type { CacheKeyContext } from './activities/task';
 export type { RetryDelaySeconds, ExponentialBackoff } from './shared/task-options';
 export {
   BatonError,

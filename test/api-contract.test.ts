@@ -167,6 +167,7 @@ describe('API contract: validation, auth, OpenAPI', () => {
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
     );
     assert.deepEqual(operations.sort(), [
+      'DELETE /api/cache',
       'DELETE /api/deployments/{name}',
       'GET /api/approvals',
       'GET /api/deployments',

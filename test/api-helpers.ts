@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createApp } from '../src/api/app';
 import { parseApiKeys } from '../src/api/auth';
+import { FileCacheStore } from '../src/activities/cache-store';
 import type { BatonClient } from '../src/client/client';
+import { cacheDir, loadConfig } from '../src/config';
 
 export interface TestApi {
   base: string;
@@ -12,7 +14,8 @@ export interface TestApi {
 }
 
 export async function startTestApi(client: BatonClient, keys?: string): Promise<TestApi> {
-  const server: Server = createApp({ client, apiKeys: parseApiKeys(keys) }).listen(0, '127.0.0.1');
+  const cache = new FileCacheStore(cacheDir(loadConfig()));
+  const server: Server = createApp({ client, apiKeys: parseApiKeys(keys), cache }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

@@ -11,6 +11,9 @@ import type { Logger } from 'pino';
 import { NonRetryableError, RetryAfterError, TaskTimeoutError } from '../shared/errors';
 import { retryDelayFor, type TaskSpec } from '../shared/task-options';
 import type { Task } from './task';
+import { FLOW_PARAMETERS_ARG, type CachedResult } from '../shared/cache-policy';
+import { cacheKey, sha256 } from './cache-key';
+import type { CacheStore } from './cache-store';
 import { runWithContext, type RunContext } from './run-context';
 
 /** The longest wait before a retry: 30 days. */
@@ -38,9 +41,38 @@ function matches(err: unknown, matcher: NonNullable<Task['options']['nonRetryabl
 }
 
 /** Builds the activity function that runs `t`. */
-export function taskActivity(t: Task, spec: TaskSpec, baseLogger: Logger): (...args: unknown[]) => Promise<unknown> {
+export function taskActivity(
+  t: Task,
+  spec: TaskSpec,
+  baseLogger: Logger,
+  store?: CacheStore,
+): (...args: unknown[]) => Promise<unknown> {
   const options = t.options;
-  const run = async (...args: unknown[]): Promise<unknown> => {
+  const source = Function.prototype.toString.call(t.fn);
+
+  /** The call's cache key, or undefined when this call does not use the cache. */
+  const keyFor = (args: unknown[], flowParameters: unknown, context: RunContext): string | undefined => {
+    try {
+      if (options.cacheKeyFn) {
+        const custom = options.cacheKeyFn({ taskName: spec.name, flowRunId: context.flowRunId, flowName: context.flowName, flowParameters }, ...(args as never[]));
+        return custom === undefined || custom === null ? undefined : sha256(`${spec.name}\0${String(custom)}`);
+      }
+      if (!options.cachePolicy || options.cachePolicy.isNone) return undefined;
+      return cacheKey({ taskName: spec.name, policy: options.cachePolicy, args, paramNames: spec.paramNames, taskSource: source, flowRunId: context.flowRunId, flowParameters });
+    } catch (err) {
+      context.logger.warn({ err }, 'cannot compute a cache key: running without the cache');
+      return undefined;
+    }
+  };
+
+  const run = async (...received: unknown[]): Promise<unknown> => {
+    let args = received;
+    let flowParameters: unknown;
+    const last = received[received.length - 1];
+    if (spec.cache?.flowParameters && last && typeof last === 'object' && FLOW_PARAMETERS_ARG in last) {
+      flowParameters = (last as Record<string, unknown>)[FLOW_PARAMETERS_ARG];
+      args = received.slice(0, -1);
+    }
     const ctx = Context.current();
     const info = ctx.info;
     const previous = readDetails(info.heartbeatDetails);
@@ -72,16 +104,28 @@ export function taskActivity(t: Task, spec: TaskSpec, baseLogger: Logger): (...a
       logPrints: options.logPrints ?? false,
     };
     try {
-      const work = runWithContext(context, () => Promise.resolve().then(() => t.fn(...args)));
-      if (spec.timeoutSeconds === undefined) return await work;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const err = new TaskTimeoutError(`task ${spec.name} timed out after ${spec.timeoutSeconds} s`);
-          controller.abort(err);
-          reject(err);
-        }, spec.timeoutSeconds! * 1000);
-      });
-      return await Promise.race([work, timeout]);
+      const key = spec.cache && store ? keyFor(args, flowParameters, context) : undefined;
+      if (key && !options.refreshCache) {
+        const hit = await store!.get(key);
+        if (hit) {
+          logger.info({ cacheKey: key }, 'cache hit: returning the stored result');
+          return { batonCache: 'hit', key, value: hit.value } satisfies CachedResult;
+        }
+      }
+      const value = await runAttempt(context, args, (t2) => (timer = t2), controller);
+      if (!spec.cache) return value;
+      if (key) {
+        const now = Date.now();
+        const ttl = options.cacheExpirationSeconds;
+        await store!.set({
+          key,
+          taskName: spec.name,
+          createdAt: new Date(now).toISOString(),
+          expiresAt: ttl === undefined ? null : new Date(now + ttl * 1000).toISOString(),
+          value: value === undefined ? null : value,
+        });
+      }
+      return { batonCache: options.refreshCache && key ? 'refresh' : 'miss', key: key ?? '', value } satisfies CachedResult;
     } catch (err) {
       // Cancelled from the flow: report a cancellation, whatever error the task turned it into.
       if (ctx.cancellationSignal.aborted) {
@@ -93,6 +137,27 @@ export function taskActivity(t: Task, spec: TaskSpec, baseLogger: Logger): (...a
       if (timer) clearTimeout(timer);
       ctx.cancellationSignal.removeEventListener('abort', onCancel);
     }
+  };
+
+  /** Runs the task function once, under its timeout. */
+  const runAttempt = async (
+    context: RunContext & { logPrints: boolean },
+    args: unknown[],
+    setTimer: (t: NodeJS.Timeout) => void,
+    controller: AbortController,
+  ): Promise<unknown> => {
+    const work = runWithContext(context, () => Promise.resolve().then(() => t.fn(...args)));
+    if (spec.timeoutSeconds === undefined) return work;
+    const timeout = new Promise<never>((_, reject) => {
+      setTimer(
+        setTimeout(() => {
+          const err = new TaskTimeoutError(`task ${spec.name} timed out after ${spec.timeoutSeconds} s`);
+          controller.abort(err);
+          reject(err);
+        }, spec.timeoutSeconds! * 1000),
+      );
+    });
+    return Promise.race([work, timeout]);
   };
 
   /** Turns a task's error into a Temporal failure that says whether, and when, to retry. */

@@ -16,6 +16,7 @@ import {
   type RunName,
   type TaskSpec,
 } from '../shared/task-options';
+import type { CachePolicy } from '../shared/cache-policy';
 import type { RunContext } from './run-context';
 
 /** An error class, or an error `name`, that never retries. */
@@ -52,6 +53,27 @@ export interface TaskOptions<Args extends unknown[]> {
   taskRunName?: RunName<Args>;
   /** Send the task's `console.log` (and friends) to Baton's logger, with the run's ids. */
   logPrints?: boolean;
+  /**
+   * What the cache key is made of, across runs: `INPUTS`, `TASK_SOURCE`, `RUN_ID`,
+   * `FLOW_PARAMETERS`, `NONE`, combined with `.plus()`, arguments left out with `.minus('client')`.
+   * A hit returns the stored result without running the task; the task run reads Cached.
+   */
+  cachePolicy?: CachePolicy;
+  /** A key of your own (Prefect's `cache_key_fn`); return undefined to skip the cache for a call. */
+  cacheKeyFn?: (context: CacheKeyContext, ...args: Args) => string | undefined;
+  /** Seconds a cached result stays valid. Default: forever. */
+  cacheExpirationSeconds?: number;
+  /** Run the task even on a hit, and store the new result. */
+  refreshCache?: boolean;
+}
+
+/** What `cacheKeyFn` sees besides the arguments. */
+export interface CacheKeyContext {
+  taskName: string;
+  flowRunId: string;
+  flowName: string;
+  /** The parameters of the flow run the task runs in. */
+  flowParameters: unknown;
 }
 
 const TASK = Symbol.for('baton.task');
@@ -88,6 +110,7 @@ function checkOptions(options: TaskOptions<never>, label: string): void {
   if (options.heartbeatSeconds !== undefined && !(options.heartbeatSeconds > 0)) {
     problems.push('heartbeatSeconds must be > 0');
   }
+  nonNegative('cacheExpirationSeconds', options.cacheExpirationSeconds);
   if (options.name !== undefined && !/^[\w.:@/-]{1,200}$/.test(options.name)) {
     problems.push('name must be 1-200 letters, digits or . _ - : @ /');
   }
@@ -141,5 +164,13 @@ export function taskSpec(t: Task, exportName?: string): TaskSpec {
     ],
     taskRunName: o.taskRunName as TaskSpec['taskRunName'],
     paramNames: parameterNames(t.fn as (...args: never[]) => unknown),
+    cache: cacheSpec(o),
   };
+}
+
+/** Whether (and how) flows must treat a task's results as cache-wrapped. */
+function cacheSpec(o: TaskOptions<never>): TaskSpec['cache'] {
+  if (o.cacheKeyFn) return { flowParameters: true };
+  if (!o.cachePolicy || o.cachePolicy.isNone) return undefined;
+  return { flowParameters: o.cachePolicy.has('flowParameters') };
 }

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import type { CacheStore } from '../activities/cache-store';
 import type { BatonClient } from '../client/client';
 import { NotFoundError } from '../shared/errors';
 import { APPROVALS_PAGE } from './approvals-page';
@@ -16,6 +17,8 @@ import { routes } from './routes';
 
 export interface AppOptions {
   client: BatonClient;
+  /** The result cache the workers use, for `DELETE /api/cache`. */
+  cache?: CacheStore;
   /** API keys; none means every request acts as a local admin (the server then binds to loopback only). */
   apiKeys?: ApiKey[];
   logger?: Logger;
@@ -37,13 +40,13 @@ const DOCS_PAGE = `<!doctype html>
 </body>
 </html>`;
 
-export function createApp({ client, apiKeys = [], logger }: AppOptions): express.Express {
+export function createApp({ client, apiKeys = [], logger, cache }: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(express.json({ limit: '1mb' }));
 
-  const all = routes(client);
+  const all = routes(client, cache);
   register(app, all, apiKeys);
 
   const document = openApiDocument(all, { title: 'Baton API', version: '0.1.0' });

@@ -1,11 +1,15 @@
 /** Every route of the REST API, declared with its schemas (see route.ts). */
 import { z } from 'zod';
+import type { CacheStore } from '../activities/cache-store';
 import type { BatonClient } from '../client/client';
+import { ConflictError } from '../shared/errors';
 import { defineRoute, Reply } from './route';
 import {
   ApprovalList,
   ApprovalResult,
   Backfill,
+  ClearCacheQuery,
+  ClearedCache,
   Decide,
   ListApprovalsQuery,
   Resume,
@@ -30,7 +34,7 @@ const NameParam = z.object({ name: z.string().min(1).max(100) }).strict();
 const IdParam = z.object({ id: z.string().min(1).max(1_000) }).strict();
 const Accepted = z.object({ accepted: z.literal(true) }).meta({ id: 'Accepted' });
 
-export function routes(client: BatonClient) {
+export function routes(client: BatonClient, cache?: CacheStore) {
   const started = (handle: { id: string; flowName: string; runName?: string }, created: boolean): StartedRun => ({
     id: handle.id,
     flowName: handle.flowName,
@@ -250,6 +254,20 @@ export function routes(client: BatonClient) {
       handler: async ({ params, body }) => {
         const { handle, mode } = await client.flowRuns.retry(params.id, { mode: body.mode });
         return { ...started(handle, mode === 'restart'), mode };
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/cache',
+      summary: 'Clear cached task results: all, one task\'s, or one key',
+      tag: 'cache',
+      access: 'admin',
+      query: ClearCacheQuery,
+      response: ClearedCache,
+      errors: [409],
+      handler: async ({ query }) => {
+        if (!cache) throw new ConflictError('this API has no result cache configured');
+        return { removed: await cache.clear({ taskName: query.task, key: query.key }) };
       },
     }),
     defineRoute({

@@ -300,3 +300,8 @@ export const Resume = z
   .object({ key: z.string().min(1).max(200).optional().describe('resume only the pause() with this key') })
   .strict()
   .meta({ id: 'Resume' });
+
+export const ClearCacheQuery = z
+  .object({ task: z.string().min(1).max(200).optional(), key: z.string().regex(/^[a-f0-9]{64}$/, 'must be a 64-character hex key').optional() })
+  .strict();
+export const ClearedCache = z.object({ removed: z.number().int() }).meta({ id: 'ClearedCache' });

@@ -5,6 +5,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { CacheStore } from '../activities/cache-store';
 import type { BatonClient } from '../client/client';
 import type { BatonConfig } from '../config';
 import { BatonError } from '../shared/errors';
@@ -19,6 +20,7 @@ export interface RunningApi {
 
 export async function startApi(options: {
   client: BatonClient;
+  cache?: CacheStore;
   config: Pick<BatonConfig, 'BATON_API_HOST' | 'BATON_API_PORT' | 'BATON_API_KEYS'>;
   logger: Logger;
 }): Promise<RunningApi> {
@@ -33,7 +35,7 @@ export async function startApi(options: {
   if (apiKeys.length === 0) {
     logger.warn(`no API keys configured (BATON_API_KEYS): listening on ${host} only, and every request acts as admin`);
   }
-  const app = createApp({ client: options.client, apiKeys, logger });
+  const app = createApp({ client: options.client, apiKeys, logger, cache: options.cache });
   const server = app.listen(config.BATON_API_PORT, host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -6,7 +6,7 @@
 import { BatonError } from '../shared/errors';
 import { loadConfig } from '../config';
 import { ApiClient } from './api-client';
-import { UsageError } from './args';
+import { parse, str, UsageError } from './args';
 import { deploy, deployment } from './deployment-commands';
 import { approvalCommand } from './approval-commands';
 import { flowRun } from './flow-run-commands';
@@ -41,6 +41,9 @@ flow runs (through the API)
   flow-run retry <id> [--restart | --resume] [--watch] [--json]
   flow-run pause <id>
   flow-run resume <id> [--key k]
+
+cache (through the API)
+  cache clear [--task name] [--key k]
 
 approvals (through the API)
   approval ls [--flow f] [--deployment d] [--json]
@@ -79,6 +82,18 @@ async function dispatch(argv: string[]): Promise<number> {
       return flowRun(apiClient(), sub, rest);
     case 'approval':
       return approvalCommand(apiClient(), sub, rest);
+    case 'cache':
+      if (sub === 'clear') {
+        const { values } = parse(rest, { task: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean' } });
+        const q = new URLSearchParams();
+        if (str(values, 'task')) q.set('task', str(values, 'task')!);
+        if (str(values, 'key')) q.set('key', str(values, 'key')!);
+        const out = await apiClient().call<{ removed: number }>('DELETE', `/api/cache?${q}`);
+        if (values.json) console.log(JSON.stringify(out));
+        else console.log(`removed ${out.removed} cached result${out.removed === 1 ? '' : 's'}`);
+        return 0;
+      }
+      break;
     case 'help':
     case '--help':
     case '-h':

@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import { BatonClient } from '../client/client';
-import { loadConfig, type BatonConfig } from '../config';
+import { cacheDir, loadConfig, type BatonConfig } from '../config';
+import { FileCacheStore } from '../activities/cache-store';
 import { parseApiKeys } from '../api/auth';
 import { startApi } from '../api/server';
 import { resolveTemporal } from '../server/temporal-server';
@@ -74,7 +75,7 @@ async function runProcesses(args: string[], parts: { worker: boolean; api: boole
     if (parts.api) {
       const client = await BatonClient.connect({ target, taskQueue: taskQueue ?? config.BATON_TASK_QUEUE, flows: module.flows });
       stops.push(() => client.close());
-      const api = await startApi({ client, config: apiConfig, logger });
+      const api = await startApi({ client, config: apiConfig, logger, cache: new FileCacheStore(cacheDir(config), logger) });
       stops.unshift(() => api.close());
     }
     if (target.webUiUrl) logger.info(`Temporal Web UI: ${target.webUiUrl}`);

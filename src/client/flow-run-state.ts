@@ -4,6 +4,7 @@
  */
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { isCachedResult } from '../shared/cache-policy';
 import { isFinal, type State } from '../shared/states';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -110,9 +111,11 @@ export function taskRunsFrom(flowRunId: string, events: HistoryEvent[], pending:
         break;
       }
       case EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: {
-        const run = bySchedule.get(String(e.activityTaskCompletedEventAttributes!.scheduledEventId));
+        const a = e.activityTaskCompletedEventAttributes!;
+        const run = bySchedule.get(String(a.scheduledEventId));
         if (run) {
-          run.state = 'Completed';
+          const result = decodePayload(a.result?.payloads?.[0] as Payload | undefined);
+          run.state = isCachedResult(result) && result.batonCache === 'hit' ? 'Cached' : 'Completed';
           run.error = undefined;
           run.endTime = time(e.eventTime);
         }

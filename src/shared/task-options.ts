@@ -61,6 +61,11 @@ export interface TaskSpec {
   taskRunName?: string | ((...args: unknown[]) => string);
   /** The implementation's parameter names, for binding templates to positional arguments. */
   paramNames: string[];
+  /**
+   * Set when the task caches across runs: its results come back wrapped with the cache outcome,
+   * and `flowParameters` says the flow must pass its parameters along for the key.
+   */
+  cache?: { flowParameters: boolean };
 }
 
 /** Seconds a task may run before it is timed out when it sets no `timeoutSeconds`. */

@@ -5,7 +5,8 @@
  */
 import { NativeConnection, Worker, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import type { BatonConfig } from '../config';
+import { cacheDir, type BatonConfig } from '../config';
+import { FileCacheStore } from '../activities/cache-store';
 import { installLogPrints } from '../activities/log-prints';
 import { taskActivity } from '../activities/task-runner';
 import { TemporalUnavailableError } from '../shared/errors';
@@ -46,8 +47,9 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   const loaded = typeof options.flows === 'string' ? loadModule(options.flows) : options.flows;
   installLogPrints();
 
+  const store = new FileCacheStore(cacheDir(config), logger);
   const activities: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
-  for (const { task, spec } of loaded.tasks) activities[spec.name] = taskActivity(task, spec, logger);
+  for (const { task, spec } of loaded.tasks) activities[spec.name] = taskActivity(task, spec, logger, store);
 
   let connection: NativeConnection;
   try {

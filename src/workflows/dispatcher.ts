@@ -11,6 +11,7 @@ import { friendlyName } from '../shared/run-name';
 import { RUN_NAME } from '../shared/search-attributes';
 import type { ZodType } from 'zod';
 import { flowFailure } from './failures';
+import { setFlowParameters } from './flow-context';
 import { installHumanHandlers } from './human';
 import { flowNamed, registeredFlowNames } from './registry';
 
@@ -27,6 +28,7 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
   try {
     // Parameters were validated before the run started; parsing again restores types such as dates.
     const parsed = parseParameters(flow.flowName, flow.options.parameters as ZodType | undefined, params);
+    setFlowParameters(params ?? {});
     // Runs started by a schedule arrive without a run name: give them one, as Prefect does.
     if (!workflowInfo().typedSearchAttributes.get(RUN_NAME)) {
       let name: string | undefined;

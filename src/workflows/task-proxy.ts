@@ -12,7 +12,9 @@ import { scheduleActivity, type ActivityOptions } from '@temporalio/workflow';
 import { BatonError } from '../shared/errors';
 import { bindArguments, renderTemplate } from '../shared/run-name';
 import { DEFAULT_TASK_TIMEOUT_SECONDS, type TaskSpec } from '../shared/task-options';
+import { FLOW_PARAMETERS_ARG, isCachedResult } from '../shared/cache-policy';
 import { taskError } from './failures';
+import { currentFlowParameters } from './flow-context';
 import { FutureList, RunFuture } from './future';
 import { whileNotPaused } from './human';
 import { Limiter } from './limiter';
@@ -109,9 +111,13 @@ function activityOptions(spec: TaskSpec, summary: string | undefined): ActivityO
 function schedule<R>(key: string, args: unknown[]): { promise: Promise<R>; runName?: string } {
   const spec = specOf(key);
   const runName = runNameOf(spec, args);
+  // A task keyed on the flow's parameters gets them as a hidden last argument.
+  const sent = spec.cache?.flowParameters ? [...args, { [FLOW_PARAMETERS_ARG]: currentFlowParameters() }] : args;
   // A run paused from outside starts no new task until it is resumed.
   const promise = whileNotPaused()
-    .then(() => scheduleActivity<R>(spec.name, args, activityOptions(spec, runName)))
+    .then(() => scheduleActivity<unknown>(spec.name, sent, activityOptions(spec, runName)))
+    // A caching task answers with its value wrapped in the cache outcome.
+    .then((result) => (spec.cache && isCachedResult(result) ? result.value : result) as R)
     .catch((err: unknown) => {
       throw taskError(err, spec.name);
     });
