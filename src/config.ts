@@ -6,6 +6,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import type { DataConverter } from '@temporalio/common';
+import { FileBlobStore, LargePayloadCodec } from './activities/large-payloads';
 import { ConfigError } from './shared/errors';
 
 const intFromEnv = (min: number, max: number) =>
@@ -39,6 +41,8 @@ export const BatonConfig = z.object({
     .default(path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'baton', 'temporal-cli')),
   /** Public base URL of the Temporal Web UI, for links to runs. */
   BATON_WEB_UI_URL: z.url('must be a URL').optional(),
+  /** Payloads larger than this many KiB go to the blob store (BATON_HOME/blobs), not the history. */
+  BATON_LARGE_PAYLOAD_KIB: intFromEnv(1, 1_900).default(128),
   /** Folder of the filesystem result cache. Default `<BATON_HOME>/cache`. */
   BATON_CACHE_DIR: z.string().min(1).optional(),
   /** Module of flows and tasks the API and workers load when no --flows is given. */
@@ -53,6 +57,11 @@ export const BatonConfig = z.object({
   BATON_API_KEY: z.string().optional(),
 });
 export type BatonConfig = z.infer<typeof BatonConfig>;
+
+/** The data converter everyone shares: large payloads go to BATON_HOME/blobs. */
+export function dataConverter(config: Pick<BatonConfig, 'BATON_HOME' | 'BATON_LARGE_PAYLOAD_KIB'>): DataConverter {
+  return { payloadCodecs: [new LargePayloadCodec(new FileBlobStore(path.join(config.BATON_HOME, 'blobs')), config.BATON_LARGE_PAYLOAD_KIB * 1024)] };
+}
 
 /** The folder of the filesystem result cache. */
 export function cacheDir(config: Pick<BatonConfig, 'BATON_HOME' | 'BATON_CACHE_DIR'>): string {

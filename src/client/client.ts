@@ -16,7 +16,8 @@ import {
   WorkflowNotFoundError,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure, TemporalFailure, type TypedSearchAttributes } from '@temporalio/common';
+import { ApplicationFailure, TemporalFailure, type DataConverter, type Payload, type TypedSearchAttributes } from '@temporalio/common';
+import { dataConverter, loadConfig } from '../config';
 import { temporal } from '@temporalio/proto';
 import type { ZodType } from 'zod';
 import type { FlowRunList, FlowRunSummary, ListFlowRunsQuery } from '../api/schemas';
@@ -128,6 +129,8 @@ function rebuildFlowError(err: WorkflowFailedError, flowRunId: string): FlowRunF
 
 export interface BatonClientOptions {
   target: Pick<TemporalTarget, 'connectionOptions' | 'namespace' | 'webUiUrl'>;
+  /** Must match the workers' (large payloads); default: the one from BATON_HOME. */
+  dataConverter?: DataConverter;
   /** Default task queue for new runs. */
   taskQueue?: string;
   /** Flows known to this client, so runs can be started by name with validation. */
@@ -145,7 +148,8 @@ export class BatonClient {
     readonly connection: Connection,
     readonly options: BatonClientOptions,
   ) {
-    this.temporal = new Client({ connection, namespace: options.target.namespace });
+    this.options.dataConverter ??= dataConverter(loadConfig());
+    this.temporal = new Client({ connection, namespace: options.target.namespace, dataConverter: this.options.dataConverter });
     this.flowsByName = new Map((options.flows ?? []).map((f) => [f.flowName, f]));
     this.flowRuns = new FlowRuns(this);
     this.deployments = new Deployments(this);
@@ -261,6 +265,14 @@ export class FlowRuns {
     return handle.result();
   }
 
+  /** A payload from history, through the codecs (large payloads) and the default converter. */
+  private async decode(payload: Payload): Promise<unknown> {
+    let payloads = [payload];
+    const codecs = this.client.options.dataConverter?.payloadCodecs ?? [];
+    for (const codec of [...codecs].reverse()) payloads = await codec.decode(payloads);
+    return decodePayload(payloads[0]);
+  }
+
   private handle(flowRunId: string): WorkflowHandle {
     return this.client.temporal.workflow.getHandle(flowRunId);
   }
@@ -299,7 +311,7 @@ export class FlowRuns {
       state,
       tags: sa.get(TAGS) ?? [],
       deployment: sa.get(DEPLOYMENT),
-      parameters: started?.input?.payloads?.[0] ? decodePayload(started.input.payloads[0]) : undefined,
+      parameters: started?.input?.payloads?.[0] ? await this.decode(started.input.payloads[0] as Payload) : undefined,
       startTime: description.startTime.toISOString(),
       endTime: description.closeTime?.toISOString(),
       durationMs: description.closeTime ? description.closeTime.getTime() - description.startTime.getTime() : undefined,

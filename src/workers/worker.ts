@@ -5,7 +5,7 @@
  */
 import { NativeConnection, Worker, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { cacheDir, type BatonConfig } from '../config';
+import { cacheDir, dataConverter, type BatonConfig } from '../config';
 import { FileCacheStore } from '../activities/cache-store';
 import { installLogPrints } from '../activities/log-prints';
 import { taskActivity } from '../activities/task-runner';
@@ -75,6 +75,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
     maxConcurrentActivityTaskExecutions: options.maxConcurrentTasks ?? config.BATON_MAX_CONCURRENT_TASKS,
     maxConcurrentWorkflowTaskExecutions: config.BATON_MAX_CONCURRENT_FLOW_TASKS,
     shutdownGraceTime: config.BATON_SHUTDOWN_GRACE_SECONDS * 1000,
+    dataConverter: dataConverter(config),
   });
   logger.info(
     {
