@@ -153,4 +153,13 @@ describe('the baton CLI, end to end through the API', () => {
     assert.equal(late.code, 1);
     assert.match(late.stderr, /already ended/);
   });
+
+  test('baton cache clear', async () => {
+    const out = await baton(['cache', 'clear', '--task', 'no-such-task'], env);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /removed 0 cached results/);
+    const bad = await baton(['cache', 'clear', '--key', 'zzz'], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /key: must be a 64-character hex key/);
+  });
 });
