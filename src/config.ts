@@ -7,7 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { DataConverter } from '@temporalio/common';
+import type { Logger } from 'pino';
+import { FileCacheStore, type CacheStore } from './activities/cache-store';
 import { FileBlobStore, LargePayloadCodec } from './activities/large-payloads';
+import { RedisCacheStore } from './activities/redis-cache-store';
 import { ConfigError } from './shared/errors';
 
 const intFromEnv = (min: number, max: number) =>
@@ -43,6 +46,11 @@ export const BatonConfig = z.object({
   BATON_WEB_UI_URL: z.url('must be a URL').optional(),
   /** Payloads larger than this many KiB go to the blob store (BATON_HOME/blobs), not the history. */
   BATON_LARGE_PAYLOAD_KIB: intFromEnv(1, 1_900).default(128),
+  /** Where cached task results live: `file` (BATON_CACHE_DIR) or `redis` (BATON_REDIS_URL), for several machines. */
+  BATON_CACHE_STORE: z.enum(['file', 'redis']).default('file'),
+  BATON_REDIS_URL: z.url('must be a redis:// URL').optional(),
+  /** Seconds a worker's lock on a cache key lasts without renewal (a dead holder blocks no longer). */
+  BATON_CACHE_LOCK_LEASE_SECONDS: intFromEnv(1, 3_600).default(30),
   /** Folder of the filesystem result cache. Default `<BATON_HOME>/cache`. */
   BATON_CACHE_DIR: z.string().min(1).optional(),
   /** Module of flows and tasks the API and workers load when no --flows is given. */
@@ -66,6 +74,15 @@ export function dataConverter(config: Pick<BatonConfig, 'BATON_HOME' | 'BATON_LA
 /** The folder of the filesystem result cache. */
 export function cacheDir(config: Pick<BatonConfig, 'BATON_HOME' | 'BATON_CACHE_DIR'>): string {
   return config.BATON_CACHE_DIR ?? path.join(config.BATON_HOME, 'cache');
+}
+
+/** The result cache the configuration names. */
+export async function openCacheStore(config: BatonConfig, logger?: Logger): Promise<CacheStore> {
+  if (config.BATON_CACHE_STORE === 'redis') {
+    if (!config.BATON_REDIS_URL) throw new ConfigError([{ path: 'BATON_REDIS_URL', message: "is required when BATON_CACHE_STORE is 'redis'" }]);
+    return RedisCacheStore.connect(config.BATON_REDIS_URL, { logger });
+  }
+  return new FileCacheStore(cacheDir(config), logger);
 }
 
 /** Reads and validates Baton's environment variables; throws ConfigError naming every bad one. */

@@ -17,11 +17,24 @@ export interface CacheEntry {
   value: unknown;
 }
 
+/** A lock on one key, held under a lease that the holder renews while it works. */
+export interface CacheLock {
+  /** Extends the lease; false when the lock was lost (it lapsed and someone else took it). */
+  renew(): Promise<boolean>;
+  release(): Promise<void>;
+}
+
 export interface CacheStore {
   get(key: string): Promise<CacheEntry | undefined>;
   set(entry: CacheEntry): Promise<void>;
   /** Removes entries (all, one task's, or one key); returns how many. */
   clear(filter?: { taskName?: string; key?: string }): Promise<number>;
+  /**
+   * Stores shared by several workers lock a key while one computes it, so the others wait for
+   * its result instead of running the task too. Undefined: the lock is held elsewhere.
+   */
+  acquire?(key: string, leaseMs: number): Promise<CacheLock | undefined>;
+  close?(): Promise<void>;
 }
 
 export class FileCacheStore implements CacheStore {

@@ -13,7 +13,7 @@ import { retryDelayFor, type TaskSpec } from '../shared/task-options';
 import type { Task } from './task';
 import { FLOW_PARAMETERS_ARG, type CachedResult } from '../shared/cache-policy';
 import { cacheKey, sha256 } from './cache-key';
-import type { CacheStore } from './cache-store';
+import type { CacheLock, CacheStore } from './cache-store';
 import { runWithContext, type RunContext } from './run-context';
 
 /** The longest wait before a retry: 30 days. */
@@ -46,6 +46,7 @@ export function taskActivity(
   spec: TaskSpec,
   baseLogger: Logger,
   store?: CacheStore,
+  lockLeaseMs = 30_000,
 ): (...args: unknown[]) => Promise<unknown> {
   const options = t.options;
   const source = Function.prototype.toString.call(t.fn);
@@ -112,20 +113,44 @@ export function taskActivity(
           return { batonCache: 'hit', key, value: hit.value } satisfies CachedResult;
         }
       }
-      const value = await runAttempt(context, args, (t2) => (timer = t2), controller);
-      if (!spec.cache) return value;
-      if (key) {
-        const now = Date.now();
-        const ttl = options.cacheExpirationSeconds;
-        await store!.set({
-          key,
-          taskName: spec.name,
-          createdAt: new Date(now).toISOString(),
-          expiresAt: ttl === undefined ? null : new Date(now + ttl * 1000).toISOString(),
-          value: value === undefined ? null : value,
-        });
+      // A shared store: hold the key's lock while computing, or wait for whoever holds it.
+      let lock: CacheLock | undefined;
+      if (key && store?.acquire) {
+        for (;;) {
+          lock = await store.acquire(key, lockLeaseMs);
+          if (!options.refreshCache) {
+            const hit = await store.get(key);
+            if (hit) {
+              await lock?.release();
+              logger.info({ cacheKey: key }, 'cache hit after waiting for another worker');
+              return { batonCache: 'hit', key, value: hit.value } satisfies CachedResult;
+            }
+          }
+          if (lock) break;
+          if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`task ${spec.name} was cancelled`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
       }
-      return { batonCache: options.refreshCache && key ? 'refresh' : 'miss', key: key ?? '', value } satisfies CachedResult;
+      const renewal = lock ? setInterval(() => void lock!.renew().catch(() => undefined), Math.max(100, lockLeaseMs / 3)) : undefined;
+      try {
+        const value = await runAttempt(context, args, (t2) => (timer = t2), controller);
+        if (!spec.cache) return value;
+        if (key) {
+          const now = Date.now();
+          const ttl = options.cacheExpirationSeconds;
+          await store!.set({
+            key,
+            taskName: spec.name,
+            createdAt: new Date(now).toISOString(),
+            expiresAt: ttl === undefined ? null : new Date(now + ttl * 1000).toISOString(),
+            value: value === undefined ? null : value,
+          });
+        }
+        return { batonCache: options.refreshCache && key ? 'refresh' : 'miss', key: key ?? '', value } satisfies CachedResult;
+      } finally {
+        if (renewal) clearInterval(renewal);
+        await lock?.release().catch(() => undefined);
+      }
     } catch (err) {
       // Cancelled from the flow: report a cancellation, whatever error the task turned it into.
       if (ctx.cancellationSignal.aborted) {

@@ -4,8 +4,7 @@
  */
 import path from 'node:path';
 import { BatonClient } from '../client/client';
-import { cacheDir, loadConfig, type BatonConfig } from '../config';
-import { FileCacheStore } from '../activities/cache-store';
+import { loadConfig, openCacheStore, type BatonConfig } from '../config';
 import { parseApiKeys } from '../api/auth';
 import { startApi } from '../api/server';
 import { resolveTemporal } from '../server/temporal-server';
@@ -75,7 +74,9 @@ async function runProcesses(args: string[], parts: { worker: boolean; api: boole
     if (parts.api) {
       const client = await BatonClient.connect({ target, taskQueue: taskQueue ?? config.BATON_TASK_QUEUE, flows: module.flows });
       stops.push(() => client.close());
-      const api = await startApi({ client, config: apiConfig, logger, cache: new FileCacheStore(cacheDir(config), logger) });
+      const cache = await openCacheStore(config, logger);
+      stops.push(async () => cache.close?.());
+      const api = await startApi({ client, config: apiConfig, logger, cache });
       stops.unshift(() => api.close());
     }
     if (target.webUiUrl) logger.info(`Temporal Web UI: ${target.webUiUrl}`);

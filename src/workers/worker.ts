@@ -5,8 +5,7 @@
  */
 import { NativeConnection, Worker, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { cacheDir, dataConverter, type BatonConfig } from '../config';
-import { FileCacheStore } from '../activities/cache-store';
+import { dataConverter, openCacheStore, type BatonConfig } from '../config';
 import { installLogPrints } from '../activities/log-prints';
 import { taskActivity } from '../activities/task-runner';
 import { TemporalUnavailableError } from '../shared/errors';
@@ -47,9 +46,10 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   const loaded = typeof options.flows === 'string' ? loadModule(options.flows) : options.flows;
   installLogPrints();
 
-  const store = new FileCacheStore(cacheDir(config), logger);
+  const store = await openCacheStore(config, logger);
   const activities: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
-  for (const { task, spec } of loaded.tasks) activities[spec.name] = taskActivity(task, spec, logger, store);
+  const leaseMs = config.BATON_CACHE_LOCK_LEASE_SECONDS * 1000;
+  for (const { task, spec } of loaded.tasks) activities[spec.name] = taskActivity(task, spec, logger, store, leaseMs);
 
   let connection: NativeConnection;
   try {
@@ -94,7 +94,10 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
     taskQueue,
     logger,
     run() {
-      running ??= worker.run().finally(() => connection.close().catch(() => undefined));
+      running ??= worker.run().finally(async () => {
+        await connection.close().catch(() => undefined);
+        await store.close?.().catch(() => undefined);
+      });
       return running;
     },
     async shutdown() {
