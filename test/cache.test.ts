@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cacheKey, stableStringify } from '../src/activities/cache-key';
 import { FileCacheStore } from '../src/activities/cache-store';
+import { decodePayload } from '../src/client/flow-run-state';
 import { cacheDir, loadConfig } from '../src/config';
 import { INPUTS, RUN_ID, TASK_SOURCE } from '../src/shared/cache-policy';
 import { startTestApi, type TestApi } from './api-helpers';
@@ -46,6 +47,12 @@ describe('caching across runs', () => {
     assert.equal(detail.taskRuns[0].state, 'Cached');
     const listed = (await api.call('GET', `/api/flow-runs/${second.id}/task-runs`)).body;
     assert.equal(listed.taskRuns[0].state, 'Cached');
+    assert.equal(listed.taskRuns[0].name, 'inputs-cached');
+    // In the Web UI: no task was scheduled; a marker's summary reads Cached.
+    const history = await w.client.temporal.workflow.getHandle(second.id).fetchHistory();
+    const summaries = (history.events ?? []).map((e) => (e.userMetadata?.summary ? decodePayload(e.userMetadata.summary as never) : undefined)).filter(Boolean);
+    assert.ok(summaries.includes('inputs-cached · Cached'), `summaries: ${summaries.join(' | ')}`);
+    assert.ok(!(history.events ?? []).some((e) => e.activityTaskScheduledEventAttributes), 'a hit schedules no task');
   });
 
   test('RUN_ID: results are shared within one run only; FLOW_PARAMETERS: keyed on the flow run parameters', async () => {

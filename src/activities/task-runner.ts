@@ -40,6 +40,40 @@ function matches(err: unknown, matcher: NonNullable<Task['options']['nonRetryabl
   return err instanceof matcher;
 }
 
+/** Splits off the hidden flow-parameters argument a flow adds for tasks keyed on them. */
+export function splitArguments(spec: TaskSpec, received: unknown[]): { args: unknown[]; flowParameters: unknown } {
+  const last = received[received.length - 1];
+  if (spec.cache?.flowParameters && last && typeof last === 'object' && FLOW_PARAMETERS_ARG in last) {
+    return { args: received.slice(0, -1), flowParameters: (last as Record<string, unknown>)[FLOW_PARAMETERS_ARG] };
+  }
+  return { args: received, flowParameters: undefined };
+}
+
+/** The cache key of one call, or undefined when this call does not use the cache. */
+export function callCacheKey(
+  t: Task,
+  spec: TaskSpec,
+  args: unknown[],
+  flowParameters: unknown,
+  flowRunId: string,
+  flowName: string,
+  logger: Logger,
+): string | undefined {
+  const options = t.options;
+  try {
+    if (options.cacheKeyFn) {
+      const custom = options.cacheKeyFn({ taskName: spec.name, flowRunId, flowName, flowParameters }, ...(args as never[]));
+      return custom === undefined || custom === null ? undefined : sha256(`${spec.name}\0${String(custom)}`);
+    }
+    if (!options.cachePolicy || options.cachePolicy.isNone) return undefined;
+    const taskSource = Function.prototype.toString.call(t.fn);
+    return cacheKey({ taskName: spec.name, policy: options.cachePolicy, args, paramNames: spec.paramNames, taskSource, flowRunId, flowParameters });
+  } catch (err) {
+    logger.warn({ err, taskName: spec.name }, 'cannot compute a cache key: running without the cache');
+    return undefined;
+  }
+}
+
 /** Builds the activity function that runs `t`. */
 export function taskActivity(
   t: Task,
@@ -49,31 +83,12 @@ export function taskActivity(
   lockLeaseMs = 30_000,
 ): (...args: unknown[]) => Promise<unknown> {
   const options = t.options;
-  const source = Function.prototype.toString.call(t.fn);
 
-  /** The call's cache key, or undefined when this call does not use the cache. */
-  const keyFor = (args: unknown[], flowParameters: unknown, context: RunContext): string | undefined => {
-    try {
-      if (options.cacheKeyFn) {
-        const custom = options.cacheKeyFn({ taskName: spec.name, flowRunId: context.flowRunId, flowName: context.flowName, flowParameters }, ...(args as never[]));
-        return custom === undefined || custom === null ? undefined : sha256(`${spec.name}\0${String(custom)}`);
-      }
-      if (!options.cachePolicy || options.cachePolicy.isNone) return undefined;
-      return cacheKey({ taskName: spec.name, policy: options.cachePolicy, args, paramNames: spec.paramNames, taskSource: source, flowRunId: context.flowRunId, flowParameters });
-    } catch (err) {
-      context.logger.warn({ err }, 'cannot compute a cache key: running without the cache');
-      return undefined;
-    }
-  };
+  const keyFor = (args: unknown[], flowParameters: unknown, context: RunContext) =>
+    callCacheKey(t, spec, args, flowParameters, context.flowRunId, context.flowName, context.logger);
 
   const run = async (...received: unknown[]): Promise<unknown> => {
-    let args = received;
-    let flowParameters: unknown;
-    const last = received[received.length - 1];
-    if (spec.cache?.flowParameters && last && typeof last === 'object' && FLOW_PARAMETERS_ARG in last) {
-      flowParameters = (last as Record<string, unknown>)[FLOW_PARAMETERS_ARG];
-      args = received.slice(0, -1);
-    }
+    const { args, flowParameters } = splitArguments(spec, received);
     const ctx = Context.current();
     const info = ctx.info;
     const previous = readDetails(info.heartbeatDetails);

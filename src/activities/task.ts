@@ -170,7 +170,8 @@ export function taskSpec(t: Task, exportName?: string): TaskSpec {
 
 /** Whether (and how) flows must treat a task's results as cache-wrapped. */
 function cacheSpec(o: TaskOptions<never>): TaskSpec['cache'] {
-  if (o.cacheKeyFn) return { flowParameters: true };
+  const refresh = o.refreshCache ?? false;
+  if (o.cacheKeyFn) return { flowParameters: true, refresh };
   if (!o.cachePolicy || o.cachePolicy.isNone) return undefined;
-  return { flowParameters: o.cachePolicy.has('flowParameters') };
+  return { flowParameters: o.cachePolicy.has('flowParameters'), refresh };
 }

@@ -154,6 +154,26 @@ export function taskRunsFrom(flowRunId: string, events: HistoryEvent[], pending:
         }
         break;
       }
+      case EventType.EVENT_TYPE_MARKER_RECORDED: {
+        // A cache hit: the flow ran the `baton.cached` local activity instead of the task.
+        const a = e.markerRecordedEventAttributes!;
+        if (a.markerName !== 'core_local_activity') break;
+        const data = decodePayload(a.details?.data?.payloads?.[0] as Payload | undefined) as { activity_type?: string } | undefined;
+        if (data?.activity_type !== 'baton.cached') break;
+        const result = decodePayload(a.details?.result?.payloads?.[0] as Payload | undefined) as { task?: string; runName?: string } | undefined;
+        const run: TaskRun = {
+          id: `${flowRunId}:cached-${id}`,
+          kind: 'task',
+          name: result?.task ?? '',
+          runName: result?.runName,
+          state: 'Cached',
+          attempts: 0,
+          startTime: time(e.eventTime),
+          endTime: time(e.eventTime),
+        };
+        runs.set(run.id, run);
+        break;
+      }
       case EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED: {
         const a = e.startChildWorkflowExecutionInitiatedEventAttributes!;
         const summary = decodePayload(e.userMetadata?.summary as Payload | undefined);

@@ -65,7 +65,7 @@ export interface TaskSpec {
    * Set when the task caches across runs: its results come back wrapped with the cache outcome,
    * and `flowParameters` says the flow must pass its parameters along for the key.
    */
-  cache?: { flowParameters: boolean };
+  cache?: { flowParameters: boolean; refresh?: boolean };
 }
 
 /** Seconds a task may run before it is timed out when it sets no `timeoutSeconds`. */

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { dataConverter, openCacheStore, type BatonConfig } from '../config';
 import { installLogPrints } from '../activities/log-prints';
 import { taskActivity } from '../activities/task-runner';
+import { cacheActivities } from '../activities/cache-lookup';
 import { TemporalUnavailableError } from '../shared/errors';
 import type { TemporalTarget } from '../server/temporal-server';
 import { buildFlowBundle } from './bundle';
@@ -50,6 +51,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   const activities: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
   const leaseMs = config.BATON_CACHE_LOCK_LEASE_SECONDS * 1000;
   for (const { task, spec } of loaded.tasks) activities[spec.name] = taskActivity(task, spec, logger, store, leaseMs);
+  Object.assign(activities, cacheActivities(loaded.tasks, store, logger));
 
   let connection: NativeConnection;
   try {

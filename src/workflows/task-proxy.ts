@@ -8,7 +8,7 @@
  *
  * Sandbox-safe: flows import only the task module's types.
  */
-import { scheduleActivity, type ActivityOptions } from '@temporalio/workflow';
+import { scheduleActivity, scheduleLocalActivity, type ActivityOptions } from '@temporalio/workflow';
 import { BatonError } from '../shared/errors';
 import { bindArguments, renderTemplate } from '../shared/run-name';
 import { DEFAULT_TASK_TIMEOUT_SECONDS, type TaskSpec } from '../shared/task-options';
@@ -26,6 +26,9 @@ const CRASH_ATTEMPTS = 10;
 const TIMEOUT_GRACE_SECONDS = 5;
 
 const UNMAPPED = Symbol.for('baton.unmapped');
+/** Local activities the worker registers for caching tasks (see activities/cache-lookup.ts). */
+const CACHE_LOOKUP = 'baton.cache-lookup';
+const CACHED_MARKER = 'baton.cached';
 
 /** Marks a `.map()` argument that every run receives whole (Prefect's `unmapped`). */
 export interface Unmapped<T> {
@@ -115,13 +118,30 @@ function schedule<R>(key: string, args: unknown[]): { promise: Promise<R>; runNa
   const sent = spec.cache?.flowParameters ? [...args, { [FLOW_PARAMETERS_ARG]: currentFlowParameters() }] : args;
   // A run paused from outside starts no new task until it is resumed.
   const promise = whileNotPaused()
-    .then(() => scheduleActivity<unknown>(spec.name, sent, activityOptions(spec, runName)))
+    .then(() => (spec.cache && !spec.cache.refresh ? cachedOrScheduled(spec, sent, runName) : scheduleActivity<unknown>(spec.name, sent, activityOptions(spec, runName))))
     // A caching task answers with its value wrapped in the cache outcome.
     .then((result) => (spec.cache && isCachedResult(result) ? result.value : result) as R)
     .catch((err: unknown) => {
       throw taskError(err, spec.name);
     });
   return { promise, runName };
+}
+
+/** A caching task: look the key up first (a local activity); a hit runs nothing and is marked Cached. */
+async function cachedOrScheduled(spec: TaskSpec, sent: unknown[], runName: string | undefined): Promise<unknown> {
+  const label = runName ?? spec.name;
+  const lookup = await scheduleLocalActivity<{ hit: boolean; key?: string; value?: unknown }>(CACHE_LOOKUP, [{ task: spec.name, args: sent }], {
+    startToCloseTimeout: 60_000,
+    retry: { maximumAttempts: 3 },
+    summary: `cache lookup: ${label}`,
+  });
+  if (!lookup.hit) return scheduleActivity<unknown>(spec.name, sent, activityOptions(spec, runName));
+  // A marker the Web UI shows as "<run name> · Cached", and the task-run listing reads as Cached.
+  await scheduleLocalActivity(CACHED_MARKER, [{ task: spec.name, runName, key: lookup.key }], {
+    startToCloseTimeout: 10_000,
+    summary: `${label} · Cached`,
+  });
+  return lookup.value;
 }
 
 function zip(args: unknown[]): unknown[][] {
