@@ -1,0 +1,29 @@
+// The benchmark workloads written with Baton.
+import { z } from 'zod';
+import { approval, flow, tasks } from '../../src/workflows';
+import type * as t from './tasks';
+
+const { noop } = tasks<typeof t>();
+
+export const oneTask = flow({ name: 'bench-one-task' }, async () => noop(1));
+
+export const chain = flow({ name: 'bench-chain', parameters: z.object({ n: z.number().int() }) }, async ({ n }) => {
+  let last = 0;
+  for (let i = 0; i < n; i++) last = await noop(i);
+  return last;
+});
+
+export const fanOut = flow({ name: 'bench-map', parameters: z.object({ n: z.number().int() }) }, async ({ n }) => {
+  const results = await noop.map(Array.from({ length: n }, (_, i) => i));
+  return results.length;
+});
+
+export const tenTasks = flow({ name: 'bench-ten' }, async () => {
+  for (let i = 0; i < 10; i++) await noop(i);
+  return 10;
+});
+
+export const waiting = flow({ name: 'bench-wait' }, async () => {
+  const answer = await approval('go');
+  return answer.decision;
+});

@@ -1,0 +1,285 @@
+/**
+ * `npm run bench`: one Temporal server, each workload run as Baton and as the same work written
+ * with the raw Temporal SDK, interleaved (A, B, B, A, ...) over several rounds. Prints medians,
+ * p50/p99 where latency matters, and the ratio Baton ÷ raw (in throughput: above 1 is faster).
+ *
+ *   npm run bench                 full sizes, 3 rounds
+ *   npm run bench -- --smoke      tiny sizes, 1 round (run by `npm test` so the benchmarks never rot)
+ *   npm run bench -- --rounds 5 --only W2,W3
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../src/api/app';
+import { BatonClient } from '../src/client/client';
+import { loadConfig } from '../src/config';
+import { configuredTarget, freePort, startDevServer, type TemporalTarget } from '../src/server/temporal-server';
+import { createWorker } from '../src/workers/worker';
+import { createLogger } from '../src/workers/logger';
+import * as rawActivities from './raw/activities';
+
+const { values } = parseArgs({
+  options: { smoke: { type: 'boolean', default: false }, rounds: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean', default: false } },
+  strict: true,
+});
+const SMOKE = values.smoke;
+const ROUNDS = Number(values.rounds ?? (SMOKE ? 1 : 3));
+const ONLY = values.only ? new Set(values.only.split(',')) : undefined;
+const SIZE = SMOKE
+  ? { w1: 3, w2: 5, w3: 20, w4: 5, w5: 10 }
+  : { w1: 40, w2: 100, w3: 1_000, w4: 200, w5: 1_000 };
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)]! : NaN;
+};
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : NaN;
+};
+const gcAndMeasure = () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return { rss: m.rss / 1024 / 1024, heap: m.heapUsed / 1024 / 1024 };
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Row {
+  id: string;
+  workload: string;
+  unit: string;
+  baton: number;
+  raw: number;
+  /** True when a higher figure is better (throughput); false for times. */
+  higherIsBetter: boolean;
+  note?: string;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig({ ...process.env, BATON_LOG_LEVEL: 'error' });
+  const logger = createLogger(config);
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-bench-'));
+  let target: TemporalTarget | undefined = process.env.TEMPORAL_ADDRESS ? configuredTarget() : undefined;
+  if (!target) {
+    target = await startDevServer({ config: { ...config, BATON_HOME: home }, port: await freePort(), uiPort: await freePort() });
+  }
+  const suffix = Date.now().toString(36);
+  const batonQueue = `bench-baton-${suffix}`;
+  const rawQueue = `bench-raw-${suffix}`;
+  const benchConfig = { ...config, BATON_HOME: path.join(home, 'baton') };
+
+  const batonWorker = await createWorker({ flows: path.join(__dirname, 'baton'), target, config: benchConfig, taskQueue: batonQueue, logger });
+  const rawConnection = await NativeConnection.connect(target.connectionOptions as never);
+  const rawWorker = await Worker.create({
+    connection: rawConnection,
+    namespace: target.namespace,
+    taskQueue: rawQueue,
+    workflowsPath: require.resolve('./raw/workflows'),
+    activities: rawActivities,
+    maxConcurrentActivityTaskExecutions: config.BATON_MAX_CONCURRENT_TASKS,
+    maxConcurrentWorkflowTaskExecutions: config.BATON_MAX_CONCURRENT_FLOW_TASKS,
+  });
+  const runningWorkers = [batonWorker.run(), rawWorker.run()];
+  const baton = await BatonClient.connect({ target, taskQueue: batonQueue, flows: batonWorker.module.flows });
+  const raw = new Client({ connection: await Connection.connect(target.connectionOptions), namespace: target.namespace });
+  const server = createApp({ client: baton }).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await baton.deployments.apply({ name: `bench-one-${suffix}`, flow: 'bench-one-task', taskQueue: batonQueue });
+  let n = 0;
+  const id = (p: string) => `${p}-${suffix}-${++n}`;
+
+  // Warm both sides: bundles loaded, connections open, caches primed.
+  await baton.flowRuns.run('bench-one-task');
+  await raw.workflow.execute('rawOneTask', { taskQueue: rawQueue, workflowId: id('warm') });
+
+  const rows: Row[] = [];
+  const want = (w: string) => !ONLY || ONLY.has(w);
+
+  // W1: REST trigger → completion, and the API's added latency over a direct start.
+  if (want('W1')) {
+    const batonE2e: number[] = [];
+    const rawE2e: number[] = [];
+    const batonStart: number[] = [];
+    const rawStart: number[] = [];
+    const runBaton = async () => {
+      for (let i = 0; i < SIZE.w1; i++) {
+        const t0 = performance.now();
+        const res = await fetch(`${api}/api/deployments/bench-one-${suffix}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        const { id: runId } = (await res.json()) as { id: string };
+        const t1 = performance.now();
+        await baton.flowRuns.result(runId);
+        batonStart.push(t1 - t0);
+        batonE2e.push(performance.now() - t0);
+      }
+    };
+    const runRaw = async () => {
+      for (let i = 0; i < SIZE.w1; i++) {
+        const t0 = performance.now();
+        const handle = await raw.workflow.start('rawOneTask', { taskQueue: rawQueue, workflowId: id('w1') });
+        const t1 = performance.now();
+        await handle.result();
+        rawStart.push(t1 - t0);
+        rawE2e.push(performance.now() - t0);
+      }
+    };
+    for (let r = 0; r < ROUNDS; r++) for (const f of r % 2 ? [runRaw, runBaton] : [runBaton, runRaw]) await f();
+    rows.push({ id: 'W1', workload: 'REST trigger → completion, one-task flow, p50', unit: 'ms', baton: median(batonE2e), raw: median(rawE2e), higherIsBetter: false });
+    rows.push({ id: 'W1', workload: 'REST trigger → completion, p99', unit: 'ms', baton: pct(batonE2e, 99), raw: pct(rawE2e, 99), higherIsBetter: false });
+    rows.push({
+      id: 'W1',
+      workload: 'start latency: POST /runs vs client.workflow.start, p50',
+      unit: 'ms',
+      baton: median(batonStart),
+      raw: median(rawStart),
+      higherIsBetter: false,
+      note: `API overhead p50 ${(median(batonStart) - median(rawStart)).toFixed(2)} ms, p99 ${(pct(batonStart, 99) - pct(rawStart, 99)).toFixed(2)} ms`,
+    });
+  }
+
+  // W2: a chain of sequential no-op tasks.
+  if (want('W2')) {
+    const b: number[] = [];
+    const rw: number[] = [];
+    const runBaton = async () => {
+      const t0 = performance.now();
+      await baton.flowRuns.run('bench-chain', { n: SIZE.w2 });
+      b.push((performance.now() - t0) / SIZE.w2);
+    };
+    const runRaw = async () => {
+      const t0 = performance.now();
+      await raw.workflow.execute('rawChain', { taskQueue: rawQueue, workflowId: id('w2'), args: [SIZE.w2] });
+      rw.push((performance.now() - t0) / SIZE.w2);
+    };
+    for (let r = 0; r < ROUNDS; r++) for (const f of r % 2 ? [runRaw, runBaton] : [runBaton, runRaw]) await f();
+    rows.push({ id: 'W2', workload: `chain of ${SIZE.w2} sequential tasks, per step`, unit: 'ms', baton: median(b), raw: median(rw), higherIsBetter: false });
+  }
+
+  // W3: one flow mapping no-op tasks.
+  if (want('W3')) {
+    const b: number[] = [];
+    const rw: number[] = [];
+    const runBaton = async () => {
+      const t0 = performance.now();
+      await baton.flowRuns.run('bench-map', { n: SIZE.w3 });
+      b.push(SIZE.w3 / ((performance.now() - t0) / 1000));
+    };
+    const runRaw = async () => {
+      const t0 = performance.now();
+      await raw.workflow.execute('rawMap', { taskQueue: rawQueue, workflowId: id('w3'), args: [SIZE.w3] });
+      rw.push(SIZE.w3 / ((performance.now() - t0) / 1000));
+    };
+    for (let r = 0; r < ROUNDS; r++) for (const f of r % 2 ? [runRaw, runBaton] : [runBaton, runRaw]) await f();
+    rows.push({ id: 'W3', workload: `one flow mapping ${SIZE.w3} tasks`, unit: 'tasks/s', baton: median(b), raw: median(rw), higherIsBetter: true });
+  }
+
+  // W4: concurrent flows of 10 sequential tasks each.
+  if (want('W4')) {
+    const b: number[] = [];
+    const rw: number[] = [];
+    const runBaton = async () => {
+      const t0 = performance.now();
+      const handles = await Promise.all(Array.from({ length: SIZE.w4 }, () => baton.flowRuns.start('bench-ten')));
+      await Promise.all(handles.map((h) => h.result()));
+      b.push(SIZE.w4 / ((performance.now() - t0) / 1000));
+    };
+    const runRaw = async () => {
+      const t0 = performance.now();
+      const handles = await Promise.all(Array.from({ length: SIZE.w4 }, () => raw.workflow.start('rawTen', { taskQueue: rawQueue, workflowId: id('w4') })));
+      await Promise.all(handles.map((h) => h.result()));
+      rw.push(SIZE.w4 / ((performance.now() - t0) / 1000));
+    };
+    for (let r = 0; r < ROUNDS; r++) for (const f of r % 2 ? [runRaw, runBaton] : [runBaton, runRaw]) await f();
+    rows.push({ id: 'W4', workload: `${SIZE.w4} concurrent flows × 10 tasks`, unit: 'flows/s', baton: median(b), raw: median(rw), higherIsBetter: true });
+  }
+
+  // W5: worker memory with many flows waiting (Baton: approval(); raw: condition() on a signal).
+  if (want('W5')) {
+    const before = gcAndMeasure();
+    const batonIds = await Promise.all(Array.from({ length: SIZE.w5 }, async () => (await baton.flowRuns.start('bench-wait')).id));
+    for (;;) {
+      const page = await baton.approvals.list({ flow: 'bench-wait', pageSize: 1_000 });
+      if (page.approvals.length >= SIZE.w5) break;
+      await sleep(200);
+    }
+    const batonLoaded = gcAndMeasure();
+    await Promise.all(batonIds.map((i) => baton.approvals.decide(i, 'go', { decision: 'approve' }, 'bench')));
+    await Promise.all(batonIds.map((i) => baton.flowRuns.result(i)));
+    const between = gcAndMeasure();
+    const rawHandles = await Promise.all(Array.from({ length: SIZE.w5 }, () => raw.workflow.start('rawWait', { taskQueue: rawQueue, workflowId: id('w5') })));
+    // Every raw workflow has completed its first workflow task once it answers a query.
+    await Promise.all(rawHandles.map((h) => h.query('__stack_trace')));
+    const rawLoaded = gcAndMeasure();
+    await Promise.all(rawHandles.map((h) => h.signal('go')));
+    await Promise.all(rawHandles.map((h) => h.result()));
+    const perBaton = ((batonLoaded.heap - before.heap) * 1024) / SIZE.w5;
+    const perRaw = ((rawLoaded.heap - between.heap) * 1024) / SIZE.w5;
+    rows.push({
+      id: 'W5',
+      workload: `${SIZE.w5} flows waiting: worker JS heap per waiting flow`,
+      unit: 'KiB',
+      baton: perBaton,
+      raw: perRaw,
+      higherIsBetter: false,
+      note: `baseline heap ${before.heap.toFixed(1)} MB, rss ${before.rss.toFixed(0)} MB; rss per waiting flow: Baton ${(((batonLoaded.rss - before.rss) * 1024) / SIZE.w5).toFixed(1)} KiB, raw ${(((rawLoaded.rss - between.rss) * 1024) / SIZE.w5).toFixed(1)} KiB`,
+    });
+  }
+
+  // W6: the machine's SQLite commit rate (the floor under W2–W4 on the embedded server).
+  let sqlite = '';
+  if (want('W6')) {
+    const db = path.join(home, 'commit-rate.db');
+    const commits = SMOKE ? 50 : 2_000;
+    const script = `
+import sqlite3, time, sys
+db, n = sys.argv[1], int(sys.argv[2])
+out = []
+for sync in ('FULL', 'NORMAL'):
+    c = sqlite3.connect(db, isolation_level=None)
+    c.execute('PRAGMA journal_mode=WAL'); c.execute('PRAGMA synchronous=' + sync)
+    c.execute('CREATE TABLE IF NOT EXISTS t (x INTEGER)')
+    t = time.perf_counter()
+    for i in range(n):
+        c.execute('BEGIN'); c.execute('INSERT INTO t VALUES (?)', (i,)); c.execute('COMMIT')
+    out.append('%s=%.0f' % (sync, n / (time.perf_counter() - t)))
+    c.close()
+print(' '.join(out))`;
+    sqlite = execFileSync('python3', ['-c', script, db, String(commits)], { encoding: 'utf8' }).trim();
+  }
+
+  // Report.
+  const fmt = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2)) : '-');
+  console.log(`\nBaton vs raw Temporal — ${ROUNDS} round(s)${SMOKE ? ', smoke sizes' : ''}, medians; ratio = Baton ÷ raw in throughput (above 1: Baton faster)\n`);
+  console.log('| id | workload | unit | Baton | raw Temporal | ratio |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const r of rows) {
+    const ratio = r.higherIsBetter ? r.baton / r.raw : r.raw / r.baton;
+    console.log(`| ${r.id} | ${r.workload} | ${r.unit} | ${fmt(r.baton)} | ${fmt(r.raw)} | ${fmt(ratio)} |`);
+  }
+  for (const r of rows) if (r.note) console.log(`${r.id}: ${r.note}`);
+  if (sqlite) console.log(`W6: SQLite commits/s on this disk (WAL): ${sqlite}`);
+  console.log(`machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${os.platform()} ${os.release()}`);
+  if (values.json) console.log(`JSON:${JSON.stringify(rows)}`);
+
+  server.close();
+  await batonWorker.shutdown();
+  rawWorker.shutdown();
+  await Promise.all(runningWorkers);
+  await baton.close();
+  await raw.connection.close();
+  await target.devServer?.stop();
+  fs.rmSync(home, { recursive: true, force: true });
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
