@@ -1,0 +1,21 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../src/config';
+import { freePort, startDevServer } from '../src/server/temporal-server';
+import * as rawActivities from './raw/activities';
+import fs from 'node:fs';
+(async () => {
+  const extra = JSON.parse(process.argv[2] ?? '{}');
+  const pragmas = process.argv[3] ? process.argv[3].split(',') : undefined;
+  const config = loadConfig({ ...process.env, BATON_HOME: fs.mkdtempSync('/tmp/probe-') });
+  const target = await startDevServer({ config, port: await freePort(), uiPort: await freePort(), dynamicConfig: extra, sqlitePragmas: pragmas });
+  const conn = await NativeConnection.connect({ address: target.address });
+  const worker = await Worker.create({ connection: conn, taskQueue: 'p', workflowsPath: require.resolve('./raw/workflows'), activities: rawActivities });
+  const running = worker.run();
+  const client = new Client({ connection: await Connection.connect({ address: target.address }) });
+  await client.workflow.execute('rawChain', { taskQueue: 'p', workflowId: 'w0', args: [3] });
+  const t0 = performance.now();
+  await client.workflow.execute('rawChain', { taskQueue: 'p', workflowId: 'w1', args: [50] });
+  console.log(JSON.stringify(extra), pragmas, 'ms/step', ((performance.now() - t0) / 50).toFixed(1));
+  worker.shutdown(); await running; await target.devServer?.stop();
+})();
