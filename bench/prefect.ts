@@ -14,6 +14,11 @@ import { freePort } from '../src/server/temporal-server';
 
 const SMOKE = process.argv.includes('--smoke');
 const VENV = path.join(__dirname, '.venv');
+/**
+ * Prefect 3.8 asks for FastAPI ≥ 0.139, but FastAPI 0.155 and later refuse an argument Prefect's
+ * server still passes (`Body(min_items=...)`), so the server does not start; 0.150.0 works.
+ */
+const PINS = ['prefect>=3,<4', 'fastapi==0.150.0'];
 const PY = path.join(VENV, 'bin', 'python');
 
 function ensurePrefect(): string {
@@ -21,11 +26,12 @@ function ensurePrefect(): string {
     console.log('# creating bench/.venv and installing Prefect 3 from PyPI (a minute or two, once)');
     execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
   }
+  const check = 'import prefect, fastapi; assert fastapi.__version__ == "0.150.0"; print(prefect.__version__)';
   try {
-    return execFileSync(PY, ['-c', 'import prefect; print(prefect.__version__)'], { encoding: 'utf8' }).trim();
+    return execFileSync(PY, ['-c', check], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
-    execFileSync(path.join(VENV, 'bin', 'pip'), ['install', '-q', 'prefect>=3,<4'], { stdio: 'inherit' });
-    return execFileSync(PY, ['-c', 'import prefect; print(prefect.__version__)'], { encoding: 'utf8' }).trim();
+    execFileSync(path.join(VENV, 'bin', 'pip'), ['install', '-q', ...PINS], { stdio: 'inherit' });
+    return execFileSync(PY, ['-c', check], { encoding: 'utf8' }).trim();
   }
 }
 
@@ -44,10 +50,13 @@ async function main(): Promise<void> {
     BENCH_SMOKE: SMOKE ? '1' : '0',
   };
   console.log(`# Prefect ${version}: starting its server on 127.0.0.1:${port}`);
+  const serverLog = fs.openSync(path.join(home, 'server.log'), 'a');
   const server = spawn(path.join(VENV, 'bin', 'prefect'), ['server', 'start', '--host', '127.0.0.1', '--port', String(port)], {
     env,
-    stdio: ['ignore', 'ignore', 'ignore'],
+    stdio: ['ignore', serverLog, serverLog],
   });
+  let exited = false;
+  server.once('exit', () => (exited = true));
   try {
     const deadline = Date.now() + 180_000;
     for (;;) {
@@ -56,10 +65,17 @@ async function main(): Promise<void> {
       } catch {
         // not up yet
       }
-      if (Date.now() > deadline) throw new Error('Prefect server did not start within 180 s');
+      if (exited || Date.now() > deadline) {
+        throw new Error(`Prefect server did not start; its log:\n${fs.readFileSync(path.join(home, 'server.log'), 'utf8').split('\n').slice(-15).join('\n')}`);
+      }
       await new Promise((r) => setTimeout(r, 500));
     }
-    const prefect = JSON.parse(execFileSync(PY, [path.join(__dirname, 'prefect', 'bench.py')], { env, encoding: 'utf8' }).trim().split('\n').pop()!) as Record<string, number>;
+    const prefect = JSON.parse(
+      execFileSync(PY, [path.join(__dirname, 'prefect', 'bench.py')], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+        .trim()
+        .split('\n')
+        .pop()!,
+    ) as Record<string, number>;
     const batonOut = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'run.ts'), '--only', 'W1,W2,W3,W4', '--json', ...(SMOKE ? ['--smoke'] : [])], {
       encoding: 'utf8',
       env: { ...process.env, TEMPORAL_ADDRESS: '' },
@@ -81,6 +97,9 @@ async function main(): Promise<void> {
       console.log(`| ${id} | ${workload} | ${unit} | ${fmt(b)} | ${fmt(p)} | ${fmt(higher ? b / p : p / b)} |`);
     }
     console.log(`sizes: ${JSON.stringify(prefect.sizes)}, rounds ${prefect.rounds}`);
+    if (prefect.w4_error) {
+      console.log(`W4: at ${(prefect.sizes as unknown as { w4: number }).w4} concurrent flows Prefect failed (${prefect.w4_error}); its figure is for the same 200 flows run ${prefect.w4_concurrency} at a time`);
+    }
   } finally {
     server.kill('SIGTERM');
     fs.rmSync(home, { recursive: true, force: true });

@@ -1,0 +1,22 @@
+/** The benchmarks in smoke mode, so they never rot: they run and report; speed is not judged here. */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { ROOT } from './helpers';
+
+describe('benchmarks (smoke)', () => {
+  test('npm run bench -- --smoke runs every workload and prints a figure and a ratio for each', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(ROOT, 'bench', 'run.ts'), '--smoke', '--json'], {
+      cwd: ROOT,
+      env: process.env,
+      maxBuffer: 10 * 1024 * 1024,
+    });
+    for (const id of ['W1', 'W2', 'W3', 'W4', 'W5']) assert.match(stdout, new RegExp(`^\\| ${id} \\|`, 'm'), `${id} is reported`);
+    assert.match(stdout, /^W6: SQLite commits\/s on this disk \(WAL\): FULL=\d+ NORMAL=\d+$/m);
+    const rows = JSON.parse(stdout.trim().split('\n').pop()!.replace(/^JSON:/, '')) as { baton: number; raw: number }[];
+    assert.ok(rows.length >= 6);
+    for (const r of rows) assert.ok(Number.isFinite(r.baton) && Number.isFinite(r.raw), `figures are numbers: ${JSON.stringify(r)}`);
+  });
+});
