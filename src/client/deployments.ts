@@ -92,8 +92,28 @@ function checkParameters(flow: AnyFlow, params: Record<string, unknown>, complet
   if (!result.success) throw new ParameterValidationError(target, fieldIssues(result.error.issues));
 }
 
+/**
+ * How long a run trigger may reuse a deployment it read (milliseconds). Reading a deployment is a
+ * DescribeSchedule, which queries the schedule's workflow and dominates a REST trigger's latency;
+ * a run started within this window after another API process changed the deployment uses the
+ * settings from before the change. This process's own changes take effect at once.
+ */
+export const DEPLOYMENT_READ_TTL_MS = 2_000;
+
 export class Deployments {
+  private readonly recent = new Map<string, { at: number; deployment: Deployment }>();
+
   constructor(private readonly client: BatonClient) {}
+
+  /** A deployment read no longer ago than DEPLOYMENT_READ_TTL_MS, or read now. */
+  private async getForRun(name: string): Promise<Deployment> {
+    const hit = this.recent.get(name);
+    if (hit && Date.now() - hit.at < DEPLOYMENT_READ_TTL_MS) return hit.deployment;
+    const deployment = await this.get(name);
+    this.recent.set(name, { at: Date.now(), deployment });
+    if (this.recent.size > 1_000) this.recent.delete(this.recent.keys().next().value!);
+    return deployment;
+  }
 
   private handle(name: string): ScheduleHandle {
     return this.client.temporal.schedule.getHandle(scheduleIdOf(name));
@@ -228,6 +248,7 @@ export class Deployments {
 
   /** Creates the deployment, or replaces its settings when it exists (idempotent by name). */
   async apply(input: CreateDeployment): Promise<{ deployment: Deployment; created: boolean }> {
+    this.recent.delete(input.name);
     const { meta, flow } = this.buildMeta(input, undefined);
     const options = this.options(meta, flow);
     let created = true;
@@ -245,6 +266,7 @@ export class Deployments {
 
   /** Changes some settings of a deployment. */
   async update(name: string, patch: UpdateDeployment): Promise<Deployment> {
+    this.recent.delete(name);
     const before = this.metaOf(await this.describeRaw(name));
     const merged: CreateDeployment = {
       name,
@@ -297,6 +319,7 @@ export class Deployments {
   }
 
   async delete(name: string): Promise<void> {
+    this.recent.delete(name);
     await this.describeRaw(name);
     await this.handle(name).delete();
   }
@@ -331,7 +354,7 @@ export class Deployments {
    * against the flow's schema before anything starts.
    */
   async run(name: string, input: RunDeployment = {}): Promise<{ handle: FlowRunHandle; created: boolean }> {
-    const deployment = await this.get(name);
+    const deployment = await this.getForRun(name);
     const flow = this.flowOf(deployment.flow);
     const parameters = { ...deployment.parameters, ...(input.parameters ?? {}) };
     checkParameters(flow, parameters, true, `flow '${flow.flowName}'`);
