@@ -1,11 +1,13 @@
 /** The API in-process on a free loopback port, and a small JSON HTTP helper. */
 import type { AddressInfo } from 'node:net';
+import { after, before } from 'node:test';
 import type { Server } from 'node:http';
 import { createApp } from '../src/api/app';
 import { parseApiKeys } from '../src/api/auth';
 import { FileCacheStore } from '../src/activities/cache-store';
 import type { BatonClient } from '../src/client/client';
 import { cacheDir, loadConfig } from '../src/config';
+import { startWorker, type TestWorker } from './helpers';
 
 export interface TestApi {
   base: string;
@@ -37,4 +39,21 @@ export async function startTestApi(client: BatonClient, keys?: string): Promise<
     },
     close: () => new Promise((r) => server.close(() => r())),
   };
+}
+
+/**
+ * A worker on a fresh task queue and the API over its client, for one describe block: started in
+ * `before`, stopped in `after`. Read `w` and `api` inside tests.
+ */
+export function workerAndApi(): { readonly w: TestWorker; readonly api: TestApi } {
+  const ctx = {} as { w: TestWorker; api: TestApi };
+  before(async () => {
+    ctx.w = await startWorker();
+    ctx.api = await startTestApi(ctx.w.client);
+  });
+  after(async () => {
+    await ctx.api?.close();
+    await ctx.w?.stop();
+  });
+  return ctx;
 }

@@ -1,32 +1,23 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { cacheKey, stableStringify } from '../src/activities/cache-key';
 import { FileCacheStore } from '../src/activities/cache-store';
 import { decodePayload } from '../src/client/flow-run-state';
 import { cacheDir, loadConfig } from '../src/config';
 import { INPUTS, RUN_ID, TASK_SOURCE } from '../src/shared/cache-policy';
-import { startTestApi, type TestApi } from './api-helpers';
-import { readLines, startWorker, tempDir, uid, type TestWorker } from './helpers';
+import { workerAndApi } from './api-helpers';
+import { readLines, tempDir, uid } from './helpers';
 
 describe('caching across runs', () => {
-  let w: TestWorker;
-  let api: TestApi;
+  const t = workerAndApi();
   const store = new FileCacheStore(cacheDir(loadConfig()));
-  before(async () => {
-    w = await startWorker();
-    api = await startTestApi(w.client);
-  });
-  after(async () => {
-    await api.close();
-    await w.stop();
-  });
 
   const run = async (calls: { task: string; args: unknown[] }[], tag = '') => {
-    const handle = await w.client.flowRuns.start('run-tasks', { calls, tag });
+    const handle = await t.w.client.flowRuns.start('run-tasks', { calls, tag });
     const result = (await handle.result()) as unknown[];
-    const states = (await w.client.flowRuns.taskRuns(handle.id)).map((t) => t.state);
+    const states = (await t.w.client.flowRuns.taskRuns(handle.id)).map((t) => t.state);
     return { result, states, id: handle.id };
   };
 
@@ -43,13 +34,13 @@ describe('caching across runs', () => {
     assert.deepEqual(other.states, ['Completed'], 'other inputs: a miss');
     assert.equal(readLines(probe.dir, probe.key).length, 2);
     // The Cached state through the API and the task-run listing.
-    const detail = (await api.call('GET', `/api/flow-runs/${second.id}`)).body;
+    const detail = (await t.api.call('GET', `/api/flow-runs/${second.id}`)).body;
     assert.equal(detail.taskRuns[0].state, 'Cached');
-    const listed = (await api.call('GET', `/api/flow-runs/${second.id}/task-runs`)).body;
+    const listed = (await t.api.call('GET', `/api/flow-runs/${second.id}/task-runs`)).body;
     assert.equal(listed.taskRuns[0].state, 'Cached');
     assert.equal(listed.taskRuns[0].name, 'inputs-cached');
     // In the Web UI: no task was scheduled; a marker's summary reads Cached.
-    const history = await w.client.temporal.workflow.getHandle(second.id).fetchHistory();
+    const history = await t.w.client.temporal.workflow.getHandle(second.id).fetchHistory();
     const summaries = (history.events ?? []).map((e) => (e.userMetadata?.summary ? decodePayload(e.userMetadata.summary as never) : undefined)).filter(Boolean);
     assert.ok(summaries.includes('inputs-cached · Cached'), `summaries: ${summaries.join(' | ')}`);
     assert.ok(!(history.events ?? []).some((e) => e.activityTaskScheduledEventAttributes), 'a hit schedules no task');
@@ -108,13 +99,13 @@ describe('caching across runs', () => {
     assert.deepEqual(again.states, ['Completed']);
     assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).key, key, 'rewritten whole');
 
-    const cleared = await api.call('DELETE', `/api/cache?key=${key}`);
+    const cleared = await t.api.call('DELETE', `/api/cache?key=${key}`);
     assert.equal(cleared.status, 200);
     assert.equal(cleared.body.removed, 1);
     assert.deepEqual((await run([{ task: 'expiring', args: [probe] }])).states, ['Completed']);
-    const byTask = await api.call('DELETE', '/api/cache?task=expiring');
+    const byTask = await t.api.call('DELETE', '/api/cache?task=expiring');
     assert.ok(byTask.body.removed >= 1);
-    assert.equal((await api.call('DELETE', '/api/cache?key=nothex')).status, 400);
+    assert.equal((await t.api.call('DELETE', '/api/cache?key=nothex')).status, 400);
   });
 });
 

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { after, before, describe, test } from 'node:test';
-import { startTestApi, type TestApi } from './api-helpers';
-import { eventually, startWorker, uid, type TestWorker } from './helpers';
+import { describe, test } from 'node:test';
+import { workerAndApi } from './api-helpers';
+import { eventually, uid } from './helpers';
 
 setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
@@ -24,35 +24,26 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<u
 }
 
 describe('many flows waiting', () => {
-  let w: TestWorker;
-  let api: TestApi;
-  before(async () => {
-    w = await startWorker();
-    api = await startTestApi(w.client);
-  });
-  after(async () => {
-    await api.close();
-    await w.stop();
-  });
+  const t = workerAndApi();
 
   test('200 flows wait for approval with flat worker memory, and all finish after a bulk approve', async () => {
     const deployment = uid('bulk');
-    await api.call('POST', '/api/deployments', { name: deployment, flow: 'approval-flow', taskQueue: w.taskQueue });
+    await t.api.call('POST', '/api/deployments', { name: deployment, flow: 'approval-flow', taskQueue: t.w.taskQueue });
     // Warm up: one full run, so the flow bundle and connections are loaded before the baseline.
-    const warm = await api.call('POST', `/api/deployments/${deployment}/runs`, { parameters: { release: 'warm' } });
-    await eventually(async () => ((await api.call('GET', `/api/flow-runs/${warm.body.id}`)).body.state === 'AwaitingApproval' ? true : undefined));
-    await api.call('POST', `/api/flow-runs/${warm.body.id}/approvals/ship`, { decision: 'reject' });
-    await w.client.flowRuns.result(warm.body.id);
+    const warm = await t.api.call('POST', `/api/deployments/${deployment}/runs`, { parameters: { release: 'warm' } });
+    await eventually(async () => ((await t.api.call('GET', `/api/flow-runs/${warm.body.id}`)).body.state === 'AwaitingApproval' ? true : undefined));
+    await t.api.call('POST', `/api/flow-runs/${warm.body.id}/approvals/ship`, { decision: 'reject' });
+    await t.w.client.flowRuns.result(warm.body.id);
     const baseline = measure();
 
     const ids: string[] = [];
     await inBatches(Array.from({ length: 200 }, (_, i) => i), 20, async (i) => {
-      const res = await api.call('POST', `/api/deployments/${deployment}/runs`, { parameters: { release: `r${i}` } });
+      const res = await t.api.call('POST', `/api/deployments/${deployment}/runs`, { parameters: { release: `r${i}` } });
       assert.equal(res.status, 201);
       ids.push(res.body.id);
     });
     const waiting = await eventually(async () => {
-      const list = await api.call('GET', `/api/approvals?deployment=${deployment}&pageSize=500`);
+      const list = await t.api.call('GET', `/api/approvals?deployment=${deployment}&pageSize=500`);
       return list.body.approvals.length === 200 ? list.body.approvals : undefined;
     }, 60_000);
     assert.equal(new Set(waiting.map((a: { flowRunId: string }) => a.flowRunId)).size, 200);
@@ -72,12 +63,12 @@ describe('many flows waiting', () => {
     assert.ok(drift < 8, `heap drifted ${drift.toFixed(2)} MB while the flows only waited`);
 
     await inBatches(ids, 20, async (id) => {
-      const res = await api.call('POST', `/api/flow-runs/${id}/approvals/ship`, { decision: 'approve', input: { reviewer: 'bulk', priority: 1 } });
+      const res = await t.api.call('POST', `/api/flow-runs/${id}/approvals/ship`, { decision: 'approve', input: { reviewer: 'bulk', priority: 1 } });
       assert.equal(res.status, 200, JSON.stringify(res.body));
     });
-    const results = await Promise.all(ids.map((id) => w.client.flowRuns.result<{ shipped: boolean; greeting: string }>(id)));
+    const results = await Promise.all(ids.map((id) => t.w.client.flowRuns.result<{ shipped: boolean; greeting: string }>(id)));
     assert.ok(results.every((r) => r.shipped && r.greeting === 'hello bulk!'));
-    const after = await api.call('GET', `/api/approvals?deployment=${deployment}`);
+    const after = await t.api.call('GET', `/api/approvals?deployment=${deployment}`);
     assert.deepEqual(after.body.approvals, []);
   });
 });

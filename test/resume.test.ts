@@ -1,41 +1,32 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { startTestApi, type TestApi } from './api-helpers';
-import { eventually, readLines, startWorker, tempDir, uid, type TestWorker } from './helpers';
+import { describe, test } from 'node:test';
+import { workerAndApi } from './api-helpers';
+import { eventually, readLines, tempDir, uid } from './helpers';
 
 describe('retry: resume from failure, or restart', () => {
-  let w: TestWorker;
-  let api: TestApi;
-  before(async () => {
-    w = await startWorker();
-    api = await startTestApi(w.client);
-  });
-  after(async () => {
-    await api.close();
-    await w.stop();
-  });
+  const t = workerAndApi();
 
   const counts = (dir: string) => [1, 2, 3, 4, 5].map((i) => readLines(dir, `ran-${i}`).length);
 
   test('resume re-runs only the failed task and what follows it; restart re-runs everything', async () => {
     const dir = tempDir();
     const name = uid('resume');
-    await api.call('POST', '/api/deployments', { name, flow: 'five-steps', taskQueue: w.taskQueue });
-    const run = await api.call('POST', `/api/deployments/${name}/runs`, { parameters: { probe: { dir, key: 'x' }, failAt: 4 } });
+    await t.api.call('POST', '/api/deployments', { name, flow: 'five-steps', taskQueue: t.w.taskQueue });
+    const run = await t.api.call('POST', `/api/deployments/${name}/runs`, { parameters: { probe: { dir, key: 'x' }, failAt: 4 } });
     const id = run.body.id as string;
-    await eventually(async () => ((await api.call('GET', `/api/flow-runs/${id}`)).body.state === 'Failed' ? true : undefined));
+    await eventually(async () => ((await t.api.call('GET', `/api/flow-runs/${id}`)).body.state === 'Failed' ? true : undefined));
     assert.deepEqual(counts(dir), [1, 1, 1, 2, 0], 'step 4 failed twice (retries 1), step 5 never ran');
 
     fs.writeFileSync(path.join(dir, 'fixed'), 'yes');
-    const resumed = await api.call('POST', `/api/flow-runs/${id}/retry`, {});
+    const resumed = await t.api.call('POST', `/api/flow-runs/${id}/retry`, {});
     assert.equal(resumed.status, 201, JSON.stringify(resumed.body));
     assert.equal(resumed.body.mode, 'resume');
     assert.equal(resumed.body.id, id, 'the same flow run goes on');
-    assert.deepEqual(await w.client.flowRuns.result(id), [10, 20, 30, 40, 50]);
+    assert.deepEqual(await t.w.client.flowRuns.result(id), [10, 20, 30, 40, 50]);
     assert.deepEqual(counts(dir), [1, 1, 1, 3, 1], 'steps 1-3 kept their results; only 4 and 5 ran');
-    const detail = (await api.call('GET', `/api/flow-runs/${id}`)).body;
+    const detail = (await t.api.call('GET', `/api/flow-runs/${id}`)).body;
     assert.equal(detail.state, 'Completed');
     assert.deepEqual(detail.taskRuns.map((t: { runName: string; state: string }) => `${t.runName}:${t.state}`), [
       'step-1:Completed',
@@ -45,14 +36,14 @@ describe('retry: resume from failure, or restart', () => {
       'step-5:Completed',
     ]);
 
-    const restarted = await api.call('POST', `/api/flow-runs/${id}/retry`, { mode: 'restart' });
+    const restarted = await t.api.call('POST', `/api/flow-runs/${id}/retry`, { mode: 'restart' });
     assert.equal(restarted.body.mode, 'restart');
     assert.notEqual(restarted.body.id, id);
-    assert.deepEqual(await w.client.flowRuns.result(restarted.body.id), [10, 20, 30, 40, 50]);
+    assert.deepEqual(await t.w.client.flowRuns.result(restarted.body.id), [10, 20, 30, 40, 50]);
     assert.deepEqual(counts(dir), [2, 2, 2, 4, 2], 'restart ran every task again (none has a cache policy)');
-    assert.equal((await api.call('GET', `/api/flow-runs/${restarted.body.id}`)).body.retryOf, id);
+    assert.equal((await t.api.call('GET', `/api/flow-runs/${restarted.body.id}`)).body.retryOf, id);
 
-    const resumeCompleted = await api.call('POST', `/api/flow-runs/${id}/retry`, { mode: 'resume' });
+    const resumeCompleted = await t.api.call('POST', `/api/flow-runs/${id}/retry`, { mode: 'resume' });
     assert.equal(resumeCompleted.status, 409);
     assert.match(resumeCompleted.body.error.message, /nothing to resume/);
   });

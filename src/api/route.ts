@@ -70,12 +70,11 @@ export function register(app: Express, routes: AnyRoute[], keys: ApiKey[]): void
         const query = parse(def.query, { ...(req.query as object) }, 'query');
         let body: unknown = undefined;
         if (def.body) {
-          if (req.body === undefined || req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) {
-            if (req.body === undefined && !req.is('application/json') && Number(req.headers['content-length'] ?? 0) > 0) {
-              throw new ValidationError('body', [{ path: '', message: 'must be JSON (Content-Type: application/json)' }]);
-            }
-            body = parse(def.body, req.body ?? {}, 'body');
-          } else body = parse(def.body, req.body, 'body');
+          if (req.body === undefined && !req.is('application/json') && Number(req.headers['content-length'] ?? 0) > 0) {
+            throw new ValidationError('body', [{ path: '', message: 'must be JSON (Content-Type: application/json)' }]);
+          }
+          // No body at all reads as {}; anything else goes to the schema, which names what is wrong.
+          body = parse(def.body, req.body ?? {}, 'body');
         }
         let result = await def.handler({ params, query, body, principal });
         let status = def.status ?? 200;

@@ -279,4 +279,3 @@ export function flowRunStateFrom(
   return 'Running';
 }
 
-export { time as eventTime };
