@@ -13,10 +13,12 @@ import type { ZodType } from 'zod';
 import { flowFailure } from './failures';
 import { setFlowParameters } from './flow-context';
 import { installHumanHandlers } from './human';
+import { MAP_SHARD_WORKFLOW, runMapShard, type ShardInput } from './map-shard';
 import { flowNamed, registeredFlowNames } from './registry';
 
 export default async function batonFlow(params: unknown): Promise<unknown> {
   const { workflowType } = workflowInfo();
+  if (workflowType === MAP_SHARD_WORKFLOW) return runMapShard(params as ShardInput);
   const flow = flowNamed(workflowType);
   if (!flow) {
     throw ApplicationFailure.nonRetryable(

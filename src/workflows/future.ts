@@ -7,6 +7,9 @@ import { ChildWorkflowFailure, isCancellation, sleep, TimeoutFailure } from '@te
 import { TaskTimeoutError } from '../shared/errors';
 import type { State } from '../shared/states';
 
+/** How a run ended: its value, or the error it failed with. */
+export type RunOutcome<R> = { value: R } | { error: unknown; state?: State };
+
 /** A run started in the background; `result()` gives its result or throws its error. */
 export class RunFuture<R> {
   private current: State = 'Pending';
@@ -19,18 +22,28 @@ export class RunFuture<R> {
     readonly name: string,
     /** The run's name (task run name or subflow run name), when it has one. */
     readonly runName: string | undefined,
-    promise: Promise<R>,
+    /** The run in flight, or how it already ended (then the state is final from the start). */
+    run: Promise<R> | RunOutcome<R>,
   ) {
-    this.settled = promise.then(
-      (value) => {
-        this.value = value;
-        this.current = 'Completed';
-      },
-      (error) => {
-        this.error = error;
-        this.current = stateOfError(error);
-      },
-    );
+    if ('then' in run) {
+      this.settled = run.then(
+        (value) => this.end({ value }),
+        (error: unknown) => this.end({ error }),
+      );
+    } else {
+      this.end(run);
+      this.settled = Promise.resolve();
+    }
+  }
+
+  private end(outcome: RunOutcome<R>): void {
+    if ('error' in outcome) {
+      this.error = outcome.error;
+      this.current = outcome.state ?? stateOfError(outcome.error);
+    } else {
+      this.value = outcome.value;
+      this.current = 'Completed';
+    }
   }
 
   /** Pending until the run ends, then Completed, Failed, TimedOut or Cancelled. */
@@ -61,7 +74,8 @@ export class RunFuture<R> {
   }
 }
 
-function stateOfError(error: unknown): State {
+/** The state a run ends in when it failed with `error`. */
+export function stateOfError(error: unknown): State {
   if (error instanceof TaskTimeoutError) return 'TimedOut';
   if (isCancellation(error)) return 'Cancelled';
   if (error instanceof ChildWorkflowFailure && error.cause instanceof TimeoutFailure) return 'TimedOut';
@@ -70,7 +84,12 @@ function stateOfError(error: unknown): State {
 
 /** The futures of a `.map()`: awaiting it gives every result in input order. */
 export class FutureList<R> implements PromiseLike<R[]>, Iterable<RunFuture<R>> {
-  constructor(readonly futures: RunFuture<R>[]) {}
+  constructor(private readonly list: RunFuture<R>[]) {}
+
+  /** One future per item, in input order. */
+  get futures(): RunFuture<R>[] {
+    return this.list;
+  }
 
   get length(): number {
     return this.futures.length;

@@ -42,6 +42,8 @@ interface Control {
   approvals: Map<string, ApprovalEntry>;
   published: { state: string | null; awaiting: string; memo: string };
   pauseCount: number;
+  /** Told when an outside pause starts or ends (sharded maps pass it on to their shards). */
+  pauseListeners: Set<(paused: boolean) => void>;
 }
 
 // Module state is per workflow run: Temporal gives each run its own module instances.
@@ -58,6 +60,7 @@ function current(): Control {
     approvals: new Map(),
     published: { state: null, awaiting: '[]', memo: '{}' },
     pauseCount: 0,
+    pauseListeners: new Set(),
   };
   return control;
 }
@@ -94,6 +97,7 @@ export function installHumanHandlers(): void {
   setHandler(pauseSignal, () => {
     c.externalPause = true;
     publish();
+    for (const listener of c.pauseListeners) listener(true);
   });
   setHandler(resumeSignal, (request?: ResumeRequest) => {
     if (request?.key) {
@@ -102,6 +106,7 @@ export function installHumanHandlers(): void {
     } else {
       c.externalPause = false;
       for (const p of c.pauses.values()) if (!p.resumed) Object.assign(p, { resumed: true, by: request?.by });
+      for (const listener of c.pauseListeners) listener(false);
     }
     publish();
   });
@@ -142,6 +147,24 @@ export function installHumanHandlers(): void {
       },
     },
   );
+}
+
+/** Calls `listener` each time the run is paused or resumed from outside; returns an unsubscribe. */
+export function onExternalPause(listener: (paused: boolean) => void): () => void {
+  const c = current();
+  c.pauseListeners.add(listener);
+  return () => c.pauseListeners.delete(listener);
+}
+
+/** Starts a run paused from outside (a map shard continuing a paused run). */
+export function setPausedFromOutside(paused: boolean): void {
+  current().externalPause = paused;
+  publish();
+}
+
+/** Whether the run is paused from outside right now. */
+export function pausedFromOutside(): boolean {
+  return control?.externalPause ?? false;
 }
 
 /** Resolves at once unless the run was paused from outside; then waits for resume. */

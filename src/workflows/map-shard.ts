@@ -1,0 +1,277 @@
+/**
+ * Large `.map()` calls, past Temporal's per-workflow limits (2,000 pending activities, 51,200
+ * history events). A map over more items than one shard holds runs as child workflows of the flow,
+ * one per shard of consecutive items, a few at a time. Each shard runs its items as ordinary task
+ * runs and continues as new when its own history grows long, carrying the outcomes so far. The flow
+ * gets back the same `FutureList` as a small map: results in input order, one state and error per
+ * item. An outside pause of the flow is passed on to the running shards. Sandbox-safe.
+ *
+ * Shards are workflows of type `baton.map-shard` with ids `<flow run id>/<task>-map<n>-<k>`; they
+ * carry no BatonFlow search attribute, so they are not listed as flow runs.
+ */
+import { CancellationScope, CancelledFailure, continueAsNew, getExternalWorkflowHandle, startChild, workflowInfo } from '@temporalio/workflow';
+import { BatonError, rebuildBatonError, TaskFailedError } from '../shared/errors';
+import { PAUSE_SIGNAL, RESUME_SIGNAL } from '../shared/human';
+import type { State } from '../shared/states';
+import { subflowError } from './failures';
+import { currentFlowParameters, setFlowParameters } from './flow-context';
+import { FutureList, RunFuture, stateOfError, type RunOutcome } from './future';
+import { installHumanHandlers, onExternalPause, pausedFromOutside, setPausedFromOutside, whileNotPaused } from './human';
+import { Limiter } from './limiter';
+import { runNameOf, schedule, specOf } from './schedule-task';
+
+export const MAP_SHARD_WORKFLOW = 'baton.map-shard';
+/** Items per shard unless the call site says otherwise; maps this size or smaller are not sharded. */
+export const DEFAULT_SHARD_SIZE = 1000;
+/** Shards running at once when the map has no concurrency cap. */
+const SHARDS_AT_ONCE = 4;
+/** Most task runs one shard keeps in flight (Temporal allows 2,000 pending activities per run). */
+const SHARD_IN_FLIGHT = 1000;
+/** The largest shard a call site may ask for. */
+export const MAX_SHARD_SIZE = 10_000;
+/** A shard continues as new past this many history events, or when Temporal suggests it. */
+const SHARD_HISTORY_EVENTS = 20_000;
+
+/** How one item ended, as a shard reports it to the flow. */
+export type ItemOutcome =
+  | { ok: true; value: unknown }
+  | { ok: false; state: State; error: { type: string; message: string; detail: Record<string, unknown> } };
+
+export interface ShardInput {
+  /** The task's key (its export name or task name). */
+  task: string;
+  /** The argument lists still to run, in order. */
+  rows: unknown[][];
+  /** Most items of this shard in flight at once. */
+  concurrency: number;
+  /** The flow's parameters, for tasks whose cache key includes them. */
+  flowParameters: unknown;
+  /** Outcomes of the items before `rows`, carried across continue-as-new. */
+  done?: ItemOutcome[];
+  /** The flow was paused from outside when this shard (or its previous run) started. */
+  paused?: boolean;
+  /** Continue as new past this many history events (default SHARD_HISTORY_EVENTS). */
+  historyEvents?: number;
+}
+
+function outcomeOfError(error: unknown): ItemOutcome {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const detail: Record<string, unknown> = {};
+  if (e instanceof TaskFailedError) {
+    detail.errorName = e.errorName;
+    detail.taskName = e.taskName;
+    detail.failures = e.attempts;
+  }
+  return { ok: false, state: stateOfError(error), error: { type: e.name || 'Error', message: e.message, detail } };
+}
+
+/** The error flow code sees for an item a shard reported as failed. */
+function errorOfOutcome(outcome: Extract<ItemOutcome, { ok: false }>): Error {
+  const { type, message, detail } = outcome.error;
+  const rebuilt = rebuildBatonError(type, message, detail);
+  if (rebuilt) return rebuilt;
+  const error = new TaskFailedError(message);
+  error.errorName = type;
+  if (typeof detail.taskName === 'string') error.taskName = detail.taskName;
+  return error;
+}
+
+/** The shard workflow: runs its items with at most `concurrency` in flight; answers their outcomes. */
+export async function runMapShard(input: ShardInput): Promise<ItemOutcome[]> {
+  installHumanHandlers();
+  if (input.paused) setPausedFromOutside(true);
+  setFlowParameters(input.flowParameters);
+  const outcomes: ItemOutcome[] = input.done ?? [];
+  const base = outcomes.length;
+  const { rows } = input;
+  let next = 0;
+  let inFlight = 0;
+  let stopping = false;
+  await new Promise<void>((resolve) => {
+    const launch = (): void => {
+      while (!stopping && inFlight < input.concurrency && next < rows.length) {
+        const i = next++;
+        inFlight++;
+        schedule<unknown>(input.task, rows[i]!)
+          .promise.then(
+            (value) => (outcomes[base + i] = { ok: true, value }),
+            (error: unknown) => (outcomes[base + i] = outcomeOfError(error)),
+          )
+          .finally(() => {
+            inFlight--;
+            const info = workflowInfo();
+            if (CancellationScope.current().consideredCancelled) stopping = true;
+            if (info.continueAsNewSuggested || info.historyLength >= (input.historyEvents ?? SHARD_HISTORY_EVENTS)) stopping = true;
+            if (inFlight === 0 && (stopping || next === rows.length)) resolve();
+            else launch();
+          });
+      }
+      if (inFlight === 0) resolve();
+    };
+    launch();
+  });
+  // A cancelled flow cancels its shards: their items end Cancelled, and so does the shard.
+  if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('map shard cancelled');
+  if (next < rows.length) {
+    // Every launched item has ended, so the outcomes so far are contiguous.
+    await continueAsNew<typeof runMapShard>({ ...input, rows: rows.slice(next), done: outcomes, paused: pausedFromOutside() });
+  }
+  return outcomes;
+}
+
+/** How a whole shard ended: its items' outcomes, or the error the shard workflow failed with. */
+type ShardEnd = { outcomes: ItemOutcome[] } | { error: unknown };
+
+/**
+ * The futures of a sharded map. Per-item futures are made only when someone asks for them; a
+ * future made after its shard ended is final at once, so `await list.wait()` followed by
+ * `list.futures` sees every state, as with a small map.
+ */
+class ShardedFutureList<R> extends FutureList<R> {
+  private made: RunFuture<R>[] | undefined;
+  /** Each shard's end, filled in as shards end. */
+  private readonly ends: (ShardEnd | undefined)[];
+  private readonly allEnded: Promise<ShardEnd[]>;
+
+  constructor(
+    private readonly taskName: string,
+    private readonly runNames: (i: number) => string | undefined,
+    private readonly count: number,
+    private readonly shardSize: number,
+    private readonly shards: Promise<ItemOutcome[]>[],
+  ) {
+    super([]);
+    this.ends = shards.map(() => undefined);
+    this.allEnded = Promise.all(
+      shards.map((p, k) =>
+        p.then(
+          (outcomes): ShardEnd => (this.ends[k] = { outcomes }),
+          (error: unknown): ShardEnd => (this.ends[k] = { error }),
+        ),
+      ),
+    );
+  }
+
+  private itemEnd(end: ShardEnd, offset: number): RunOutcome<R> {
+    if ('error' in end) return { error: end.error };
+    const outcome = end.outcomes[offset]!;
+    return outcome.ok ? { value: outcome.value as R } : { error: errorOfOutcome(outcome), state: outcome.state };
+  }
+
+  override get futures(): RunFuture<R>[] {
+    this.made ??= Array.from({ length: this.count }, (_, i) => {
+      const k = Math.floor(i / this.shardSize);
+      const offset = i - k * this.shardSize;
+      const ended = this.ends[k];
+      const run = ended
+        ? this.itemEnd(ended, offset)
+        : this.shards[k]!.then(
+            (outcomes) => {
+              const outcome = outcomes[offset]!;
+              if (outcome.ok) return outcome.value as R;
+              throw errorOfOutcome(outcome);
+            },
+          );
+      return new RunFuture<R>(this.taskName, this.runNames(i), run);
+    });
+    return this.made;
+  }
+
+  override get length(): number {
+    return this.count;
+  }
+
+  private async ended(): Promise<ShardEnd[]> {
+    const ends = await this.allEnded;
+    // Futures handed out before the shards ended settle too before this list says it is done.
+    if (this.made) await Promise.all(this.made.map((f) => f.wait()));
+    return ends;
+  }
+
+  override async result(): Promise<R[]> {
+    const results: R[] = new Array(this.count);
+    let i = 0;
+    for (const end of await this.ended()) {
+      if ('error' in end) throw end.error;
+      for (const outcome of end.outcomes) {
+        if (!outcome.ok) throw errorOfOutcome(outcome);
+        results[i++] = outcome.value as R;
+      }
+    }
+    return results;
+  }
+
+  override async wait(): Promise<State[]> {
+    const states: State[] = [];
+    for (const [k, end] of (await this.ended()).entries()) {
+      if ('error' in end) {
+        const size = Math.min(this.shardSize, this.count - k * this.shardSize);
+        for (let j = 0; j < size; j++) states.push(stateOfError(end.error));
+      } else {
+        for (const outcome of end.outcomes) states.push(outcome.ok ? 'Completed' : outcome.state);
+      }
+    }
+    return states;
+  }
+}
+
+let shardedMaps = 0;
+
+/** Runs a large map as shards (child workflows); called by task handles for maps past one shard. */
+export function shardedMap<R>(key: string, rows: unknown[][], options: { concurrency?: number; shardSize: number }): FutureList<R> {
+  const spec = specOf(key);
+  const size = options.shardSize;
+  const perShard = Math.min(size, options.concurrency ?? size, SHARD_IN_FLIGHT);
+  const shardsAtOnce = options.concurrency ? Math.max(1, Math.floor(options.concurrency / perShard)) : SHARDS_AT_ONCE;
+  const limiter = new Limiter(shardsAtOnce);
+  const parent = workflowInfo();
+  const mapNumber = ++shardedMaps;
+  const flowParameters = currentFlowParameters();
+  // Shards are signalled by workflow id alone, so a shard that continued as new still hears it.
+  const running = new Set<string>();
+  const signal = (workflowId: string, paused: boolean) =>
+    void getExternalWorkflowHandle(workflowId)
+      .signal(paused ? PAUSE_SIGNAL : RESUME_SIGNAL)
+      .catch(() => undefined);
+  const forward = (paused: boolean) => {
+    for (const workflowId of running) signal(workflowId, paused);
+  };
+  const unsubscribe = onExternalPause(forward);
+  const shards: Promise<ItemOutcome[]>[] = [];
+  for (let k = 0; k * size < rows.length; k++) {
+    const from = k * size;
+    const to = Math.min(rows.length, from + size);
+    const input: ShardInput = { task: key, rows: rows.slice(from, to), concurrency: perShard, flowParameters };
+    const run = async () => {
+      await whileNotPaused();
+      const workflowId = `${parent.workflowId}/${spec.name}-map${mapNumber}-${k + 1}${parent.attempt > 1 ? `-a${parent.attempt}` : ''}`;
+      const handle = await startChild<typeof runMapShard>(MAP_SHARD_WORKFLOW, {
+        workflowId,
+        args: [input],
+        taskQueue: parent.taskQueue,
+        staticSummary: `${spec.name}: items ${from + 1}–${to} of ${rows.length}`,
+      });
+      running.add(workflowId);
+      try {
+        if (pausedFromOutside()) signal(workflowId, true);
+        return await handle.result();
+      } finally {
+        running.delete(workflowId);
+      }
+    };
+    shards.push(
+      limiter.run(run).catch((err: unknown) => {
+        throw subflowError(err);
+      }),
+    );
+  }
+  void Promise.allSettled(shards).then(unsubscribe);
+  return new ShardedFutureList<R>(spec.name, (i) => runNameOf(spec, rows[i]!), rows.length, size, shards);
+}
+
+/** Checks a call site's shard size. */
+export function checkShardSize(shardSize: unknown): void {
+  if (shardSize !== undefined && !(Number.isInteger(shardSize) && (shardSize as number) >= 1 && (shardSize as number) <= MAX_SHARD_SIZE)) {
+    throw new BatonError(`shardSize must be a whole number from 1 to ${MAX_SHARD_SIZE}`);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Scheduling one task run from flow code: the activity options built from the task's declaration,
+ * the cache lookup for caching tasks, the pause gate, and the error flow code sees. Used by task
+ * handles and by the shards of a large `.map()`. Sandbox-safe.
+ */
+import { scheduleActivity, scheduleLocalActivity, type ActivityOptions } from '@temporalio/workflow';
+import { BatonError } from '../shared/errors';
+import { bindArguments, renderTemplate } from '../shared/run-name';
+import { DEFAULT_TASK_TIMEOUT_SECONDS, type TaskSpec } from '../shared/task-options';
+import { FLOW_PARAMETERS_ARG, isCachedResult } from '../shared/cache-policy';
+import { taskError } from './failures';
+import { currentFlowParameters } from './flow-context';
+import { whileNotPaused } from './human';
+import { taskSpecFor } from './registry';
+
+/** Extra attempts Temporal may make when workers crash mid-task (a crash never uses a retry). */
+const CRASH_ATTEMPTS = 10;
+/** Seconds Temporal waits past a task's own timeout before it times the attempt out itself. */
+const TIMEOUT_GRACE_SECONDS = 5;
+
+/** Local activities the worker registers for caching tasks (see activities/cache-lookup.ts). */
+const CACHE_LOOKUP = 'baton.cache-lookup';
+const CACHED_MARKER = 'baton.cached';
+
+export function specOf(key: string): TaskSpec {
+  const spec = taskSpecFor(key);
+  if (!spec) {
+    throw new BatonError(
+      `no task '${key}' is registered with this worker; export it from the module given to 'baton worker start --flows'`,
+    );
+  }
+  return spec;
+}
+
+export function runNameOf(spec: TaskSpec, args: unknown[]): string | undefined {
+  const template = spec.taskRunName;
+  if (template === undefined) return undefined;
+  try {
+    return typeof template === 'function' ? String(template(...args)) : renderTemplate(template, bindArguments(args, spec.paramNames));
+  } catch {
+    // A run name is a label: a bad template must not fail the run. The task name stands in.
+    return undefined;
+  }
+}
+
+function activityOptions(spec: TaskSpec, summary: string | undefined): ActivityOptions {
+  const timeout = spec.timeoutSeconds !== undefined ? spec.timeoutSeconds + TIMEOUT_GRACE_SECONDS : DEFAULT_TASK_TIMEOUT_SECONDS;
+  return {
+    startToCloseTimeout: timeout * 1000,
+    heartbeatTimeout: spec.heartbeatSeconds * 1000,
+    retry: {
+      maximumAttempts: spec.retries + 1 + CRASH_ATTEMPTS,
+      initialInterval: Math.max(1, Math.round(spec.firstRetryDelaySeconds * 1000)),
+      backoffCoefficient: 1,
+      nonRetryableErrorTypes: spec.nonRetryableErrorNames,
+    },
+    // The Web UI shows the activity type anyway; a summary only adds the run name when there is one.
+    summary,
+  };
+}
+
+export function schedule<R>(key: string, args: unknown[]): { promise: Promise<R>; runName?: string } {
+  const spec = specOf(key);
+  const runName = runNameOf(spec, args);
+  // A task keyed on the flow's parameters gets them as a hidden last argument.
+  const sent = spec.cache?.flowParameters ? [...args, { [FLOW_PARAMETERS_ARG]: currentFlowParameters() }] : args;
+  // A run paused from outside starts no new task until it is resumed.
+  const promise = whileNotPaused()
+    .then(() => (spec.cache && !spec.cache.refresh ? cachedOrScheduled(spec, sent, runName) : scheduleActivity<unknown>(spec.name, sent, activityOptions(spec, runName))))
+    // A caching task answers with its value wrapped in the cache outcome.
+    .then((result) => (spec.cache && isCachedResult(result) ? result.value : result) as R)
+    .catch((err: unknown) => {
+      throw taskError(err, spec.name);
+    });
+  return { promise, runName };
+}
+
+/** A caching task: look the key up first (a local activity); a hit runs nothing and is marked Cached. */
+async function cachedOrScheduled(spec: TaskSpec, sent: unknown[], runName: string | undefined): Promise<unknown> {
+  const label = runName ?? spec.name;
+  const lookup = await scheduleLocalActivity<{ hit: boolean; key?: string; value?: unknown }>(CACHE_LOOKUP, [{ task: spec.name, args: sent }], {
+    startToCloseTimeout: 60_000,
+    retry: { maximumAttempts: 3 },
+    summary: `cache lookup: ${label}`,
+  });
+  if (!lookup.hit) return scheduleActivity<unknown>(spec.name, sent, activityOptions(spec, runName));
+  // A marker the Web UI shows as "<run name> · Cached", and the task-run listing reads as Cached.
+  await scheduleLocalActivity(CACHED_MARKER, [{ task: spec.name, runName, key: lookup.key }], {
+    startToCloseTimeout: 10_000,
+    summary: `${label} · Cached`,
+  });
+  return lookup.value;
+}
+
