@@ -60,6 +60,8 @@ export const BatonConfig = z.object({
   BATON_API_PORT: intFromEnv(0, 65_535).default(4200),
   /** `name:role:secret,...` with role read or admin. Checked by the API at start. */
   BATON_API_KEYS: z.string().optional(),
+  /** A file `worker start` and `api start` rewrite every 5 s while healthy, for container health checks. */
+  BATON_HEALTH_FILE: z.string().min(1).optional(),
   /** Where the CLI finds the API, and the key it sends. */
   BATON_API_URL: z.url('must be a URL').default('http://127.0.0.1:4200'),
   BATON_API_KEY: z.string().optional(),

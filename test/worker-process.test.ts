@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { BatonClient } from '../src/client/client';
@@ -42,6 +43,30 @@ describe('worker process', () => {
     } finally {
       await client.close();
     }
+  });
+
+  test('BATON_HEALTH_FILE: rewritten every 5 s while the worker polls, with the API URL for `api start`, removed on exit', async () => {
+    const dir = tempDir();
+    const workerFile = path.join(dir, 'worker.json');
+    const apiFile = path.join(dir, 'api.json');
+    const worker = run(['worker', 'start', '--flows', FIXTURES, '--task-queue', uid('health')], { BATON_HEALTH_FILE: workerFile });
+    const api = run(['api', 'start', '--flows', FIXTURES, '--port', String(await freePort())], { BATON_HEALTH_FILE: apiFile });
+    try {
+      const read = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as { roles: string[]; pid: number; at: string; apiUrl?: string };
+      const first = await eventually(() => (fs.existsSync(workerFile) ? read(workerFile) : undefined), 60_000);
+      assert.deepEqual([first.roles, first.pid, first.apiUrl], [['worker'], worker.child.pid, undefined]);
+      const later = await eventually(() => (read(workerFile).at > first.at ? read(workerFile) : undefined), 8_000);
+      assert.ok(Date.parse(later.at) - Date.parse(first.at) >= 4_000, 'rewritten about every 5 s');
+      const apiRecord = await eventually(() => (fs.existsSync(apiFile) ? read(apiFile) : undefined), 60_000);
+      assert.deepEqual(apiRecord.roles, ['api']);
+      const health = await fetch(new URL('/api/health', apiRecord.apiUrl));
+      assert.equal(health.status, 200);
+    } finally {
+      worker.child.kill('SIGTERM');
+      api.child.kill('SIGTERM');
+    }
+    assert.deepEqual([await worker.done, await api.done], [0, 0]);
+    assert.deepEqual([fs.existsSync(workerFile), fs.existsSync(apiFile)], [false, false]);
   });
 
   test('an unreachable Temporal server: a clear error and a non-zero exit', async () => {

@@ -13,6 +13,7 @@ import { createWorker } from '../workers/worker';
 import { loadModule } from '../workers/load-module';
 import { createLogger } from '../workers/logger';
 import { parse, positiveInt, str, UsageError, type Parsed } from './args';
+import { startHealthFile } from './health-file';
 
 const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
 
@@ -66,10 +67,13 @@ async function runProcesses(args: string[], parts: { worker: boolean; api: boole
   const stops: (() => Promise<void>)[] = [];
   try {
     let running: Promise<void> | undefined;
+    let workerRunning = () => true;
+    let apiUrl: string | undefined;
     if (parts.worker) {
       const worker = await createWorker({ flows, target, config, taskQueue, maxConcurrentTasks, logger });
       running = worker.run();
       stops.push(() => worker.shutdown());
+      workerRunning = () => worker.worker.getState() === 'RUNNING';
     }
     if (parts.api) {
       const client = await BatonClient.connect({ target, taskQueue: taskQueue ?? config.BATON_TASK_QUEUE, flows: module.flows });
@@ -78,6 +82,12 @@ async function runProcesses(args: string[], parts: { worker: boolean; api: boole
       stops.push(async () => cache.close?.());
       const api = await startApi({ client, config: apiConfig, logger, cache });
       stops.unshift(() => api.close());
+      apiUrl = api.url;
+    }
+    if (config.BATON_HEALTH_FILE) {
+      const roles = [...(parts.worker ? ['worker' as const] : []), ...(parts.api ? ['api' as const] : [])];
+      const health = startHealthFile(config.BATON_HEALTH_FILE, () => ({ roles, apiUrl }), workerRunning);
+      stops.unshift(async () => health.stop());
     }
     if (target.webUiUrl) logger.info(`Temporal Web UI: ${target.webUiUrl}`);
     const signal = await Promise.race([untilSignal(), ...(running ? [running.then(() => 'worker stopped')] : [])]);
