@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# OFFLINE STAND-INS (see lib.sh): builds every image the dev-server compose stack needs and that
+# is not on this machine, in dependency order. Each script skips an image that is current.
+set -euo pipefail
+cd "$(dirname "$0")"
+bash debian-base.sh
+bash node-images.sh
+bash temporal-cli-image.sh

@@ -1,0 +1,206 @@
+/**
+ * `npm run test:compose`: the Docker Compose stack for real. Builds Baton's image, brings up
+ * docker-compose.dev.yml (Temporal's dev server, the API, 3 workers) with every container on the
+ * host network and loopback ports, deploys a flow through the API, runs it 20 times, kills one
+ * worker container while its tasks run, and checks that every run completes and that no task
+ * that had completed ran again. Also validates the Postgres stack's file. Tears everything down.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { eventually, inspect, must, PORTS, ROOT, Stack } from './stack';
+import { analyse, readJournal, type JournalRecord } from './journal';
+
+const RUNS = 20;
+const STEPS = 5;
+const STEP_MS = 1_500;
+const WORKERS = 3;
+
+const secret = randomBytes(24).toString('hex');
+const state = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-compose-'));
+const journalDir = path.join(state, 'journal');
+const envFile = path.join(state, 'compose.env');
+let stack: Stack;
+let files: string[] = [];
+let up = false;
+
+async function api<T>(method: string, route: string, body?: unknown, key: string | null = secret): Promise<{ status: number; body: T }> {
+  const res = await fetch(`http://127.0.0.1:${PORTS.api}${route}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+function composeVars(extra: Record<string, string> = {}): string {
+  return Object.entries({
+    BATON_API_KEYS: `compose-test:admin:${secret}`,
+    BATON_FLOWS_DIR: './test/compose/flows',
+    COMPOSE_TEST_JOURNAL_DIR: journalDir,
+    COMPOSE_TEST_TEMPORAL_PORT: String(PORTS.temporal),
+    COMPOSE_TEST_UI_PORT: String(PORTS.ui),
+    COMPOSE_TEST_API_PORT: String(PORTS.api),
+    ...extra,
+  })
+    .map(([k, v]) => `${k}=${v}\n`)
+    .join('');
+}
+
+describe('Docker Compose', { timeout: 30 * 60_000 }, () => {
+  before(async () => {
+    fs.chmodSync(state, 0o700);
+    fs.mkdirSync(journalDir, { mode: 0o777 });
+    fs.chmodSync(journalDir, 0o777); // the workers write as the image's `node` user
+    fs.writeFileSync(envFile, composeVars(), { mode: 0o600 });
+
+    const prepared = spawnSync('bash', [path.join(__dirname, 'prepare.sh'), state], { cwd: ROOT, stdio: 'inherit' });
+    assert.equal(prepared.status, 0, 'test/compose/prepare.sh failed');
+    stack = new Stack(envFile, state);
+    console.log(`# compose command: ${stack.commandName}`);
+
+    files = stack.render();
+    // Whatever an interrupted earlier run left behind.
+    stack.run(['down', '--volumes', '--remove-orphans', '--timeout', '5'], files);
+    const started = Date.now();
+    stack.must(['build'], files);
+    console.log(`# image built (or reused) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    up = true;
+    stack.must(['up', '-d', '--no-build', '--scale', `baton-worker=${WORKERS}`], files);
+    await eventually(
+      'the API and 3 workers to report healthy',
+      () => {
+        const workers = stack.containers('baton-worker').map(inspect);
+        const apis = stack.containers('baton-api').map(inspect);
+        return workers.length === WORKERS && [...workers, ...apis].every((c) => c.health === 'healthy') ? true : undefined;
+      },
+      180_000,
+      1_000,
+    );
+  });
+
+  after(() => {
+    try {
+      if (up) {
+        if (process.exitCode) console.log(stack.logs(files));
+        stack.run(['down', '--volumes', '--remove-orphans', '--timeout', '10'], files);
+      }
+    } finally {
+      const pidFile = path.join(state, 'dockerd.pid');
+      if (fs.existsSync(pidFile)) {
+        // This test started dockerd: stop it again (its images stay on disk for the next run).
+        const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+        spawnSync('kill', [String(pid)]);
+        spawnSync('bash', ['-c', `for i in $(seq 1 40); do kill -0 ${pid} 2>/dev/null || exit 0; sleep 0.5; done`]);
+      }
+      fs.rmSync(state, { recursive: true, force: true });
+    }
+  });
+
+  test('the image runs as a non-root user, with production dependencies only and a health check', () => {
+    const [config] = JSON.parse(must('docker', ['image', 'inspect', 'baton:local'])) as {
+      Config: { User: string; Healthcheck?: { Test: string[] }; Env: string[] };
+    }[];
+    assert.equal(config!.Config.User, 'node');
+    assert.deepEqual(config!.Config.Healthcheck?.Test, ['CMD', 'node', '/app/docker/healthcheck.js']);
+    assert.ok(!config!.Config.Env.some((e) => e.startsWith('BATON_API_KEYS=')), 'no API key is baked into the image');
+    const listing = must('docker', ['run', '--rm', '--network', 'none', '--entrypoint', 'sh', 'baton:local', '-c', 'ls /app/node_modules; ls /app']);
+    assert.match(listing, /^@temporalio$/m);
+    assert.doesNotMatch(listing, /^typescript$/m, 'dev dependencies are pruned');
+    assert.doesNotMatch(listing, /^src$/m, 'only compiled JavaScript is shipped');
+  });
+
+  test('the API asks for its key and reports Temporal reachable', async () => {
+    const health = await api<{ status: string }>('GET', '/api/health', undefined, null);
+    assert.deepEqual([health.status, health.body.status], [200, 'ok']);
+    const denied = await api<{ error: { code: string } }>('GET', '/api/flows', undefined, 'not-the-key-0123456789');
+    assert.equal(denied.status, 401);
+  });
+
+  test(`${RUNS} runs of a deployment complete while a worker container is killed, and no completed task runs again`, async () => {
+    const flows = await api<{ flows: { name: string }[] }>('GET', '/api/flows');
+    assert.ok(flows.body.flows.some((f) => f.name === 'compose-journal'), 'the API loaded the mounted flows');
+    const deployment = await api('POST', '/api/deployments', {
+      name: 'compose-journal',
+      flow: 'compose-journal',
+      parameters: { steps: STEPS, ms: STEP_MS },
+    });
+    assert.equal(deployment.status, 201, JSON.stringify(deployment.body));
+
+    const ids: string[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const started = await api<{ id: string }>('POST', '/api/deployments/compose-journal/runs', {});
+      assert.equal(started.status, 201, JSON.stringify(started.body));
+      ids.push(started.body.id);
+    }
+
+    // Once a quarter of all steps are done, kill the worker container holding the most running steps.
+    const { victim, killedAt } = await eventually(
+      'a quarter of the steps to finish',
+      () => {
+        const records = readJournal(journalDir);
+        if (records.filter((r) => r.event === 'done').length < (RUNS * STEPS) / 4) return undefined;
+        const running = new Map<string, number>();
+        for (const r of inFlight(records)) running.set(r.container, (running.get(r.container) ?? 0) + 1);
+        const [container] = [...running.entries()].sort((a, b) => b[1] - a[1])[0] ?? [];
+        if (!container) return undefined;
+        must('docker', ['kill', container]);
+        return { victim: container, killedAt: Date.now() };
+      },
+      120_000,
+      100,
+    );
+
+    const finished = await eventually(
+      `all ${RUNS} runs to finish`,
+      async () => {
+        const runs = await Promise.all(ids.map((id) => api<{ state: string; result: unknown }>('GET', `/api/flow-runs/${encodeURIComponent(id)}`)));
+        return runs.every((r) => !['Running', 'Pending', 'Scheduled', 'Retrying'].includes(r.body.state)) ? runs : undefined;
+      },
+      240_000,
+      1_000,
+    );
+    assert.deepEqual(
+      finished.map((r) => r.body.state),
+      ids.map(() => 'Completed'),
+    );
+    for (const r of finished) assert.deepEqual(r.body.result, [1, 2, 3, 4, 5]);
+
+    const report = analyse(readJournal(journalDir), { victim, killedAt });
+    console.log(`# ${JSON.stringify(report.summary)}`);
+    assert.deepEqual(report.doneTwice, [], 'a completed step completed again');
+    assert.deepEqual(report.startedAfterDone, [], 'a completed step started again');
+    assert.equal(report.keys, RUNS * STEPS, 'every step of every run has exactly one completion');
+    assert.ok(report.interrupted.length > 0, 'the kill interrupted running steps');
+    assert.deepEqual(report.interruptedElsewhere, [], 'every step running in the killed worker ran again in another');
+    assert.deepEqual(report.victimWritesAfterKill, [], 'the killed worker process wrote nothing after the kill');
+    assert.ok(report.summary.containers >= WORKERS, 'all three worker containers ran steps');
+  });
+
+  test("the Postgres stack's file is valid, and names a missing secret", () => {
+    const vars = path.join(state, 'postgres.env');
+    fs.writeFileSync(vars, `POSTGRES_PASSWORD=${randomBytes(12).toString('hex')}\nBATON_API_KEYS=compose-test:admin:${secret}\n`, { mode: 0o600 });
+    const full = new Stack(vars, state);
+    const services = full.must(['config', '--services'], ['docker-compose.yml']).split('\n').filter(Boolean).sort();
+    assert.deepEqual(services, ['baton-api', 'baton-worker', 'postgresql', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui']);
+    fs.writeFileSync(vars, `BATON_API_KEYS=compose-test:admin:${secret}\n`, { mode: 0o600 });
+    const missing = full.run(['config', '--quiet'], ['docker-compose.yml']);
+    assert.notEqual(missing.status, 0);
+    assert.match(missing.stderr, /set POSTGRES_PASSWORD in \.env \(see \.env\.example\)/);
+  });
+
+  test('the default flows in docker/flows type-check against Baton', () => {
+    const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    must(process.execPath, [tsc, '-p', path.join(ROOT, 'docker', 'flows', 'tsconfig.json')]);
+  });
+});
+
+/** Attempts that started and have not (yet) recorded `done`. */
+function inFlight(records: JournalRecord[]): JournalRecord[] {
+  const done = new Set(records.filter((r) => r.event === 'done').map((r) => `${r.worker} ${r.flowRunId} ${r.step} ${r.attempt}`));
+  return records.filter((r) => r.event === 'start' && !done.has(`${r.worker} ${r.flowRunId} ${r.step} ${r.attempt}`));
+}
