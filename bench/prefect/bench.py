@@ -1,22 +1,54 @@
 """The W1-W4 benchmark shapes written with Prefect 3, run against Prefect's own server.
 
-Prints one JSON line of figures. Run by `npm run bench:prefect`, which installs Prefect into
-bench/.venv and starts `prefect server` on loopback first.
+Run by `npm run bench:prefect`, which installs Prefect into bench/.venv and starts `prefect server`
+on loopback first (PREFECT_API_URL, PREFECT_HOME set). Can be run alone against such a server:
+
+    bench/.venv/bin/python bench/prefect/bench.py [--only W2,W3]
+
+Progress goes to stderr as each figure is measured; the last stdout line is one JSON object with
+the figures (and, for a workload that failed, `<w>_error`). Every wait has a time limit: a workload
+that overruns it is reported as failed, and a phase that cannot be interrupted (a flow that hangs
+inside Prefect) stops the whole process with a message and a stack dump rather than hanging.
+
+Environment: BENCH_SMOKE=1 (tiny sizes), BENCH_ROUNDS (default 3, smoke 1), BENCH_SIZES,
+BENCH_W1_POLL (the served runner's PREFECT_RUNNER_POLL_FREQUENCY, seconds; default 1),
+BENCH_W4_BOUNDED (the concurrency limits W4 tries, on a probe of flows, when Prefect's server fails
+with all flows at once; the fastest is then used for the measured rounds; default 20,10,5,2).
 """
 import asyncio
+import faulthandler
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
 from prefect import flow, task
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 SMOKE = os.environ.get("BENCH_SMOKE") == "1"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1" if SMOKE else "3"))
-SIZE = {"w1": 3, "w2": 5, "w3": 20, "w4": 5} if SMOKE else {"w1": 20, "w2": 100, "w3": 1000, "w4": 200}
+SIZE = {"w1": 3, "w2": 5, "w3": 20, "w4": 5} if SMOKE else {"w1": 40, "w2": 100, "w3": 1000, "w4": 200}
+# BENCH_SIZES="w1=10,w4=50": other sizes, for partial runs.
+SIZE.update({k: int(v) for k, v in (kv.split("=") for kv in os.environ.get("BENCH_SIZES", "").split(",") if kv)})
+W1_POLL = os.environ.get("BENCH_W1_POLL", "1")
+W4_BOUNDED = [int(x) for x in os.environ.get("BENCH_W4_BOUNDED", "2,1" if SMOKE else "20,10,5,2").split(",")]
+
+# Time limits, in seconds. Generous: the machine may be busy, and Prefect's served runs each start
+# a Python process. They exist so that a stall ends the run with a message instead of hanging.
+LIMIT = {
+    "served_start": 180,  # the runner process registers its deployment
+    "w1_run": 180,  # one REST-triggered run, created -> terminal state
+    "w1_phase": 900 if SMOKE else 3600,
+    "w2": 300 if SMOKE else 900,
+    "w3": 300 if SMOKE else 900,
+    "w4_attempt": 300 if SMOKE else 900,
+    "w4_phase": 900 if SMOKE else 3600,
+}
 
 
 @task
@@ -27,11 +59,6 @@ def noop(i):
 @task
 async def anoop(i):
     return i
-
-
-@flow
-def one_task():
-    return noop(1)
 
 
 @flow
@@ -54,111 +81,44 @@ async def ten():
     return 10
 
 
-def w1(api: str) -> dict:
-    """REST trigger -> completion: a served deployment, runs created over the REST API."""
-    env = dict(os.environ, PREFECT_RUNNER_POLL_FREQUENCY="1")
-    server = subprocess.Popen([sys.executable, __file__, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        with httpx.Client(base_url=api, timeout=30) as http:
-            deployment = None
-            deadline = time.time() + 120
-            while deployment is None and time.time() < deadline:
-                r = http.post("/deployments/filter", json={"deployments": {"name": {"any_": ["bench-one"]}}})
-                found = r.json()
-                deployment = found[0]["id"] if found else None
-                time.sleep(0.5)
-            if deployment is None:
-                raise RuntimeError("the served deployment never appeared")
-            latencies = []
-            for _ in range(ROUNDS):
-                for _ in range(SIZE["w1"]):
-                    t0 = time.perf_counter()
-                    run = None
-                    for attempt in range(10):
-                        r = http.post(f"/deployments/{deployment}/create_flow_run", json={})
-                        if r.status_code < 300:
-                            run = r.json()
-                            break
-                        time.sleep(1 + attempt)
-                    if run is None:
-                        raise RuntimeError(f"create_flow_run answered {r.status_code}: {r.text[:200]}")
-                    while True:
-                        got = http.get(f"/flow_runs/{run['id']}")
-                        if got.status_code >= 300:
-                            time.sleep(0.2)
-                            continue
-                        state = got.json()["state"]["type"]
-                        if state in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
-                            break
-                        time.sleep(0.05)
-                    latencies.append((time.perf_counter() - t0) * 1000)
-            latencies.sort()
-            p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
-            return {"w1_p50_ms": statistics.median(latencies), "w1_p99_ms": p99}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+def progress(msg) -> None:
+    """On stderr at once, so a run cut short still shows what it measured."""
+    print(f"# prefect {msg}", file=sys.stderr, flush=True)
 
 
-def measure(fn) -> list:
-    out = []
-    for _ in range(ROUNDS):
-        out.append(fn())
-    return out
+_children: list = []
 
 
-def main() -> None:
-    api = os.environ["PREFECT_API_URL"]
-    results = {}
-    chain(2)  # warm up: the first run pays for imports and the client
-    per_step = measure(lambda: _timed(lambda: chain(SIZE["w2"])) / SIZE["w2"])
-    results["w2_ms_per_step"] = statistics.median(per_step)
-    progress("w2_ms_per_step", results["w2_ms_per_step"])
-    tasks_per_s = measure(lambda: SIZE["w3"] / (_timed(lambda: fan(SIZE["w3"])) / 1000))
-    results["w3_tasks_per_s"] = statistics.median(tasks_per_s)
-    progress("w3_tasks_per_s", results["w3_tasks_per_s"])
-
-    def many(n):
-        async def go():
-            await asyncio.gather(*[ten() for _ in range(n)])
-
-        return n / (_timed(lambda: asyncio.run(go())) / 1000)
-
-    results.update(w1(api))
-    progress("w1", {k: v for k, v in results.items() if k.startswith("w1")})
-
-    def batched(total, size):
-        async def go():
-            for start in range(0, total, size):
-                await asyncio.gather(*[ten() for _ in range(min(size, total - start))])
-
-        return total / (_timed(lambda: asyncio.run(go())) / 1000)
-
-    try:
-        results["w4_flows_per_s"] = statistics.median(measure(lambda: many(SIZE["w4"])))
-        results["w4_concurrency"] = SIZE["w4"]
-    except Exception as exc:  # Prefect's server can refuse this load: record how, then measure in batches.
-        results["w4_error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
-        time.sleep(10)
-        size = max(1, SIZE["w4"] // 10)
-        try:
-            results["w4_flows_per_s"] = statistics.median(measure(lambda: batched(SIZE["w4"], size)))
-            results["w4_concurrency"] = size
-        except Exception as exc2:
-            results["w4_error"] += f"; in batches of {size}: {type(exc2).__name__}: {str(exc2).splitlines()[0][:160]}"
-            results["w4_flows_per_s"] = float("nan")
-            results["w4_concurrency"] = size
-    import prefect
-
-    results["prefect_version"] = prefect.__version__
-    results["sizes"] = SIZE
-    results["rounds"] = ROUNDS
-    print(json.dumps(results, allow_nan=True).replace("NaN", "null"))
+def _stop_children() -> None:
+    for proc in _children:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
 
 
-def progress(name, value) -> None:
-    """Each figure as it is measured, on stderr, so a run cut short still reports."""
-    print(f"# prefect {name}: {value}", file=sys.stderr, flush=True)
+class Watchdog:
+    """Backstop time limit on a phase: past it, print why, dump every thread's stack, stop children, exit 3."""
+
+    def __init__(self, what: str, seconds: float):
+        self.what, self.seconds = what, seconds
+
+    def _fire(self) -> None:
+        progress(f"{self.what}: no result within {self.seconds:.0f} s; giving up (stacks follow)")
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+        _stop_children()
+        os._exit(3)
+
+    def __enter__(self):
+        self.timer = threading.Timer(self.seconds, self._fire)
+        self.timer.daemon = True
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.timer.cancel()
+        return False
 
 
 def _timed(fn) -> float:
@@ -167,8 +127,296 @@ def _timed(fn) -> float:
     return (time.perf_counter() - t0) * 1000
 
 
-if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "serve":
-        one_task.serve(name="bench-one")
+# ---------------------------------------------------------------------------------------------
+# W1: REST trigger -> completion of a served one-task flow.
+
+
+class Api:
+    """Prefect's REST API over plain HTTP. SQLite-backed Prefect answers 503 when a write loses a
+    lock race ("database is locked"); Prefect's own client retries those (2, 4, 8... s apart), and
+    so does this one, with short pauses so that a retry costs milliseconds, not seconds."""
+
+    def __init__(self, base: str):
+        self.http = httpx.Client(base_url=base, timeout=30)
+        self.retried = 0
+
+    def call(self, method: str, url: str, deadline: float, **kw):
+        pause = 0.02
+        while True:
+            try:
+                r = self.http.request(method, url, **kw)
+                if r.status_code < 500:
+                    r.raise_for_status()
+                    return r.json()
+                why = f"{r.status_code} {r.text[:120]}"
+            except httpx.TransportError as exc:
+                why = f"{type(exc).__name__}: {exc}"
+            self.retried += 1
+            if time.monotonic() + pause > deadline:
+                raise RuntimeError(f"{method} {url}: no success before the time limit; last answer {why}")
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+
+def _tail(path: str, lines: int = 15) -> str:
+    try:
+        with open(path, "rb") as f:
+            return "\n".join(f.read().decode("utf8", "replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def w1(api_url: str) -> dict:
+    home = os.environ.get("PREFECT_HOME", HERE)
+    log_path = os.path.join(home, "served.log")
+    env = dict(os.environ, PREFECT_RUNNER_POLL_FREQUENCY=W1_POLL)
+    progress(f"W1: starting the served deployment (flow.serve; PREFECT_RUNNER_POLL_FREQUENCY={W1_POLL} s), log {log_path}")
+    with open(log_path, "ab") as log:
+        served = subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "served.py")],
+            cwd=HERE,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    _children.append(served)
+    api = Api(api_url)
+
+    def alive() -> None:
+        if served.poll() is not None:
+            raise RuntimeError(f"the served runner exited with code {served.returncode}; its log:\n{_tail(log_path)}")
+
+    try:
+        deadline = time.monotonic() + LIMIT["served_start"]
+        deployment = None
+        while deployment is None:
+            alive()
+            r = api.http.get("/deployments/name/one-task/bench-one")
+            if r.status_code == 200:
+                deployment = r.json()["id"]
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the served deployment did not appear within {LIMIT['served_start']} s; runner log:\n{_tail(log_path)}")
+            time.sleep(0.5)
+
+        def one_run() -> tuple:
+            deadline = time.monotonic() + LIMIT["w1_run"]
+            t0 = time.perf_counter()
+            run = api.call("POST", f"/deployments/{deployment}/create_flow_run", deadline, json={})
+            t_created = time.perf_counter()
+            t_running = None
+            state = run["state"]
+            while state["type"] not in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+                if time.monotonic() > deadline:
+                    alive()
+                    raise RuntimeError(
+                        f"flow run {run['id']} still {state['type']} ({state['name']}) after {LIMIT['w1_run']} s; runner log:\n{_tail(log_path)}"
+                    )
+                time.sleep(0.02)
+                state = api.call("GET", f"/flow_runs/{run['id']}", deadline)["state"]
+                if t_running is None and state["type"] in ("RUNNING", "COMPLETED"):
+                    t_running = time.perf_counter()
+            t1 = time.perf_counter()
+            if state["type"] != "COMPLETED":
+                raise RuntimeError(f"flow run {run['id']} ended {state['type']}: {state.get('message')}; runner log:\n{_tail(log_path)}")
+            return (t1 - t0) * 1000, (t_created - t0) * 1000, ((t_running or t1) - t0) * 1000
+
+        # Warm-up: the runner is polling and the first process start has paid for cold disk caches.
+        warm = one_run()
+        progress(f"W1: warm-up run took {warm[0]:.0f} ms")
+        e2e, created, running = [], [], []
+        for r in range(ROUNDS):
+            for i in range(SIZE["w1"]):
+                total, c, s = one_run()
+                e2e.append(total)
+                created.append(c)
+                running.append(s)
+                if (i + 1) % 10 == 0 or i + 1 == SIZE["w1"]:
+                    progress(f"W1: round {r + 1}/{ROUNDS}, {i + 1}/{SIZE['w1']} runs, median so far {statistics.median(e2e):.0f} ms")
+        e2e.sort()
+        p99 = e2e[min(len(e2e) - 1, int(0.99 * len(e2e)))]
+        return {
+            "w1_p50_ms": statistics.median(e2e),
+            "w1_p99_ms": p99,
+            "w1_runs": len(e2e),
+            "w1_create_p50_ms": statistics.median(created),
+            "w1_to_running_p50_ms": statistics.median(running),
+            "w1_retried_requests": api.retried,
+        }
+    finally:
+        _stop_children()
+        try:
+            served.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(served.pid, signal.SIGKILL)
+        api.http.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# W4: concurrent flows of 10 sequential tasks, run in this process with asyncio.
+
+
+def w4_attempt(n: int, concurrency: int) -> tuple:
+    """n flows, at most `concurrency` in flight. Returns (flows/s, error or None). Stops at the first
+    failed flow (cancelling the rest) rather than waiting out every other flow's retries."""
+
+    async def go():
+        sem = asyncio.Semaphore(concurrency)
+
+        async def one():
+            async with sem:
+                result = await ten()
+            if result != 10:
+                raise RuntimeError(f"flow returned {result!r}")
+
+        t0 = time.perf_counter()
+        pending = {asyncio.ensure_future(one()) for _ in range(n)}
+        error = None
+        done_ok = 0
+        deadline = t0 + LIMIT["w4_attempt"]
+        while pending and error is None:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                error = f"{n - len(pending)} of {n} flows finished within {LIMIT['w4_attempt']} s"
+                break
+            done, pending = await asyncio.wait(pending, timeout=left, return_when=asyncio.FIRST_EXCEPTION)
+            for d in done:
+                if d.exception() is None:
+                    done_ok += 1
+                elif error is None:
+                    exc = d.exception()
+                    error = (
+                        f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]} "
+                        f"(after {time.perf_counter() - t0:.0f} s, {done_ok} of {n} flows completed)"
+                    )
+        elapsed = time.perf_counter() - t0
+        if pending:
+            for p in pending:
+                p.cancel()
+            await asyncio.wait(pending, timeout=120)
+        return (float("nan"), error) if error else (n / elapsed, None)
+
+    return asyncio.run(go())
+
+
+def w4() -> dict:
+    n = SIZE["w4"]
+    out: dict = {}
+    asyncio.run(ten())  # warm-up: the async engine path
+    progress(f"W4: round 1/{ROUNDS}, {n} flows × 10 tasks, all at once")
+    rate, error = w4_attempt(n, n)
+    if error is None:
+        figures, concurrency = [rate], n
+        progress(f"W4: {rate:.2f} flows/s")
     else:
+        # Prefect on SQLite answers 503 to concurrent POST /flow_runs/ that lose a lock race, and
+        # its client retries 2, 4, 8, 16, 32 s later, then gives up. Record that, then find the
+        # concurrency limit at which it runs best: each candidate runs a probe of `probe` flows.
+        out["w4_error"] = f"{n} at once: {error}"
+        progress(f"W4: {n} at once failed: {error}")
+        time.sleep(5)  # let the server work off what the failed attempt left behind
+        probe = min(n, max(2 * max(W4_BOUNDED), 10))
+        probes = {}
+        for c in W4_BOUNDED:
+            progress(f"W4: probing {probe} flows, at most {c} at a time")
+            rate, error = w4_attempt(probe, c)
+            probes[c] = rate if error is None else error
+            progress(f"W4: at most {c} at a time: " + (f"{rate:.2f} flows/s" if error is None else f"failed: {error}"))
+        out["w4_probes"] = probes
+        ok = {c: r for c, r in probes.items() if isinstance(r, float)}
+        if not ok:
+            out["w4_flows_per_s"], out["w4_concurrency"] = float("nan"), None
+            return out
+        concurrency = max(ok, key=ok.get)
+        figures = []
+    while len(figures) < ROUNDS:
+        progress(f"W4: round {len(figures) + 1}/{ROUNDS}, {n} flows × 10 tasks, at most {concurrency} at a time")
+        rate, error = w4_attempt(n, concurrency)
+        if error is not None:
+            out["w4_error"] = f"{out['w4_error']}; " if "w4_error" in out else ""
+            out["w4_error"] += f"at most {concurrency} at a time: {error}"
+            progress(f"W4: failed: {error}")
+            out["w4_flows_per_s"], out["w4_concurrency"] = float("nan"), concurrency
+            return out
+        figures.append(rate)
+        progress(f"W4: {rate:.2f} flows/s")
+    out["w4_flows_per_s"] = statistics.median(figures)
+    out["w4_concurrency"] = concurrency
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    only = None
+    if "--only" in sys.argv:
+        only = set(sys.argv[sys.argv.index("--only") + 1].upper().split(","))
+    want = lambda w: only is None or w in only  # noqa: E731
+    api = os.environ["PREFECT_API_URL"]
+    import prefect
+
+    results: dict = {"prefect_version": prefect.__version__, "sizes": SIZE, "rounds": ROUNDS}
+    results["settings"] = {
+        "w1_runner_poll_frequency_s": float(W1_POLL),
+        "w1_runner_limit": 5,
+        "w3_task_runner": "ThreadPoolTaskRunner (default)",
+        "client_max_retries": os.environ.get("PREFECT_CLIENT_MAX_RETRIES", "5 (default)"),
+        "logging_level": os.environ.get("PREFECT_LOGGING_LEVEL", "INFO (default)"),
+    }
+
+    def attempt(name: str, fn) -> None:
+        try:
+            results.update(fn())
+        except Exception as exc:  # recorded, and the next workload still runs
+            results[f"{name}_error"] = f"{type(exc).__name__}: {str(exc)[:600]}"
+            progress(f"{name.upper()}: FAILED: {results[name + '_error']}")
+
+    with Watchdog("warm-up flow", LIMIT["w2"]):
+        chain(2)  # the first run pays for imports and the client's connection
+
+    if want("W2"):
+        def run_w2():
+            per_step = []
+            for r in range(ROUNDS):
+                per_step.append(_timed(lambda: chain(SIZE["w2"])) / SIZE["w2"])
+                progress(f"W2: round {r + 1}/{ROUNDS}: {per_step[-1]:.2f} ms per step")
+            return {"w2_ms_per_step": statistics.median(per_step)}
+
+        with Watchdog("W2", LIMIT["w2"] * ROUNDS):
+            attempt("w2", run_w2)
+
+    if want("W3"):
+        def run_w3():
+            rates = []
+            for r in range(ROUNDS):
+                rates.append(SIZE["w3"] / (_timed(lambda: fan(SIZE["w3"])) / 1000))
+                progress(f"W3: round {r + 1}/{ROUNDS}: {rates[-1]:.1f} tasks/s")
+            return {"w3_tasks_per_s": statistics.median(rates)}
+
+        with Watchdog("W3", LIMIT["w3"] * ROUNDS):
+            attempt("w3", run_w3)
+
+    if want("W1"):
+        with Watchdog("W1", LIMIT["w1_phase"]):
+            attempt("w1", lambda: w1(api))
+        if "w1_p50_ms" in results:
+            progress(
+                f"W1: p50 {results['w1_p50_ms']:.0f} ms, p99 {results['w1_p99_ms']:.0f} ms over {results['w1_runs']} runs "
+                f"(create p50 {results['w1_create_p50_ms']:.0f} ms, trigger -> Running p50 {results['w1_to_running_p50_ms']:.0f} ms, "
+                f"{results['w1_retried_requests']} requests retried after 503)"
+            )
+
+    if want("W4"):
+        with Watchdog("W4", LIMIT["w4_phase"]):
+            attempt("w4", w4)
+
+    print(json.dumps(results).replace("NaN", "null"), flush=True)
+
+
+if __name__ == "__main__":
+    try:
         main()
+    finally:
+        _stop_children()
