@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WAITING_STATE } from '../src/shared/search-attributes';
 import { eventually, readLines, startWorker, tempDir, uid, type TestWorker } from './helpers';
 
@@ -64,6 +66,25 @@ describe('maps past one workflow: shards over child workflows', () => {
     assert.deepEqual(sharded, whole);
   });
 
+  test('resuming a failed run re-runs only the failed items; shards with failures show Failed', async () => {
+    const dir = tempDir();
+    const probe = { dir, key: 'x' };
+    const handle = await w.client.flowRuns.start('resumable-map', { probe, count: 12, failAt: 6, shardSize: 4 });
+    await assert.rejects(handle.result(), /step 6 is broken/);
+    const ran = () => Array.from({ length: 12 }, (_, i) => readLines(dir, `ran-${i}`).length);
+    assert.deepEqual(ran(), [1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1], 'item 6 failed twice (retries 1)');
+    const shardStates = async () =>
+      (await w.client.flowRuns.taskRuns(handle.id)).filter((r) => r.name === 'baton.map-shard').map((r) => r.state);
+    assert.deepEqual(await shardStates(), ['Completed', 'Failed', 'Completed']);
+
+    fs.writeFileSync(path.join(dir, 'fixed'), 'yes');
+    const { mode } = await w.client.flowRuns.retry(handle.id);
+    assert.equal(mode, 'resume');
+    assert.deepEqual(await w.client.flowRuns.result(handle.id), [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110]);
+    assert.deepEqual(ran(), [1, 1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 1], 'only item 6 ran again');
+    assert.deepEqual(await shardStates(), ['Completed', 'Completed', 'Completed']);
+  });
+
   test('concurrency caps a sharded map as a whole', async () => {
     const dir = tempDir();
     const probe = { dir, key: 'stamps' };
@@ -80,9 +101,16 @@ describe('maps past one workflow: shards over child workflows', () => {
     const handle = await w.client.temporal.workflow.start('baton.map-shard', {
       taskQueue: w.taskQueue,
       workflowId,
-      args: [{ task: 'square', rows, concurrency: 4, flowParameters: undefined, historyEvents: 30 }],
+      args: [{ task: 'square', rows, concurrency: 4, flowParameters: undefined, chain: workflowId, historyEvents: 30 }],
     });
-    const outcomes = (await handle.result()) as { ok: boolean; value?: number; state?: string; error?: { type: string; message: string } }[];
+    // Items failed, so the shard fails, with every item's outcome in the failure's details.
+    const failure = await handle.result().then(
+      () => assert.fail('the shard should fail: some of its items failed'),
+      (err: WorkflowFailedError) => err.cause as ApplicationFailure,
+    );
+    assert.equal(failure.type, 'BatonMapShardItemsFailed');
+    assert.equal(failure.message, '5 of 40 items failed; the first, item 8: 7 is a multiple of 7');
+    const outcomes = failure.details![0] as { ok: boolean; value?: number; state?: string; error?: { type: string; message: string } }[];
     assert.equal(outcomes.length, 40);
     outcomes.forEach((o, i) => {
       if (i > 0 && i % 7 === 0) {

@@ -3,12 +3,14 @@
  * running flows as workflows and tasks as activities. Stops gracefully on SIGTERM/SIGINT,
  * letting in-flight tasks finish.
  */
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { dataConverter, openCacheStore, type BatonConfig } from '../config';
 import { installLogPrints } from '../activities/log-prints';
 import { taskActivity } from '../activities/task-runner';
 import { cacheActivities } from '../activities/cache-lookup';
+import { mapShardActivities } from '../activities/map-shard-previous';
 import { TemporalUnavailableError } from '../shared/errors';
 import type { TemporalTarget } from '../server/temporal-server';
 import { buildFlowBundle } from './bundle';
@@ -52,6 +54,13 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   const leaseMs = config.BATON_CACHE_LOCK_LEASE_SECONDS * 1000;
   for (const { task, spec } of loaded.tasks) activities[spec.name] = taskActivity(task, spec, logger, store, leaseMs);
   Object.assign(activities, cacheActivities(loaded.tasks, store, logger));
+  // Map shards read their earlier runs (a resumed flow run) through a client, opened when first needed.
+  let shardClient: Promise<Client> | undefined;
+  const openShardClient = () =>
+    (shardClient ??= Connection.connect(options.target.connectionOptions).then(
+      (c) => new Client({ connection: c, namespace: options.target.namespace, dataConverter: dataConverter(config) }),
+    ));
+  Object.assign(activities, mapShardActivities(openShardClient));
 
   let connection: NativeConnection;
   try {
@@ -99,6 +108,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
       running ??= worker.run().finally(async () => {
         await connection.close().catch(() => undefined);
         await store.close?.().catch(() => undefined);
+        if (shardClient) await (await shardClient.catch(() => undefined))?.connection.close().catch(() => undefined);
       });
       return running;
     },

@@ -9,9 +9,27 @@
  * Shards are workflows of type `baton.map-shard` with ids `<flow run id>/<task>-map<n>-<k>`; they
  * carry no BatonFlow search attribute, so they are not listed as flow runs.
  */
-import { CancellationScope, CancelledFailure, continueAsNew, getExternalWorkflowHandle, startChild, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  ChildWorkflowFailure,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  scheduleLocalActivity,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { BatonError, rebuildBatonError, TaskFailedError } from '../shared/errors';
 import { PAUSE_SIGNAL, RESUME_SIGNAL } from '../shared/human';
+import {
+  MAP_SHARD_WORKFLOW,
+  PREVIOUS_SHARD_ACTIVITY,
+  SHARD_CHAIN_MEMO,
+  SHARD_ITEMS_FAILED,
+  type ItemOutcome,
+  type PreviousShardRequest,
+} from '../shared/map-shard';
 import type { State } from '../shared/states';
 import { subflowError } from './failures';
 import { currentFlowParameters, setFlowParameters } from './flow-context';
@@ -20,7 +38,7 @@ import { installHumanHandlers, onExternalPause, pausedFromOutside, setPausedFrom
 import { Limiter } from './limiter';
 import { runNameOf, schedule, specOf } from './schedule-task';
 
-export const MAP_SHARD_WORKFLOW = 'baton.map-shard';
+export { MAP_SHARD_WORKFLOW };
 /** Items per shard unless the call site says otherwise; maps this size or smaller are not sharded. */
 export const DEFAULT_SHARD_SIZE = 1000;
 /** Shards running at once when the map has no concurrency cap. */
@@ -32,22 +50,19 @@ export const MAX_SHARD_SIZE = 10_000;
 /** A shard continues as new past this many history events, or when Temporal suggests it. */
 const SHARD_HISTORY_EVENTS = 20_000;
 
-/** How one item ended, as a shard reports it to the flow. */
-export type ItemOutcome =
-  | { ok: true; value: unknown }
-  | { ok: false; state: State; error: { type: string; message: string; detail: Record<string, unknown> } };
-
 export interface ShardInput {
   /** The task's key (its export name or task name). */
   task: string;
-  /** The argument lists still to run, in order. */
+  /** The shard's argument lists, in order. */
   rows: unknown[][];
   /** Most items of this shard in flight at once. */
   concurrency: number;
   /** The flow's parameters, for tasks whose cache key includes them. */
   flowParameters: unknown;
-  /** Outcomes of the items before `rows`, carried across continue-as-new. */
-  done?: ItemOutcome[];
+  /** The flow run chain (its first Temporal run id): an earlier run of this shard in it is reused. */
+  chain: string;
+  /** Outcomes so far by item (null: not run yet), carried across continue-as-new. */
+  outcomes?: (ItemOutcome | null)[];
   /** The flow was paused from outside when this shard (or its previous run) started. */
   paused?: boolean;
   /** Continue as new past this many history events (default SHARD_HISTORY_EVENTS). */
@@ -76,33 +91,47 @@ function errorOfOutcome(outcome: Extract<ItemOutcome, { ok: false }>): Error {
   return error;
 }
 
-/** The shard workflow: runs its items with at most `concurrency` in flight; answers their outcomes. */
+/** Outcomes of an earlier run of this shard in the same flow run (a resumed run): completed items are kept. */
+async function previousOutcomes(input: ShardInput): Promise<(ItemOutcome | null)[]> {
+  const previous = await scheduleLocalActivity<ItemOutcome[] | null>(
+    PREVIOUS_SHARD_ACTIVITY,
+    [{ workflowId: workflowInfo().workflowId, chain: input.chain, items: input.rows.length } satisfies PreviousShardRequest],
+    { startToCloseTimeout: 60_000, retry: { maximumAttempts: 3 }, summary: 'outcomes of an earlier run of this shard' },
+  );
+  return input.rows.map((_, i) => (previous?.[i]?.ok ? previous[i]! : null));
+}
+
+/**
+ * The shard workflow: runs the items that have no outcome yet, at most `concurrency` at a time.
+ * It completes with every item's outcome, or fails with them in the failure's details when an
+ * item failed, so the Web UI marks the shard and resuming the flow starts from it.
+ */
 export async function runMapShard(input: ShardInput): Promise<ItemOutcome[]> {
   installHumanHandlers();
   if (input.paused) setPausedFromOutside(true);
   setFlowParameters(input.flowParameters);
-  const outcomes: ItemOutcome[] = input.done ?? [];
-  const base = outcomes.length;
   const { rows } = input;
+  const outcomes = input.outcomes ?? (await previousOutcomes(input));
+  const todo = rows.flatMap((_, i) => (outcomes[i] ? [] : [i]));
   let next = 0;
   let inFlight = 0;
   let stopping = false;
   await new Promise<void>((resolve) => {
     const launch = (): void => {
-      while (!stopping && inFlight < input.concurrency && next < rows.length) {
-        const i = next++;
+      while (!stopping && inFlight < input.concurrency && next < todo.length) {
+        const i = todo[next++]!;
         inFlight++;
         schedule<unknown>(input.task, rows[i]!)
           .promise.then(
-            (value) => (outcomes[base + i] = { ok: true, value }),
-            (error: unknown) => (outcomes[base + i] = outcomeOfError(error)),
+            (value) => (outcomes[i] = { ok: true, value }),
+            (error: unknown) => (outcomes[i] = outcomeOfError(error)),
           )
           .finally(() => {
             inFlight--;
             const info = workflowInfo();
             if (CancellationScope.current().consideredCancelled) stopping = true;
             if (info.continueAsNewSuggested || info.historyLength >= (input.historyEvents ?? SHARD_HISTORY_EVENTS)) stopping = true;
-            if (inFlight === 0 && (stopping || next === rows.length)) resolve();
+            if (inFlight === 0 && (stopping || next === todo.length)) resolve();
             else launch();
           });
       }
@@ -112,11 +141,23 @@ export async function runMapShard(input: ShardInput): Promise<ItemOutcome[]> {
   });
   // A cancelled flow cancels its shards: their items end Cancelled, and so does the shard.
   if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('map shard cancelled');
-  if (next < rows.length) {
-    // Every launched item has ended, so the outcomes so far are contiguous.
-    await continueAsNew<typeof runMapShard>({ ...input, rows: rows.slice(next), done: outcomes, paused: pausedFromOutside() });
+  if (next < todo.length) {
+    // Every launched item has ended: the outcomes carried are final, the rest run after.
+    await continueAsNew<typeof runMapShard>({ ...input, outcomes, paused: pausedFromOutside() });
   }
-  return outcomes;
+  const ended = outcomes as ItemOutcome[];
+  const failed = ended.filter((o) => !o.ok).length;
+  if (failed) {
+    const first = ended.findIndex((o) => !o.ok);
+    const { error } = ended[first] as Extract<ItemOutcome, { ok: false }>;
+    throw ApplicationFailure.create({
+      type: SHARD_ITEMS_FAILED,
+      message: `${failed} of ${ended.length} items failed; the first, item ${first + 1}: ${error.message}`,
+      nonRetryable: true,
+      details: [ended],
+    });
+  }
+  return ended;
 }
 
 /** How a whole shard ended: its items' outcomes, or the error the shard workflow failed with. */
@@ -155,7 +196,7 @@ class ShardedFutureList<R> extends FutureList<R> {
   private itemEnd(end: ShardEnd, offset: number): RunOutcome<R> {
     if ('error' in end) return { error: end.error };
     const outcome = end.outcomes[offset]!;
-    return outcome.ok ? { value: outcome.value as R } : { error: errorOfOutcome(outcome), state: outcome.state };
+    return outcome.ok ? { value: outcome.value as R } : { error: errorOfOutcome(outcome), state: outcome.state as State };
   }
 
   override get futures(): RunFuture<R>[] {
@@ -208,7 +249,7 @@ class ShardedFutureList<R> extends FutureList<R> {
         const size = Math.min(this.shardSize, this.count - k * this.shardSize);
         for (let j = 0; j < size; j++) states.push(stateOfError(end.error));
       } else {
-        for (const outcome of end.outcomes) states.push(outcome.ok ? 'Completed' : outcome.state);
+        for (const outcome of end.outcomes) states.push(outcome.ok ? 'Completed' : (outcome.state as State));
       }
     }
     return states;
@@ -241,7 +282,7 @@ export function shardedMap<R>(key: string, rows: unknown[][], options: { concurr
   for (let k = 0; k * size < rows.length; k++) {
     const from = k * size;
     const to = Math.min(rows.length, from + size);
-    const input: ShardInput = { task: key, rows: rows.slice(from, to), concurrency: perShard, flowParameters };
+    const input: ShardInput = { task: key, rows: rows.slice(from, to), concurrency: perShard, flowParameters, chain: parent.firstExecutionRunId };
     const run = async () => {
       await whileNotPaused();
       const workflowId = `${parent.workflowId}/${spec.name}-map${mapNumber}-${k + 1}${parent.attempt > 1 ? `-a${parent.attempt}` : ''}`;
@@ -250,11 +291,17 @@ export function shardedMap<R>(key: string, rows: unknown[][], options: { concurr
         args: [input],
         taskQueue: parent.taskQueue,
         staticSummary: `${spec.name}: items ${from + 1}–${to} of ${rows.length}`,
+        memo: { [SHARD_CHAIN_MEMO]: parent.firstExecutionRunId },
       });
       running.add(workflowId);
       try {
         if (pausedFromOutside()) signal(workflowId, true);
-        return await handle.result();
+        return await handle.result().catch((err: unknown) => {
+          // A shard with failed items fails (so resuming the flow starts there) but reports every outcome.
+          const cause = err instanceof ChildWorkflowFailure ? err.cause : undefined;
+          if (cause instanceof ApplicationFailure && cause.type === SHARD_ITEMS_FAILED) return cause.details?.[0] as ItemOutcome[];
+          throw err;
+        });
       } finally {
         running.delete(workflowId);
       }
