@@ -31,8 +31,12 @@ const SMOKE = values.smoke;
 const ROUNDS = Number(values.rounds ?? (SMOKE ? 1 : 3));
 const ONLY = values.only ? new Set(values.only.split(',')) : undefined;
 const SIZE = SMOKE
-  ? { w1: 3, w2: 5, w3: 20, w4: 5, w5: 10 }
-  : { w1: 40, w2: 100, w3: 1_000, w4: 200, w5: 1_000 };
+  ? { w1: 3, w2: 5, w3: 20, w4: 5, w5: 10, w7: 60, w8: 120 }
+  : { w1: 40, w2: 100, w3: 1_000, w4: 200, w5: 1_000, w7: 10_000, w8: 100_000 };
+/** Items per child workflow in W7/W8: Baton's default shard size, and the same for the raw side. */
+const SHARD = SMOKE ? 25 : 1_000;
+/** Shards (raw: child workflows) running at once, as Baton does by default. */
+const SHARDS_AT_ONCE = 4;
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -229,6 +233,47 @@ async function main(): Promise<void> {
       note: `baseline heap ${before.heap.toFixed(1)} MB, rss ${before.rss.toFixed(0)} MB; rss per waiting flow: Baton ${(((batonLoaded.rss - before.rss) * 1024) / SIZE.w5).toFixed(1)} KiB, raw ${(((rawLoaded.rss - between.rss) * 1024) / SIZE.w5).toFixed(1)} KiB`,
     });
   }
+
+  // W7/W8: maps past one workflow's limits. Baton shards on its own; the raw side is what a
+  // Temporal user writes by hand: child workflows of SHARD items, SHARDS_AT_ONCE at a time.
+  const bigMap = async (n: number, rounds: number, id7: string, label: string) => {
+    const b: number[] = [];
+    const rw: number[] = [];
+    const peak = { baton: 0, raw: 0 };
+    const sampled = async (side: 'baton' | 'raw', work: () => Promise<unknown>) => {
+      const timer = setInterval(() => (peak[side] = Math.max(peak[side], process.memoryUsage().rss / 2 ** 20)), 250);
+      try {
+        await work();
+      } finally {
+        clearInterval(timer);
+      }
+    };
+    const runBaton = () =>
+      sampled('baton', async () => {
+        const t0 = performance.now();
+        await baton.flowRuns.run('bench-big-map', { n, shardSize: SMOKE ? SHARD : undefined });
+        b.push(n / ((performance.now() - t0) / 1000));
+      });
+    const runRaw = () =>
+      sampled('raw', async () => {
+        const t0 = performance.now();
+        await raw.workflow.execute('rawBigMap', { taskQueue: rawQueue, workflowId: id(id7), args: [n, SHARD, SHARDS_AT_ONCE] });
+        rw.push(n / ((performance.now() - t0) / 1000));
+      });
+    for (let r = 0; r < rounds; r++) for (const f of r % 2 ? [runRaw, runBaton] : [runBaton, runRaw]) await f();
+    rows.push({
+      id: id7.toUpperCase(),
+      workload: `one flow mapping ${n.toLocaleString('en')} tasks (${label})`,
+      unit: 'tasks/s',
+      baton: median(b),
+      raw: median(rw),
+      higherIsBetter: true,
+      note: `${n.toLocaleString('en')} items in ${(n / median(b)).toFixed(1)} s (raw ${(n / median(rw)).toFixed(1)} s); peak RSS of the bench process: Baton ${peak.baton.toFixed(0)} MB, raw ${peak.raw.toFixed(0)} MB`,
+    });
+  };
+  if (want('W7')) await bigMap(SIZE.w7, ROUNDS, 'w7', 'sharded');
+  // W8 is long (minutes per side): one round.
+  if (want('W8')) await bigMap(SIZE.w8, 1, 'w8', 'sharded, one round');
 
   // W6: the machine's SQLite commit rate (the floor under W2–W4 on the embedded server).
   let sqlite = '';

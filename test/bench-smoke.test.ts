@@ -13,10 +13,10 @@ describe('benchmarks (smoke)', () => {
       env: process.env,
       maxBuffer: 10 * 1024 * 1024,
     });
-    for (const id of ['W1', 'W2', 'W3', 'W4', 'W5']) assert.match(stdout, new RegExp(`^\\| ${id} \\|`, 'm'), `${id} is reported`);
+    for (const id of ['W1', 'W2', 'W3', 'W4', 'W5', 'W7', 'W8']) assert.match(stdout, new RegExp(`^\\| ${id} \\|`, 'm'), `${id} is reported`);
     assert.match(stdout, /^W6: SQLite commits\/s on this disk \(WAL\): FULL=\d+ NORMAL=\d+$/m);
     const rows = JSON.parse(stdout.trim().split('\n').pop()!.replace(/^JSON:/, '')) as { baton: number; raw: number }[];
-    assert.ok(rows.length >= 6);
+    assert.ok(rows.length >= 8);
     for (const r of rows) assert.ok(Number.isFinite(r.baton) && Number.isFinite(r.raw), `figures are numbers: ${JSON.stringify(r)}`);
   });
 });

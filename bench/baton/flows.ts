@@ -27,3 +27,11 @@ export const waiting = flow({ name: 'bench-wait' }, async () => {
   const answer = await approval('go');
   return answer.decision;
 });
+
+export const bigMap = flow(
+  { name: 'bench-big-map', parameters: z.object({ n: z.number().int(), shardSize: z.number().int().optional() }) },
+  async ({ n, shardSize }) => {
+    const results = await noop.withOptions({ shardSize }).map(Array.from({ length: n }, (_, i) => i));
+    return results.length;
+  },
+);

@@ -1,5 +1,5 @@
 // The benchmark workloads written directly with the Temporal SDK, as a Temporal user would.
-import { condition, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, defineSignal, executeChild, proxyActivities, setHandler } from '@temporalio/workflow';
 import type * as activities from './activities';
 
 const { noop } = proxyActivities<typeof activities>({ startToCloseTimeout: '1 minute' });
@@ -32,4 +32,25 @@ export async function rawWait(): Promise<string> {
   });
   await condition(() => released);
   return 'approve';
+}
+
+/** One chunk of a large map, as its own workflow (Temporal caps pending activities per workflow). */
+export async function rawMapChunk(from: number, to: number): Promise<number[]> {
+  return Promise.all(Array.from({ length: to - from }, (_, i) => noop(from + i)));
+}
+
+/** A large map the way a Temporal user writes it: child workflows of `chunk` items, `parallel` at a time. */
+export async function rawBigMap(n: number, chunk: number, parallel: number): Promise<number> {
+  const bounds: [number, number][] = [];
+  for (let from = 0; from < n; from += chunk) bounds.push([from, Math.min(n, from + chunk)]);
+  const results: number[][] = new Array(bounds.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < bounds.length) {
+      const k = next++;
+      results[k] = await executeChild(rawMapChunk, { args: bounds[k]! });
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, lane));
+  return results.flat().length;
 }
