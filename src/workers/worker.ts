@@ -4,7 +4,7 @@
  * letting in-flight tasks finish.
  */
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type NativeConnectionOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type NativeConnectionOptions, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { dataConverter, openCacheStore, type BatonConfig } from '../config';
 import { installLogPrints } from '../activities/log-prints';
@@ -26,6 +26,15 @@ export interface BatonWorkerOptions {
   taskQueue?: string;
   /** Overrides BATON_MAX_CONCURRENT_TASKS. */
   maxConcurrentTasks?: number;
+  /** Temporal worker settings that change only speed and memory (used by `bench/tune.ts`). */
+  tuning?: Pick<
+    WorkerOptions,
+    | 'maxConcurrentActivityTaskExecutions'
+    | 'maxConcurrentWorkflowTaskExecutions'
+    | 'workflowTaskPollerBehavior'
+    | 'activityTaskPollerBehavior'
+    | 'maxCachedWorkflows'
+  >;
   logger?: Logger;
 }
 
@@ -87,6 +96,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
     maxConcurrentWorkflowTaskExecutions: config.BATON_MAX_CONCURRENT_FLOW_TASKS,
     shutdownGraceTime: config.BATON_SHUTDOWN_GRACE_SECONDS * 1000,
     dataConverter: dataConverter(config),
+    ...options.tuning,
   });
   logger.info(
     {
