@@ -10,23 +10,26 @@ KEY="$(input_key "$0" "$OFFLINE_DIR/lib.sh" "=$(debian_mirror)")"
 if image_is_real "$IMAGE"; then log "$IMAGE: a real image is present, using it"; exit 0; fi
 if image_is_current "$IMAGE" "$KEY"; then log "$IMAGE: stand-in is current ($KEY)"; exit 0; fi
 
+SUDO=""
+if [[ "$(id -u)" != "0" ]]; then SUDO="sudo"; fi
 if ! command -v debootstrap >/dev/null 2>&1; then
   log "installing debootstrap"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq debootstrap >/dev/null
 fi
 
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+trap '$SUDO rm -rf "$work"' EXIT
 log "$IMAGE: debootstrap bookworm (minbase) from $(debian_mirror)"
-debootstrap --variant=minbase bookworm "$work/rootfs" "$(debian_mirror)" >"$work/debootstrap.log" 2>&1 || {
+$SUDO debootstrap --variant=minbase bookworm "$work/rootfs" "$(debian_mirror)" >"$work/debootstrap.log" 2>&1 || {
   tail -n 30 "$work/debootstrap.log" >&2
   exit 1
 }
 # Slim it the way the official slim image is: no package caches, lists, docs or man pages.
-rm -rf "$work/rootfs"/var/cache/apt/archives/*.deb "$work/rootfs"/var/lib/apt/lists/* \
+$SUDO rm -rf "$work/rootfs"/var/cache/apt/archives/*.deb "$work/rootfs"/var/lib/apt/lists/* \
   "$work/rootfs"/usr/share/doc/* "$work/rootfs"/usr/share/man/* "$work/rootfs"/usr/share/info/*
 log "$IMAGE: importing"
-tar -C "$work/rootfs" -c . | docker import \
+$SUDO tar -C "$work/rootfs" -c . | docker import \
   --change "LABEL $KEY_LABEL=$KEY" \
   --change 'CMD ["bash"]' \
   - "$IMAGE" >/dev/null

@@ -171,7 +171,8 @@ describe('Docker Compose', { timeout: 30 * 60_000 }, () => {
     for (const r of finished) assert.deepEqual(r.body.result, [1, 2, 3, 4, 5]);
 
     const report = analyse(readJournal(journalDir), { victim, killedAt });
-    console.log(`# ${JSON.stringify(report.summary)}`);
+    const after = inspect(victim);
+    console.log(`# ${JSON.stringify({ ...report.summary, killedContainer: { running: after.running, restarts: after.restarts } })}`);
     assert.deepEqual(report.doneTwice, [], 'a completed step completed again');
     assert.deepEqual(report.startedAfterDone, [], 'a completed step started again');
     assert.equal(report.keys, RUNS * STEPS, 'every step of every run has exactly one completion');

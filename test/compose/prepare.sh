@@ -16,7 +16,10 @@ say() { echo "[compose-test] $*" >&2; }
 
 apt_install() {
   if [[ -z "${APT_UPDATED:-}" ]]; then $SUDO apt-get update -qq; APT_UPDATED=1; fi
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >"$STATE_DIR/apt.log" 2>&1 || {
+    tail -n 30 "$STATE_DIR/apt.log" >&2
+    return 1
+  }
 }
 
 # dockerd in the background, first with its defaults, then without iptables and bridge and with
