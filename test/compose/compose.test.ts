@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { eventually, inspect, must, PORTS, ROOT, Stack } from './stack';
+import { cleanEnv, eventually, inspect, must, PORTS, ROOT, run, Stack } from './stack';
 import { analyse, readJournal, type JournalRecord } from './journal';
 
 const RUNS = 20;
@@ -192,6 +192,30 @@ describe('Docker Compose', { timeout: 30 * 60_000 }, () => {
     const missing = full.run(['config', '--quiet'], ['docker-compose.yml']);
     assert.notEqual(missing.status, 0);
     assert.match(missing.stderr, /set POSTGRES_PASSWORD in \.env \(see \.env\.example\)/);
+  });
+
+  test("the default flows (TypeScript, mounted) run in the image with plain `docker run`, driven by the README's CLI commands", async () => {
+    // A second API and worker on their own port and task queue, next to the stack.
+    const port = PORTS.api + 1;
+    const common = ['run', '-d', '--rm', '--network', 'host', '--init', '-v', `${path.join(ROOT, 'docker', 'flows')}:/flows:ro`];
+    const env = ['-e', `TEMPORAL_ADDRESS=127.0.0.1:${PORTS.temporal}`, '-e', 'BATON_TASK_QUEUE=compose-default-flows'];
+    const ids: string[] = [];
+    try {
+      ids.push(must('docker', [...common, ...env, '-e', 'BATON_API_HOST=127.0.0.1', '-e', `BATON_API_PORT=${port}`, '-e', `BATON_API_KEYS=compose-test:admin:${secret}`, 'baton:local', 'api', 'start']).trim());
+      ids.push(must('docker', [...common, ...env, 'baton:local', 'worker', 'start']).trim());
+      await eventually('the second API and worker to report healthy', () => (ids.map(inspect).every((c) => c.health === 'healthy') ? true : undefined), 180_000, 1_000);
+      const cli = (...args: string[]) =>
+        run(process.execPath, [path.join(ROOT, 'bin', 'baton.js'), ...args], {
+          env: cleanEnv({ BATON_API_URL: `http://127.0.0.1:${port}`, BATON_API_KEY: secret }),
+        });
+      const deployed = cli('deploy', '--name', 'ship', '--flow', 'ship-orders', '--param', 'count=40');
+      assert.equal(deployed.status, 0, deployed.stderr);
+      const watched = cli('deployment', 'run', 'ship', '--watch', '--json');
+      assert.equal(watched.status, 0, watched.stderr + watched.stdout);
+      assert.match(watched.stdout, /"shipped":\s*40/);
+    } finally {
+      for (const id of ids) run('docker', ['rm', '-f', id]);
+    }
   });
 
   test('the default flows in docker/flows type-check against Baton', () => {
