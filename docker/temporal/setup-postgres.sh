@@ -8,7 +8,7 @@ set -eu
 : "${POSTGRES_USER:?must name the Postgres user}"
 : "${SQL_PASSWORD:?must hold the Postgres password}"
 PORT="${DB_PORT:-5432}"
-SCHEMA=/etc/temporal/schema/postgresql/v12
+SCHEMA="${TEMPORAL_SCHEMA_DIR:-/etc/temporal/schema}/postgresql/v12"
 
 sql() { temporal-sql-tool --plugin postgres12 --endpoint "$POSTGRES_SEEDS" --port "$PORT" --user "$POSTGRES_USER" "$@"; }
 
