@@ -43,8 +43,12 @@ export { MAP_SHARD_WORKFLOW };
 export const DEFAULT_SHARD_SIZE = 1000;
 /** Shards running at once when the map has no concurrency cap. */
 const SHARDS_AT_ONCE = 4;
-/** Most task runs one shard keeps in flight (Temporal allows 2,000 pending activities per run). */
-const SHARD_IN_FLIGHT = 1000;
+/**
+ * Most task runs one shard keeps in flight. Four shards of 1,000 in flight ran 140 tasks/s on a
+ * 2-core machine; of 100 or 250, 190 (the backlog beyond what workers can take only costs the
+ * server). Measured with the raw SDK; see bench/RESULTS.md.
+ */
+const SHARD_IN_FLIGHT = 250;
 /** The largest shard a call site may ask for. */
 export const MAX_SHARD_SIZE = 10_000;
 /** A shard continues as new past this many history events, or when Temporal suggests it. */
