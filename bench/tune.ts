@@ -4,7 +4,7 @@
  * workload, round by round, so a noisy moment does not land on one variant. Prints medians and
  * each variant's ratio to the defaults (in throughput: above 1 is faster).
  *
- *   npm run bench:tune                 2 rounds
+ *   npm run bench:tune                 3 rounds
  *   npm run bench:tune -- --rounds 3
  *   npm run bench:tune -- --smoke      tiny sizes, 1 round
  */
@@ -20,8 +20,8 @@ import { createWorker, type BatonWorkerOptions } from '../src/workers/worker';
 
 const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, rounds: { type: 'string' } }, strict: true });
 const SMOKE = values.smoke;
-const ROUNDS = Number(values.rounds ?? (SMOKE ? 1 : 2));
-const SIZE = SMOKE ? { chain: 5, map: 20, flows: 5 } : { chain: 50, map: 1_000, flows: 200 };
+const ROUNDS = Number(values.rounds ?? (SMOKE ? 1 : 3));
+const SIZE = SMOKE ? { chain: 5, map: 20, flows: 5 } : { chain: 50, map: 1_000, flows: 100 };
 
 const VARIANTS: { name: string; tuning: BatonWorkerOptions['tuning'] }[] = [
   { name: 'defaults (200 task slots, 40 flow-task slots, fixed pollers)', tuning: {} },
