@@ -13,7 +13,8 @@ import type { ZodType } from 'zod';
 import { flowFailure } from './failures';
 import { setFlowParameters } from './flow-context';
 import { installHumanHandlers } from './human';
-import { MAP_SHARD_WORKFLOW, runMapShard, type ShardInput } from './map-shard';
+import { MAP_SHARD_WORKFLOW } from '../shared/map-shard';
+import { runMapShard, type ShardInput } from './map-shard';
 import { flowNamed, registeredFlowNames } from './registry';
 
 export default async function batonFlow(params: unknown): Promise<unknown> {

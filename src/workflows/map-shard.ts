@@ -38,7 +38,6 @@ import { installHumanHandlers, onExternalPause, pausedFromOutside, setPausedFrom
 import { Limiter } from './limiter';
 import { runNameOf, schedule, specOf } from './schedule-task';
 
-export { MAP_SHARD_WORKFLOW };
 /** Items per shard unless the call site says otherwise; maps this size or smaller are not sharded. */
 export const DEFAULT_SHARD_SIZE = 1000;
 /** Shards running at once when the map has no concurrency cap. */
