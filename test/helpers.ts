@@ -3,9 +3,12 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import type { Logger } from 'pino';
 import { BatonClient } from '../src/client/client';
 import { loadConfig } from '../src/config';
+import { PAUSE_SIGNAL, RESUME_SIGNAL } from '../src/shared/human';
 import { configuredTarget, type TemporalTarget } from '../src/server/temporal-server';
 import { createWorker, type BatonWorker } from '../src/workers/worker';
 
@@ -73,4 +76,25 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * What a run scheduled (activities, child workflows) after it had taken in an outside pause and before
+ * the resume reached it, read from its history. A pause takes effect in the first workflow task that
+ * completes after its signal; work scheduled earlier may still start after the API answered.
+ */
+export async function scheduledWhilePaused(client: Client, workflowId: string): Promise<{ eventId: string; type: string }[]> {
+  const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const E = temporal.api.enums.v1.EventType;
+  const scheduling = new Set([E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED]);
+  let phase: 'running' | 'signalled' | 'paused' = 'running';
+  const found: { eventId: string; type: string }[] = [];
+  for (const e of events) {
+    const signal = e.workflowExecutionSignaledEventAttributes;
+    if (signal?.signalName === PAUSE_SIGNAL && phase === 'running') phase = 'signalled';
+    else if (signal?.signalName === RESUME_SIGNAL) phase = 'running';
+    else if (e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED && phase === 'signalled') phase = 'paused';
+    else if (phase === 'paused' && scheduling.has(e.eventType!)) found.push({ eventId: String(e.eventId), type: E[e.eventType!] });
+  }
+  return found;
 }
