@@ -96,10 +96,14 @@ export function taskActivity(
     let details: AttemptDetails = { failures, user: previous.user };
     const flowRunId = info.workflowExecution?.workflowId ?? '';
     const taskRunId = `${flowRunId}:${info.activityId}`;
-    const logger = baseLogger.child({ flowRunId, taskRunId, taskName: spec.name, attempt: info.attempt });
-    const controller = new AbortController();
-    const onCancel = () => controller.abort(ctx.cancellationSignal.reason);
-    ctx.cancellationSignal.addEventListener('abort', onCancel);
+    // Made on first use: most tasks never log.
+    let logger: Logger | undefined;
+    const log = () => (logger ??= baseLogger.child({ flowRunId, taskRunId, taskName: spec.name, attempt: info.attempt }));
+    // A task with a timeout gets its own signal, aborted on cancel or on timeout; otherwise the
+    // activity's cancellation signal is the task's.
+    const controller = spec.timeoutSeconds !== undefined ? new AbortController() : undefined;
+    const onCancel = () => controller!.abort(ctx.cancellationSignal.reason);
+    if (controller) ctx.cancellationSignal.addEventListener('abort', onCancel);
 
     const heartbeat = (user?: unknown) => {
       if (user !== undefined) details = { failures, user };
@@ -114,8 +118,10 @@ export function taskActivity(
       taskName: spec.name,
       attempt: info.attempt,
       failures,
-      logger,
-      signal: controller.signal,
+      get logger() {
+        return log();
+      },
+      signal: controller?.signal ?? ctx.cancellationSignal,
       heartbeat,
       logPrints: options.logPrints ?? false,
     };
@@ -124,7 +130,7 @@ export function taskActivity(
       if (key && !options.refreshCache) {
         const hit = await store!.get(key);
         if (hit) {
-          logger.info({ cacheKey: key }, 'cache hit: returning the stored result');
+          log().info({ cacheKey: key }, 'cache hit: returning the stored result');
           return { batonCache: 'hit', key, value: hit.value } satisfies CachedResult;
         }
       }
@@ -137,7 +143,7 @@ export function taskActivity(
             const hit = await store.get(key);
             if (hit) {
               await lock?.release();
-              logger.info({ cacheKey: key }, 'cache hit after waiting for another worker');
+              log().info({ cacheKey: key }, 'cache hit after waiting for another worker');
               return { batonCache: 'hit', key, value: hit.value } satisfies CachedResult;
             }
           }
@@ -175,7 +181,7 @@ export function taskActivity(
     } finally {
       clearInterval(ticker);
       if (timer) clearTimeout(timer);
-      ctx.cancellationSignal.removeEventListener('abort', onCancel);
+      if (controller) ctx.cancellationSignal.removeEventListener('abort', onCancel);
     }
   };
 
@@ -184,10 +190,10 @@ export function taskActivity(
     context: RunContext & { logPrints: boolean },
     args: unknown[],
     setTimer: (t: NodeJS.Timeout) => void,
-    controller: AbortController,
+    controller: AbortController | undefined,
   ): Promise<unknown> => {
     const work = runWithContext(context, () => Promise.resolve().then(() => t.fn(...args)));
-    if (spec.timeoutSeconds === undefined) return work;
+    if (spec.timeoutSeconds === undefined || !controller) return work;
     const timeout = new Promise<never>((_, reject) => {
       setTimer(
         setTimeout(() => {

@@ -56,14 +56,23 @@ export class RunFuture<R> {
   }
 
   /** Waits for the run to end without throwing; returns its final state. */
-  async wait(): Promise<State> {
-    await this.settled;
-    return this.current;
+  wait(): Promise<State> {
+    return this.settled.then(() => this.current);
   }
 
   /** The run's result; throws the run's error when it failed. */
-  async result(): Promise<R> {
-    await this.settled;
+  result(): Promise<R> {
+    return this.settled.then(() => this.outcome());
+  }
+
+  /** Resolves when the run has ended (never rejects). */
+  get ended(): Promise<void> {
+    return this.settled;
+  }
+
+  /** The result of a run that has ended; throws its error when it failed. */
+  outcome(): R {
+    if (this.current === 'Pending') throw new Error(`run of ${this.name} has not ended yet`);
     if (this.current !== 'Completed') throw this.error;
     return this.value as R;
   }
@@ -100,14 +109,15 @@ export class FutureList<R> implements PromiseLike<R[]>, Iterable<RunFuture<R>> {
   }
 
   /** Every result in input order; throws the first failure in input order. */
-  async result(): Promise<R[]> {
-    await this.wait();
-    return Promise.all(this.futures.map((f) => f.result()));
+  result(): Promise<R[]> {
+    const list = this.futures;
+    return Promise.all(list.map((f) => f.ended)).then(() => list.map((f) => f.outcome()));
   }
 
   /** Waits for every run to end; returns their states in input order. */
   wait(): Promise<State[]> {
-    return Promise.all(this.futures.map((f) => f.wait()));
+    const list = this.futures;
+    return Promise.all(list.map((f) => f.ended)).then(() => list.map((f) => f.state));
   }
 
   then<A = R[], B = never>(

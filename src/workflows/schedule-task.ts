@@ -10,7 +10,7 @@ import { DEFAULT_TASK_TIMEOUT_SECONDS, type TaskSpec } from '../shared/task-opti
 import { FLOW_PARAMETERS_ARG, isCachedResult } from '../shared/cache-policy';
 import { taskError } from './failures';
 import { currentFlowParameters } from './flow-context';
-import { whileNotPaused } from './human';
+import { pausedFromOutside, whileNotPaused } from './human';
 import { taskSpecFor } from './registry';
 
 /** Extra attempts Temporal may make when workers crash mid-task (a crash never uses a retry). */
@@ -64,14 +64,24 @@ export function schedule<R>(key: string, args: unknown[]): { promise: Promise<R>
   const runName = runNameOf(spec, args);
   // A task keyed on the flow's parameters gets them as a hidden last argument.
   const sent = spec.cache?.flowParameters ? [...args, { [FLOW_PARAMETERS_ARG]: currentFlowParameters() }] : args;
-  // A run paused from outside starts no new task until it is resumed.
-  const promise = whileNotPaused()
-    .then(() => (spec.cache && !spec.cache.refresh ? cachedOrScheduled(spec, sent, runName) : scheduleActivity<unknown>(spec.name, sent, activityOptions(spec, runName))))
-    // A caching task answers with its value wrapped in the cache outcome.
-    .then((result) => (spec.cache && isCachedResult(result) ? result.value : result) as R)
-    .catch((err: unknown) => {
-      throw taskError(err, spec.name);
-    });
+  const start = (): Promise<unknown> => {
+    try {
+      return spec.cache && !spec.cache.refresh ? cachedOrScheduled(spec, sent, runName) : scheduleActivity<unknown>(spec.name, sent, activityOptions(spec, runName));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+  // The task is scheduled in the call, as raw Temporal does; a run paused from outside starts no new
+  // task until it is resumed. Every promise here costs the flow: the SDK records a stack per promise
+  // made in a workflow (for the Web UI's stack trace), so a map of 1,000 items makes as few as it can.
+  const started = pausedFromOutside() ? whileNotPaused().then(start) : start();
+  const fail = (err: unknown): never => {
+    throw taskError(err, spec.name);
+  };
+  // A caching task answers with its value wrapped in the cache outcome.
+  const promise = spec.cache
+    ? started.then((result) => (isCachedResult(result) ? result.value : result) as R, fail)
+    : (started.then(undefined, fail) as Promise<R>);
   return { promise, runName };
 }
 
