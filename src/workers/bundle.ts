@@ -16,6 +16,7 @@ import type { AnyFlow } from '../workflows/flow';
 const RUNTIME = {
   registry: require.resolve('../workflows/registry'),
   dispatcher: require.resolve('../workflows/dispatcher'),
+  preload: require.resolve('../workflows/preload'),
 };
 
 /** JavaScript source for a spec; a `taskRunName` function is carried as its own source text. */
@@ -104,6 +105,8 @@ export async function buildFlowBundle(options: {
   const workflowPackage = path.dirname(require.resolve('@temporalio/workflow/package.json'));
   const bundle = await bundleWorkflowCode({
     workflowsPath: entry,
+    // Baton's flow runtime and zod are evaluated once per worker thread instead of once per run.
+    preloadModules: [RUNTIME.preload],
     logger: {
       log: () => undefined,
       trace: () => undefined,

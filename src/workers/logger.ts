@@ -53,6 +53,12 @@ function mapMeta(meta: LogMetadata | undefined): Record<string, unknown> {
       case 'sdkComponent':
         out.component = value;
         break;
+      case 'error':
+      case 'failure':
+        // pino serializes errors (message, type, stack) under `err` only; elsewhere they log as {}.
+        if (value instanceof Error) out.err = value;
+        else out[key] = value;
+        break;
       case 'namespace':
       case 'taskQueue':
       case 'runId':

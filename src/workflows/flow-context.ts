@@ -1,12 +1,14 @@
-/** Per-run facts the flow side keeps for its tasks. Module state is per workflow run. Sandbox-safe. */
-let flowParameters: unknown;
+/** Per-run facts the flow side keeps for its tasks. Sandbox-safe. */
+import { runState } from './run-state';
+
+const facts = () => runState('flow', () => ({ parameters: undefined as unknown }));
 
 /** Called by the dispatcher with the run's parsed parameters. */
 export function setFlowParameters(params: unknown): void {
-  flowParameters = params;
+  facts().parameters = params;
 }
 
 /** The current flow run's parameters, for tasks whose cache key includes them. */
 export function currentFlowParameters(): unknown {
-  return flowParameters;
+  return facts().parameters;
 }

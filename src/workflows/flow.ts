@@ -23,6 +23,7 @@ import { subflowError } from './failures';
 import { RunFuture } from './future';
 import { whileNotPaused } from './human';
 import { registerFlow } from './registry';
+import { runState } from './run-state';
 
 const FLOW = Symbol.for('baton.flow');
 
@@ -63,7 +64,8 @@ function callerFile(): string | undefined {
   }
 }
 
-const childCounters = new Map<string, number>();
+/** Subflows started so far in this run, by flow name (their ids count up). */
+const childCounters = () => runState('subflows', () => new Map<string, number>());
 
 function startSubflow<P, R>(flow: Flow<P, R>, params: P): { promise: Promise<R>; runName?: string } {
   if (!inWorkflowContext()) {
@@ -73,8 +75,9 @@ function startSubflow<P, R>(flow: Flow<P, R>, params: P): { promise: Promise<R>;
   }
   const parsed = parseParameters(flow.flowName, flow.options.parameters as ZodType | undefined, params);
   const parent = workflowInfo();
-  const n = (childCounters.get(flow.flowName) ?? 0) + 1;
-  childCounters.set(flow.flowName, n);
+  const counters = childCounters();
+  const n = (counters.get(flow.flowName) ?? 0) + 1;
+  counters.set(flow.flowName, n);
   let runName: string | undefined;
   try {
     runName = flowRunNameFor(flow.options as FlowOptions<unknown>, parsed);

@@ -29,6 +29,7 @@ import {
   type ResumeRequest,
 } from '../shared/human';
 import { AWAITING, WAITING_STATE } from '../shared/search-attributes';
+import { runState } from './run-state';
 
 interface ApprovalEntry {
   schema?: ZodType;
@@ -46,23 +47,20 @@ interface Control {
   pauseListeners: Set<(paused: boolean) => void>;
 }
 
-// Module state is per workflow run: Temporal gives each run its own module instances.
-let control: Control | undefined;
 
 const pauseSignal = defineSignal<[{ by?: string }?]>(PAUSE_SIGNAL);
 const resumeSignal = defineSignal<[ResumeRequest?]>(RESUME_SIGNAL);
 const decideUpdate = defineUpdate<ApprovalResult<unknown>, [DecideRequest]>(DECIDE_UPDATE);
 
 function current(): Control {
-  control ??= {
+  return runState<Control>('human', () => ({
     externalPause: false,
     pauses: new Map(),
     approvals: new Map(),
     published: { state: null, awaiting: '[]', memo: '{}' },
     pauseCount: 0,
     pauseListeners: new Set(),
-  };
-  return control;
+  }));
 }
 
 /** Publishes the waiting state, touching history only when something changed. */
@@ -164,13 +162,13 @@ export function setPausedFromOutside(paused: boolean): void {
 
 /** Whether the run is paused from outside right now. */
 export function pausedFromOutside(): boolean {
-  return control?.externalPause ?? false;
+  return current().externalPause;
 }
 
 /** Resolves at once unless the run was paused from outside; then waits for resume. */
 export async function whileNotPaused(): Promise<void> {
-  const c = control;
-  if (c?.externalPause) await condition(() => !c.externalPause);
+  const c = current();
+  if (c.externalPause) await condition(() => !c.externalPause);
 }
 
 export interface PauseOptions<D> {

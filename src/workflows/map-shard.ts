@@ -34,6 +34,7 @@ import type { State } from '../shared/states';
 import { subflowError } from './failures';
 import { currentFlowParameters, setFlowParameters } from './flow-context';
 import { FutureList, RunFuture, stateOfError, type RunOutcome } from './future';
+import { runState } from './run-state';
 import { installHumanHandlers, onExternalPause, pausedFromOutside, setPausedFromOutside, whileNotPaused } from './human';
 import { Limiter } from './limiter';
 import { runNameOf, schedule, specOf } from './schedule-task';
@@ -259,7 +260,8 @@ class ShardedFutureList<R> extends FutureList<R> {
   }
 }
 
-let shardedMaps = 0;
+/** Sharded maps started so far in this run (they number their shards' ids). */
+const mapCount = () => runState('maps', () => ({ sharded: 0 }));
 
 /** Runs a large map as shards (child workflows); called by task handles for maps past one shard. */
 export function shardedMap<R>(key: string, rows: unknown[][], options: { concurrency?: number; shardSize: number }): FutureList<R> {
@@ -269,7 +271,7 @@ export function shardedMap<R>(key: string, rows: unknown[][], options: { concurr
   const shardsAtOnce = options.concurrency ? Math.max(1, Math.floor(options.concurrency / perShard)) : SHARDS_AT_ONCE;
   const limiter = new Limiter(shardsAtOnce);
   const parent = workflowInfo();
-  const mapNumber = ++shardedMaps;
+  const mapNumber = ++mapCount().sharded;
   const flowParameters = currentFlowParameters();
   // Shards are signalled by workflow id alone, so a shard that continued as new still hears it.
   const running = new Set<string>();

@@ -5,6 +5,7 @@
  */
 import type { TaskSpec } from '../shared/task-options';
 import type { AnyFlow } from './flow';
+import { runState } from './run-state';
 
 interface Registry {
   specsByExport: Map<string, TaskSpec>;
@@ -12,15 +13,15 @@ interface Registry {
   flows: Map<string, AnyFlow>;
 }
 
-// Kept on a global symbol so that two copies of this module in one bundle (a flow module that
-// imports Baton's sources, a worker running Baton's compiled files) still share one registry.
-const KEY = Symbol.for('baton.registry');
-const holder = globalThis as unknown as Record<symbol, Registry | undefined>;
-const registry: Registry = (holder[KEY] ??= { specsByExport: new Map(), specsByName: new Map(), flows: new Map() });
-const { specsByExport, specsByName, flows } = registry;
+// Each run's own (the bundle entry and the flow modules are evaluated per run, and register
+// into it), kept where two copies of this module in one bundle (a flow module that imports
+// Baton's sources, a worker running Baton's compiled files) still find it.
+const registry = () =>
+  runState<Registry>('registry', () => ({ specsByExport: new Map(), specsByName: new Map(), flows: new Map() }));
 
 /** Called by the worker-generated bundle entry. */
 export function installTaskSpecs(specs: TaskSpec[]): void {
+  const { specsByName, specsByExport } = registry();
   for (const spec of specs) {
     specsByName.set(spec.name, spec);
     if (spec.exportName) specsByExport.set(spec.exportName, spec);
@@ -29,17 +30,18 @@ export function installTaskSpecs(specs: TaskSpec[]): void {
 
 /** A task's spec by export name (what typed proxies use), then by task name. */
 export function taskSpecFor(key: string): TaskSpec | undefined {
+  const { specsByName, specsByExport } = registry();
   return specsByExport.get(key) ?? specsByName.get(key);
 }
 
 export function registerFlow(flow: AnyFlow): void {
-  flows.set(flow.flowName, flow);
+  registry().flows.set(flow.flowName, flow);
 }
 
 export function flowNamed(name: string): AnyFlow | undefined {
-  return flows.get(name);
+  return registry().flows.get(name);
 }
 
 export function registeredFlowNames(): string[] {
-  return [...flows.keys()];
+  return [...registry().flows.keys()];
 }
