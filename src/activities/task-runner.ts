@@ -193,7 +193,7 @@ export function taskActivity(
     controller: AbortController | undefined,
   ): Promise<unknown> => {
     const work = runWithContext(context, () => Promise.resolve().then(() => t.fn(...args)));
-    if (spec.timeoutSeconds === undefined || !controller) return work;
+    if (!controller) return work;
     const timeout = new Promise<never>((_, reject) => {
       setTimer(
         setTimeout(() => {

@@ -1,7 +1,8 @@
 /** Per-run facts the flow side keeps for its tasks. Sandbox-safe. */
 import { runState } from './run-state';
 
-const facts = () => runState('flow', () => ({ parameters: undefined as unknown }));
+const FACTS = Symbol.for('baton.run.flow');
+const facts = () => runState(FACTS, () => ({ parameters: undefined as unknown }));
 
 /** Called by the dispatcher with the run's parsed parameters. */
 export function setFlowParameters(params: unknown): void {

@@ -65,7 +65,8 @@ function callerFile(): string | undefined {
 }
 
 /** Subflows started so far in this run, by flow name (their ids count up). */
-const childCounters = () => runState('subflows', () => new Map<string, number>());
+const SUBFLOWS = Symbol.for('baton.run.subflows');
+const childCounters = () => runState(SUBFLOWS, () => new Map<string, number>());
 
 function startSubflow<P, R>(flow: Flow<P, R>, params: P): { promise: Promise<R>; runName?: string } {
   if (!inWorkflowContext()) {

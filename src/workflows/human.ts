@@ -47,13 +47,14 @@ interface Control {
   pauseListeners: Set<(paused: boolean) => void>;
 }
 
-
+/** This run's pause and approval state. */
+const CONTROL = Symbol.for('baton.run.human');
 const pauseSignal = defineSignal<[{ by?: string }?]>(PAUSE_SIGNAL);
 const resumeSignal = defineSignal<[ResumeRequest?]>(RESUME_SIGNAL);
 const decideUpdate = defineUpdate<ApprovalResult<unknown>, [DecideRequest]>(DECIDE_UPDATE);
 
 function current(): Control {
-  return runState<Control>('human', () => ({
+  return runState<Control>(CONTROL, () => ({
     externalPause: false,
     pauses: new Map(),
     approvals: new Map(),

@@ -261,7 +261,8 @@ class ShardedFutureList<R> extends FutureList<R> {
 }
 
 /** Sharded maps started so far in this run (they number their shards' ids). */
-const mapCount = () => runState('maps', () => ({ sharded: 0 }));
+const MAPS = Symbol.for('baton.run.maps');
+const mapCount = () => runState(MAPS, () => ({ sharded: 0 }));
 
 /** Runs a large map as shards (child workflows); called by task handles for maps past one shard. */
 export function shardedMap<R>(key: string, rows: unknown[][], options: { concurrency?: number; shardSize: number }): FutureList<R> {

@@ -16,8 +16,9 @@ interface Registry {
 // Each run's own (the bundle entry and the flow modules are evaluated per run, and register
 // into it), kept where two copies of this module in one bundle (a flow module that imports
 // Baton's sources, a worker running Baton's compiled files) still find it.
+const KEY = Symbol.for('baton.run.registry');
 const registry = () =>
-  runState<Registry>('registry', () => ({ specsByExport: new Map(), specsByName: new Map(), flows: new Map() }));
+  runState<Registry>(KEY, () => ({ specsByExport: new Map(), specsByName: new Map(), flows: new Map() }));
 
 /** Called by the worker-generated bundle entry. */
 export function installTaskSpecs(specs: TaskSpec[]): void {

@@ -7,9 +7,8 @@
  */
 const global = globalThis as unknown as Record<symbol, unknown>;
 
-/** The run's value under `key`, made with `init` the first time the run asks. */
-export function runState<T>(key: string, init: () => T): T {
-  const k = Symbol.for(`baton.run.${key}`);
-  if (!(k in global)) global[k] = init();
-  return global[k] as T;
+/** The run's value under `key` (a `Symbol.for` key made once per module), made with `init` the first time the run asks. */
+export function runState<T>(key: symbol, init: () => T): T {
+  if (!(key in global)) global[key] = init();
+  return global[key] as T;
 }
