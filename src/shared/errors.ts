@@ -5,6 +5,9 @@
  * Flow code runs in a separate V8 realm, so a class imported there is a different object from
  * the same class imported by the worker. `instanceof` therefore checks a mark keyed by a global
  * symbol, not the prototype chain: an error made in either realm passes the check in both.
+ *
+ * Every class spells out its `name` and `code`: they travel as failure types and error bodies,
+ * so they must not depend on what a bundler or minifier does to class names.
  */
 
 function mark(code: string): symbol {
@@ -20,13 +23,12 @@ export interface FieldIssue {
 /** Base class of every error Baton raises. `code` is stable and meant for programs. */
 export class BatonError extends Error {
   static readonly code: string = 'BATON_ERROR';
+  override readonly name: string = 'BatonError';
   readonly code: string;
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    const ctor = new.target as unknown as { code: string; name: string };
-    this.name = ctor.name;
-    this.code = ctor.code;
+    this.code = (new.target as unknown as { code: string }).code;
     // Mark the instance with its class and every ancestor so cross-realm `instanceof` works.
     let c: unknown = new.target;
     while (typeof c === 'function') {
@@ -45,19 +47,24 @@ export class BatonError extends Error {
 /** Thrown by a task or flow to fail at once, whatever retries remain. */
 export class NonRetryableError extends BatonError {
   static override readonly code: string = 'NON_RETRYABLE';
+  override readonly name: string = 'NonRetryableError';
 }
 
-/** Thrown by a task to be retried after `delaySeconds`, overriding the task's delay schedule. */
+/**
+ * Thrown by a task to be retried after `delaySeconds`, overriding the task's delay schedule for
+ * this one retry. Without a delay, or with one that is not a number ≥ 0 (NaN from a missing
+ * Retry-After header), the task's own `retryDelaySeconds` applies. Either way the retry counts
+ * against the task's `retries`.
+ */
 export class RetryAfterError extends BatonError {
   static override readonly code: string = 'RETRY_AFTER';
-  constructor(
-    message: string,
-    readonly delaySeconds: number = 0,
-    options?: { cause?: unknown },
-  ) {
+  override readonly name: string = 'RetryAfterError';
+  /** Seconds to wait before the next attempt; undefined when the task's schedule decides. */
+  readonly delaySeconds: number | undefined;
+
+  constructor(message: string, delaySeconds?: number, options?: { cause?: unknown }) {
     super(message, options);
-    // A missing or nonsensical delay (NaN from a parsed header) falls back to the task's schedule.
-    if (!(Number.isFinite(delaySeconds) && delaySeconds >= 0)) this.delaySeconds = Number.NaN;
+    this.delaySeconds = typeof delaySeconds === 'number' && Number.isFinite(delaySeconds) && delaySeconds >= 0 ? delaySeconds : undefined;
   }
 }
 
@@ -68,6 +75,7 @@ function describeIssues(issues: FieldIssue[]): string {
 /** Input (a request body, a query, a flag) that does not match its schema. Nothing was changed. */
 export class ValidationError extends BatonError {
   static override readonly code: string = 'VALIDATION';
+  override readonly name: string = 'ValidationError';
   constructor(
     readonly target: string,
     readonly issues: FieldIssue[],
@@ -80,6 +88,7 @@ export class ValidationError extends BatonError {
 /** Flow parameters that do not match the flow's schema. Nothing was started. */
 export class ParameterValidationError extends ValidationError {
   static override readonly code: string = 'PARAMETER_VALIDATION';
+  override readonly name: string = 'ParameterValidationError';
   constructor(target: string, issues: FieldIssue[]) {
     super(target, issues, 'invalid parameters for');
   }
@@ -88,21 +97,25 @@ export class ParameterValidationError extends ValidationError {
 /** The request conflicts with the current state (a finished run cannot be cancelled...). */
 export class ConflictError extends BatonError {
   static override readonly code: string = 'CONFLICT';
+  override readonly name: string = 'ConflictError';
 }
 
 /** No credentials, or credentials that are not valid. */
 export class UnauthorizedError extends BatonError {
   static override readonly code: string = 'UNAUTHORIZED';
+  override readonly name: string = 'UnauthorizedError';
 }
 
 /** Valid credentials without the right to do this. */
 export class ForbiddenError extends BatonError {
   static override readonly code: string = 'FORBIDDEN';
+  override readonly name: string = 'ForbiddenError';
 }
 
 /** A task run that ended in failure, seen from the flow that called it. */
 export class TaskFailedError extends BatonError {
   static override readonly code: string = 'TASK_FAILED';
+  override readonly name: string = 'TaskFailedError';
   /** The name of the error the task threw, such as `TypeError`. */
   errorName = 'Error';
   taskName = '';
@@ -112,16 +125,19 @@ export class TaskFailedError extends BatonError {
 /** A task run that exceeded its `timeoutSeconds` on its last attempt. */
 export class TaskTimeoutError extends TaskFailedError {
   static override readonly code: string = 'TASK_TIMEOUT';
+  override readonly name: string = 'TaskTimeoutError';
 }
 
 /** A `pause()` or `approval()` that nobody answered in time, and that had no default. */
 export class WaitTimeoutError extends BatonError {
   static override readonly code: string = 'WAIT_TIMEOUT';
+  override readonly name: string = 'WaitTimeoutError';
 }
 
 /** A flow run that ended in Failed, TimedOut, Cancelled or Crashed, seen from the client. */
 export class FlowRunFailedError extends BatonError {
   static override readonly code: string = 'FLOW_RUN_FAILED';
+  override readonly name: string = 'FlowRunFailedError';
   constructor(
     message: string,
     readonly flowRunId: string,
@@ -135,6 +151,7 @@ export class FlowRunFailedError extends BatonError {
 /** Configuration that is missing or malformed. Lists every bad variable at once. */
 export class ConfigError extends BatonError {
   static override readonly code: string = 'CONFIG';
+  override readonly name: string = 'ConfigError';
   constructor(readonly issues: FieldIssue[]) {
     super('invalid configuration: ' + issues.map((i) => `${i.path}: ${i.message}`).join('; '));
   }
@@ -143,58 +160,81 @@ export class ConfigError extends BatonError {
 /** The Temporal server could not be reached or started. */
 export class TemporalUnavailableError extends BatonError {
   static override readonly code: string = 'TEMPORAL_UNAVAILABLE';
+  override readonly name: string = 'TemporalUnavailableError';
 }
 
 /** A flow, task or run that does not exist. */
 export class NotFoundError extends BatonError {
   static override readonly code: string = 'NOT_FOUND';
+  override readonly name: string = 'NotFoundError';
+}
+
+/** A blank instance of each class, keyed by its wire name; rebuilding fills in the fields. */
+const BLANK: Map<string, () => BatonError> = new Map(
+  [
+    () => new BatonError(''),
+    () => new NonRetryableError(''),
+    () => new RetryAfterError(''),
+    () => new ValidationError('', []),
+    () => new ParameterValidationError('', []),
+    () => new ConflictError(''),
+    () => new UnauthorizedError(''),
+    () => new ForbiddenError(''),
+    () => new TaskFailedError(''),
+    () => new TaskTimeoutError(''),
+    () => new WaitTimeoutError(''),
+    () => new FlowRunFailedError('', '', ''),
+    () => new ConfigError([]),
+    () => new TemporalUnavailableError(''),
+    () => new NotFoundError(''),
+  ].map((make) => [make().name, make]),
+);
+
+/** Properties every error has; the rest of an instance's own properties are its domain fields. */
+const NOT_FIELDS = new Set(['name', 'message', 'stack', 'cause', 'code']);
+
+/** The domain fields of a Baton error (`flowRunId`, `issues`, `attempts`...), by name. */
+function fieldsOf(error: BatonError): string[] {
+  return Object.keys(error).filter((key) => !NOT_FIELDS.has(key));
 }
 
 /**
- * Rebuilds a Baton error from a failure's type name, message and first detail, when the type is
- * one of Baton's; undefined otherwise. Used where failures cross the task → flow → client boundary.
+ * What travels beside a Baton error's type and message in a failure's first detail: its `code`
+ * and every domain field, as plain JSON values. `rebuildBatonError` reverses it.
+ */
+export function errorDetail(error: BatonError): Record<string, unknown> {
+  const detail: Record<string, unknown> = { code: error.code };
+  for (const key of fieldsOf(error)) {
+    const value = (error as unknown as Record<string, unknown>)[key];
+    if (value !== undefined) detail[key] = value;
+  }
+  // Older readers take a task run's attempt count from `failures`.
+  if (error instanceof TaskFailedError) detail.failures = error.attempts;
+  return detail;
+}
+
+/** A value from the wire fits a field when it has the kind of the field's default. */
+function fits(value: unknown, current: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (current === undefined) return true;
+  return typeof value === typeof current && Array.isArray(value) === Array.isArray(current);
+}
+
+/**
+ * Rebuilds a Baton error from a failure's type name, message and first detail (as written by
+ * `errorDetail`), when the type is one of Baton's; undefined otherwise. Used where failures cross
+ * the task → flow → client boundary. Every domain field comes back; a missing or malformed one
+ * keeps its class's default.
  */
 export function rebuildBatonError(type: string, message: string, detail: Record<string, unknown> = {}): BatonError | undefined {
-  let error: BatonError;
-  switch (type) {
-    case 'NonRetryableError':
-      error = new NonRetryableError(message);
-      break;
-    case 'RetryAfterError':
-      error = new RetryAfterError(message);
-      break;
-    case 'TaskFailedError':
-      error = new TaskFailedError(message);
-      break;
-    case 'TaskTimeoutError':
-      error = new TaskTimeoutError(message);
-      break;
-    case 'ParameterValidationError':
-    case 'ValidationError': {
-      const issues = Array.isArray(detail.issues) ? (detail.issues as FieldIssue[]) : [];
-      error = type === 'ValidationError' ? new ValidationError('input', issues) : new ParameterValidationError('flow', issues);
-      Object.defineProperty(error, 'message', { value: message, configurable: true, writable: true });
-      break;
-    }
-    case 'BatonError':
-      error = new BatonError(message);
-      break;
-    case 'WaitTimeoutError':
-      error = new WaitTimeoutError(message);
-      break;
-    case 'ConflictError':
-      error = new ConflictError(message);
-      break;
-    case 'NotFoundError':
-      error = new NotFoundError(message);
-      break;
-    default:
-      return undefined;
-  }
-  if (error instanceof TaskFailedError) {
-    if (typeof detail.errorName === 'string') error.errorName = detail.errorName;
-    if (typeof detail.taskName === 'string') error.taskName = detail.taskName;
-    if (typeof detail.failures === 'number') error.attempts = detail.failures;
+  const make = BLANK.get(type);
+  if (!make) return undefined;
+  const error = make();
+  error.message = message;
+  const fields = error as unknown as Record<string, unknown>;
+  for (const key of fieldsOf(error)) {
+    const value = key === 'attempts' && detail.attempts === undefined ? detail.failures : detail[key];
+    if (fits(value, fields[key])) fields[key] = value;
   }
   return error;
 }
