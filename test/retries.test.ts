@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FlowRunFailedError, NonRetryableError } from '../src';
+import path from 'node:path';
 import { conditionCalls } from './fixtures/tasks';
-import { eventually, readLines, startWorker, tempDir, uid, type TestWorker } from './helpers';
+import { DECLARED_DELAY_SECONDS } from './fixtures/retry-after/tasks';
+import { FIXTURES, readLines, startWorker, tempDir, uid, eventually, type TestWorker } from './helpers';
 
 describe('task retries', () => {
   let w: TestWorker;
@@ -150,5 +152,46 @@ describe('task retries', () => {
     const at = readLines(dir, key).map((l) => l.at as number);
     const gaps = [at[1]! - at[0]!, at[2]! - at[1]!];
     [200, 400].forEach((d, i) => assert.ok(gaps[i]! >= d - 20 && gaps[i]! <= d * 1.5 + 250, `gap ${i} was ${gaps[i]} ms for delay ${d}`));
+  });
+});
+
+describe('RetryAfterError without a delay', () => {
+  let w: TestWorker;
+  const dir = tempDir();
+  before(async () => {
+    w = await startWorker({ flows: path.join(FIXTURES, 'retry-after') });
+  });
+  after(async () => {
+    await w?.stop();
+  });
+
+  const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+    t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : undefined;
+
+  test("waits the task's own retryDelaySeconds, as the server schedules it", { timeout: 60_000 }, async () => {
+    const key = uid('retry-after-none');
+    const handle = await w.client.flowRuns.start('retry-after-no-delay-flow', { dir, key });
+    const temporalHandle = w.client.temporal.workflow.getHandle(handle.id);
+    // While the retry waits, the server shows when it failed and when it will try again.
+    let scheduledGapMs: number | undefined;
+    const deadline = Date.now() + 30_000;
+    while (scheduledGapMs === undefined && Date.now() < deadline) {
+      const { raw } = await temporalHandle.describe();
+      const pending = raw.pendingActivities?.[0];
+      const failedAt = ms(pending?.lastAttemptCompleteTime);
+      const nextAt = ms(pending?.nextAttemptScheduleTime);
+      if (pending?.lastFailure && failedAt !== undefined && nextAt !== undefined) scheduledGapMs = nextAt - failedAt;
+      else if (raw.workflowExecutionInfo?.closeTime) break;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(await handle.result(), 2);
+    const at = readLines(dir, key).map((l) => l.at as number);
+    assert.equal(at.length, 2);
+    const want = DECLARED_DELAY_SECONDS * 1000;
+    assert.ok(at[1]! - at[0]! >= want - 20, `attempts ${at[1]! - at[0]!} ms apart, want ≥ ${want}`);
+    assert.ok(scheduledGapMs !== undefined, 'the server never showed the retry waiting');
+    assert.ok(Math.abs(scheduledGapMs - want) < 100, `the server scheduled the retry ${scheduledGapMs} ms after the failure, want ${want}`);
+    const [run] = await w.client.flowRuns.taskRuns(handle.id);
+    assert.deepEqual([run!.state, run!.attempts], ['Completed', 2]);
   });
 });

@@ -8,7 +8,7 @@
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import { NonRetryableError, RetryAfterError, TaskTimeoutError } from '../shared/errors';
+import { BatonError, errorDetail, NonRetryableError, RetryAfterError, TaskTimeoutError } from '../shared/errors';
 import { retryDelayFor, type TaskSpec } from '../shared/task-options';
 import type { Task } from './task';
 import { FLOW_PARAMETERS_ARG, type CachedResult } from '../shared/cache-policy';
@@ -230,7 +230,9 @@ export function taskActivity(
       }
     }
     const type = err instanceof ApplicationFailure && err.type ? err.type : error.name || 'Error';
+    // A Baton error keeps its fields (issues, delaySeconds...) so the flow can rebuild it whole.
     const detail = {
+      ...(err instanceof BatonError ? errorDetail(err) : {}),
       code: (err as { code?: unknown })?.code,
       taskName: spec.name,
       failures: failuresNow,
@@ -242,8 +244,10 @@ export function taskActivity(
       failure.stack = error.stack ?? failure.stack;
       return failure;
     }
-    const scheduled = retryDelayFor(options.retryDelaySeconds, failuresNow);
-    let delay = err instanceof RetryAfterError && Number.isFinite(err.delaySeconds) ? err.delaySeconds : scheduled;
+    // A RetryAfterError without a usable delay falls back to the task's own schedule.
+    const asked = err instanceof RetryAfterError ? err.delaySeconds : undefined;
+    const usable = typeof asked === 'number' && Number.isFinite(asked) && asked >= 0;
+    let delay = usable ? asked : retryDelayFor(options.retryDelaySeconds, failuresNow);
     if (options.retryJitterFactor) delay += Math.random() * options.retryJitterFactor * delay;
     // Never hand Temporal a delay it cannot encode (NaN, Infinity) or one beyond any sane wait.
     if (!Number.isFinite(delay) || delay < 0) delay = 0;
