@@ -15,9 +15,9 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(client: BatonClient, keys?: string): Promise<TestApi> {
+export async function startTestApi(client: BatonClient, keys?: string, options: { decideWaitSeconds?: number } = {}): Promise<TestApi> {
   const cache = new FileCacheStore(cacheDir(loadConfig()));
-  const server: Server = createApp({ client, apiKeys: parseApiKeys(keys), cache }).listen(0, '127.0.0.1');
+  const server: Server = createApp({ client, apiKeys: parseApiKeys(keys), cache, ...options }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

@@ -22,6 +22,11 @@ export interface AppOptions {
   /** API keys; none means every request acts as a local admin (the server then binds to loopback only). */
   apiKeys?: ApiKey[];
   logger?: Logger;
+  /**
+   * Seconds a decision on an approval waits for the run's worker to take it before the API
+   * answers 503 (no worker runs the flow run). @default DECIDE_WAIT_SECONDS (15)
+   */
+  decideWaitSeconds?: number;
 }
 
 const DOCS_PAGE = `<!doctype html>
@@ -40,13 +45,13 @@ const DOCS_PAGE = `<!doctype html>
 </body>
 </html>`;
 
-export function createApp({ client, apiKeys = [], logger, cache }: AppOptions): express.Express {
+export function createApp({ client, apiKeys = [], logger, cache, decideWaitSeconds }: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(express.json({ limit: '1mb' }));
 
-  const all = routes(client, cache);
+  const all = routes(client, cache, { decideWaitSeconds });
   register(app, all, apiKeys);
 
   const document = openApiDocument(all, { title: 'Baton API', version: '0.1.0' });

@@ -13,6 +13,7 @@ import {
   UnauthorizedError,
   ValidationError,
 } from '../shared/errors';
+import { WorkerUnavailableError } from '../client/approval-errors';
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -25,6 +26,7 @@ const STATUS: [new (...args: never[]) => BatonError, number][] = [
   [NotFoundError, 404],
   [ConflictError, 409],
   [TemporalUnavailableError, 503],
+  [WorkerUnavailableError, 503],
   [ConfigError, 500],
 ];
 

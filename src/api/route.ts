@@ -119,7 +119,7 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'not found',
   409: 'conflicts with the current state',
   413: 'request body too large',
-  503: 'Temporal is unreachable',
+  503: 'Temporal is unreachable, or no worker runs the flow run',
 };
 
 /** The OpenAPI 3.1 document for a set of routes. */

@@ -1,9 +1,11 @@
-/** Every route of the REST API, declared with its schemas (see route.ts). */
+/** Every route of the REST API, declared with its schemas (see route.ts); flow routes live in routes/flows.ts. */
 import { z } from 'zod';
 import type { CacheStore } from '../activities/cache-store';
 import type { BatonClient } from '../client/client';
 import { ConflictError } from '../shared/errors';
 import { defineRoute, Reply } from './route';
+import { flowRoutes } from './routes/flows';
+import { startedRun } from './routes/started-run';
 import {
   ApprovalList,
   ApprovalResult,
@@ -18,7 +20,6 @@ import {
   CreateDeployment,
   Deployment,
   DeploymentList,
-  FlowList,
   FlowRun,
   FlowRunList,
   Health,
@@ -34,14 +35,14 @@ const NameParam = z.object({ name: z.string().min(1).max(100) }).strict();
 const IdParam = z.object({ id: z.string().min(1).max(1_000) }).strict();
 const Accepted = z.object({ accepted: z.literal(true) }).meta({ id: 'Accepted' });
 
-export function routes(client: BatonClient, cache?: CacheStore) {
-  const started = (handle: { id: string; flowName: string; runName?: string }, created: boolean): StartedRun => ({
-    id: handle.id,
-    flowName: handle.flowName,
-    runName: handle.runName ?? null,
-    webUrl: client.webUrl(handle.id) ?? null,
-    created,
-  });
+export interface RouteOptions {
+  /** Seconds a decision on an approval waits for the run's worker before answering 503. @default DECIDE_WAIT_SECONDS */
+  decideWaitSeconds?: number;
+}
+
+export function routes(client: BatonClient, cache?: CacheStore, options: RouteOptions = {}) {
+  const started = (handle: { id: string; flowName: string; runName?: string }, created: boolean): StartedRun =>
+    startedRun(client, handle, created);
 
   return [
     defineRoute({
@@ -62,25 +63,7 @@ export function routes(client: BatonClient, cache?: CacheStore) {
         }
       },
     }),
-    defineRoute({
-      method: 'get',
-      path: '/api/flows',
-      summary: 'Registered flows with their parameter JSON schema',
-      tag: 'flows',
-      access: 'read',
-      response: FlowList,
-      handler: async () => ({
-        flows: client.flows.map((f) => ({
-          name: f.flowName,
-          description: f.options.description ?? null,
-          version: f.options.version ?? null,
-          tags: f.options.tags ?? [],
-          parameters: f.options.parameters
-            ? (z.toJSONSchema(f.options.parameters as z.ZodType, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>)
-            : null,
-        })),
-      }),
-    }),
+    ...flowRoutes(client),
     defineRoute({
       method: 'post',
       path: '/api/deployments',
@@ -320,8 +303,9 @@ export function routes(client: BatonClient, cache?: CacheStore) {
       params: z.object({ id: z.string().min(1).max(1_000), key: z.string().min(1).max(200) }).strict(),
       body: Decide,
       response: ApprovalResult,
-      errors: [404, 409],
-      handler: async ({ params, body, principal }) => client.approvals.decide(params.id, params.key, body, principal.name),
+      errors: [404, 409, 503],
+      handler: async ({ params, body, principal }) =>
+        client.approvals.decide(params.id, params.key, body, principal.name, { waitSeconds: options.decideWaitSeconds }),
     }),
   ];
 }

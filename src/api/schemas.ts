@@ -112,19 +112,26 @@ export const DeploymentList = z
   .meta({ id: 'DeploymentList' });
 export type DeploymentList = z.infer<typeof DeploymentList>;
 
-export const RunDeployment = z
-  .object({
-    parameters: Parameters.optional(),
-    runName: z.string().min(1).max(200).optional(),
-    tags: z.array(Tag).max(20).optional(),
-    /** The same key returns the same run, never a second one. */
-    idempotencyKey: z.string().min(1).max(200).optional(),
-    /** When the run should start; in the past or omitted means now. */
-    scheduledTime: Timestamp.optional(),
-  })
-  .strict()
-  .meta({ id: 'RunDeployment' });
+/** What a run trigger may say, for a deployment's run and a flow's alike. */
+const RunFields = {
+  parameters: Parameters.optional(),
+  runName: z.string().min(1).max(200).optional(),
+  tags: z.array(Tag).max(20).optional(),
+  /** The same key returns the same run, never a second one. */
+  idempotencyKey: z.string().min(1).max(200).optional().describe('the same key returns the same run (200), never a second one'),
+  /** When the run should start; in the past or omitted means now. */
+  scheduledTime: Timestamp.optional().describe('when the run starts; in the future the run reads Scheduled until then'),
+};
+
+export const RunDeployment = z.object(RunFields).strict().meta({ id: 'RunDeployment' });
 export type RunDeployment = z.infer<typeof RunDeployment>;
+
+/** A run of a flow without a deployment (Prefect's direct flow call): its own parameters only. */
+export const RunFlow = z
+  .object({ ...RunFields, parameters: Parameters.optional().describe("checked against the flow's parameter schema") })
+  .strict()
+  .meta({ id: 'RunFlow' });
+export type RunFlow = z.infer<typeof RunFlow>;
 
 export const Backfill = z
   .object({ start: Timestamp, end: Timestamp, overlap: OverlapPolicy.optional() })
@@ -232,7 +239,9 @@ export const FlowInfo = z
     parameters: z.record(z.string(), z.unknown()).nullable().describe('JSON schema of the parameters'),
   })
   .meta({ id: 'Flow' });
+export type FlowInfo = z.infer<typeof FlowInfo>;
 export const FlowList = z.object({ flows: z.array(FlowInfo) }).meta({ id: 'FlowList' });
+export type FlowList = z.infer<typeof FlowList>;
 
 export const Health = z
   .object({ status: z.enum(['ok', 'degraded']), temporal: z.object({ reachable: z.boolean(), namespace: z.string() }) })

@@ -1,14 +1,16 @@
 /**
  * Approvals, client side: every pending approval across runs (one visibility query: waiting flows
  * publish BatonState and their pending approvals in their memo), and decisions, sent as a Temporal
- * update whose validator refuses bad input without touching the run.
+ * update whose validator refuses bad input without touching the run. A decision that cannot be
+ * taken says why (approval-errors.ts), and never waits without bound for a worker.
  */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import type { ApprovalList, Decide, ListApprovalsQuery, PendingApprovalItem } from '../api/schemas';
-import { ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../shared/errors';
+import { ConflictError, NotFoundError } from '../shared/errors';
 import { APPROVALS_MEMO, DECIDE_UPDATE, type ApprovalResult, type DecideRequest, type PendingApproval } from '../shared/human';
 import { DEPLOYMENT, FLOW_NAME, RUN_NAME, WAITING_STATE } from '../shared/search-attributes';
+import { decisionError, describeFailure, isDecisionTimeout, WorkerUnavailableError } from './approval-errors';
 import type { BatonClient } from './client';
 import { quote } from './deployments';
 import { decodePayload } from './flow-run-state';
@@ -17,6 +19,18 @@ function keyword(payload: unknown): string | null {
   const value = decodePayload(payload as never);
   if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : null;
   return typeof value === 'string' ? value : null;
+}
+
+/**
+ * How long a decision waits for the run's worker to take it, in seconds. A live worker takes one
+ * in well under a second; a worker that died holding the run hands it on after Temporal's sticky
+ * queue timeout (10 s by default), so the bound leaves room for that before answering 503.
+ */
+export const DECIDE_WAIT_SECONDS = 15;
+
+export interface DecideOptions {
+  /** Seconds to wait for the run's worker to take the decision before answering WorkerUnavailableError. @default DECIDE_WAIT_SECONDS */
+  waitSeconds?: number;
 }
 
 export class Approvals {
@@ -58,28 +72,91 @@ export class Approvals {
     return { approvals, nextPageToken: token };
   }
 
-  /** Approves or rejects; the flow goes on with the decision, the typed input and who decided. */
-  async decide(flowRunId: string, key: string, decision: Decide, decidedBy: string): Promise<ApprovalResult<unknown>> {
+  /**
+   * Approves or rejects; the flow goes on with the decision, the typed input and who decided.
+   * Every way this can fail is a Baton error with the cause: NotFoundError (no such run or
+   * approval), ConflictError (decided already, the run ended, or it takes no approvals),
+   * ValidationError (input refused, or the flow's input schema threw), WorkerUnavailableError (no
+   * worker runs the flow run, or the one that does fails to take the decision within the wait).
+   */
+  async decide(
+    flowRunId: string,
+    key: string,
+    decision: Decide,
+    decidedBy: string,
+    options: DecideOptions = {},
+  ): Promise<ApprovalResult<unknown>> {
     const request: DecideRequest = { key, decision: decision.decision, input: decision.input, comment: decision.comment, decidedBy };
     const handle = this.client.temporal.workflow.getHandle(flowRunId);
+    let taskQueue: string;
     try {
-      const status = (await handle.describe()).status.name;
+      const description = await handle.describe();
+      const status = description.status.name;
       if (status !== 'RUNNING') throw new ConflictError(`flow run ${flowRunId} has already ended (${status.toLowerCase()})`);
-      return await handle.executeUpdate<ApprovalResult<unknown>, [DecideRequest]>(DECIDE_UPDATE, { args: [request] });
+      taskQueue = description.taskQueue;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no flow run with id '${flowRunId}'`);
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-        const cause = err.cause;
-        const detail = (cause.details?.[0] ?? {}) as { issues?: FieldIssue[] };
-        if (cause.type === 'NotFoundError') throw new NotFoundError(cause.message);
-        if (cause.type === 'ConflictError') throw new ConflictError(cause.message);
-        if (cause.type === 'ValidationError') {
-          const error = new ValidationError('approval input', detail.issues ?? []);
-          Object.defineProperty(error, 'message', { value: cause.message });
-          throw error;
-        }
-      }
-      throw err;
+      throw decisionError(err, { flowRunId, key });
     }
+    // Without a worker polling, the update would wait for one: say so at once and send nothing.
+    if (!(await this.hasWorker(taskQueue))) {
+      throw new WorkerUnavailableError(
+        `no worker is running flow run ${flowRunId}: none polls its task queue '${taskQueue}'. Start a worker for the flow and decide again; nothing was decided`,
+        flowRunId,
+      );
+    }
+    const waitSeconds = options.waitSeconds ?? DECIDE_WAIT_SECONDS;
+    try {
+      return await this.client.temporal.withDeadline(Date.now() + waitSeconds * 1000, () =>
+        handle.executeUpdate<ApprovalResult<unknown>, [DecideRequest]>(DECIDE_UPDATE, { args: [request] }),
+      );
+    } catch (err) {
+      if (isDecisionTimeout(err)) throw await this.notTaken(flowRunId, taskQueue, waitSeconds);
+      throw decisionError(err, { flowRunId, key });
+    }
+  }
+
+  /** Whether any worker polls the task queue for flow tasks (Temporal remembers recent pollers). */
+  private async hasWorker(taskQueue: string): Promise<boolean> {
+    const response = await this.client.connection.workflowService.describeTaskQueue({
+      namespace: this.client.options.target.namespace,
+      taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    });
+    return (response.pollers ?? []).length > 0;
+  }
+
+  /**
+   * Why a run took no decision within the wait: its worker failed the workflow task that carried
+   * it (the last workflow task in its history failed), or no live worker picked the task up.
+   */
+  private async notTaken(flowRunId: string, taskQueue: string, waitSeconds: number): Promise<WorkerUnavailableError> {
+    const E = temporal.api.enums.v1.EventType;
+    let failure: temporal.api.failure.v1.IFailure | null | undefined;
+    try {
+      const history = await this.client.connection.workflowService.getWorkflowExecutionHistoryReverse({
+        namespace: this.client.options.target.namespace,
+        execution: { workflowId: flowRunId },
+        maximumPageSize: 50,
+      });
+      const lastTask = (history.history?.events ?? []).find(
+        (e) => e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_FAILED || e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+      );
+      if (lastTask?.eventType === E.EVENT_TYPE_WORKFLOW_TASK_FAILED) failure = lastTask.workflowTaskFailedEventAttributes?.failure;
+    } catch {
+      // The history only refines the message; without it the answer still says no worker took the decision.
+    }
+    if (failure) {
+      return new WorkerUnavailableError(
+        `the worker running flow run ${flowRunId} fails while taking the decision: ${describeFailure(failure)}. ` +
+          'The decision is not applied; fix the flow and restart its workers',
+        flowRunId,
+      );
+    }
+    return new WorkerUnavailableError(
+      `no worker is running flow run ${flowRunId}: no worker on task queue '${taskQueue}' took the decision within ${waitSeconds} s. ` +
+        'It is not applied; it may still be once a worker picks the run up, so read the run before deciding again',
+      flowRunId,
+    );
   }
 }
