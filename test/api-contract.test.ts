@@ -33,6 +33,7 @@ describe('API contract: validation, auth, OpenAPI', () => {
     ['PATCH', `/api/deployments/${'$'}`],
     ['POST', `/api/deployments/${'$'}/runs`],
     ['POST', `/api/deployments/${'$'}/backfill`],
+    ['POST', '/api/flows/hello/runs'],
   ];
 
   test('malformed JSON on every route with a body → 400 BAD_JSON', async () => {
@@ -54,6 +55,8 @@ describe('API contract: validation, auth, OpenAPI', () => {
       ['PATCH', `/api/deployments/${deployment}`, { overlap: 'sometimes' }, ['overlap']],
       ['POST', `/api/deployments/${deployment}/runs`, { parameters: 'x', scheduledTime: 'tomorrow' }, ['parameters', 'scheduledTime']],
       ['POST', `/api/deployments/${deployment}/backfill`, { start: 1 }, ['start', 'end']],
+      ['POST', '/api/flows/hello/runs', { parameters: 'x', tags: [''], scheduledTime: 'tomorrow' }, ['parameters', 'tags.0', 'scheduledTime']],
+      ['POST', '/api/flows/hello/runs', { parameters: { name: 7, excited: 'yes' } }, ['name', 'excited']],
       ['GET', '/api/flow-runs?state=Sleeping&pageSize=0', undefined, ['pageSize', 'state']],
       ['GET', '/api/deployments?pageSize=abc', undefined, ['pageSize']],
     ];
@@ -83,6 +86,7 @@ describe('API contract: validation, auth, OpenAPI', () => {
       ['GET', `/api/flow-runs/${missing}/task-runs`, undefined],
       ['POST', `/api/flow-runs/${missing}/cancel`, undefined],
       ['POST', `/api/flow-runs/${missing}/retry`, undefined],
+      ['POST', `/api/flows/${missing}/runs`, {}],
     ];
     for (const [method, path, body] of cases) {
       const res = await open.call(method, path, body);
@@ -115,6 +119,11 @@ describe('API contract: validation, auth, OpenAPI', () => {
     assert.equal(forbidden.status, 403);
     assert.match(forbidden.body.error.message, /'dash' is read-only/);
     assert.equal((await open.call('GET', `/api/deployments/${deployment}`)).body.paused, true, 'the refused write changed nothing');
+    const direct = await locked.call('POST', '/api/flows/hello/runs', { parameters: { name: 'reader' } }, { authorization: `Bearer ${READER}` });
+    assert.equal(direct.status, 403, 'a read-only key cannot run a flow');
+    const flows = await locked.call('GET', '/api/flows', undefined, { authorization: `Bearer ${READER}` });
+    assert.equal(flows.status, 200);
+    assert.ok(flows.body.flows.some((f: { name: string }) => f.name === 'hello'));
     const run = await locked.call('POST', `/api/deployments/${deployment}/runs`, { parameters: { name: 'admin' } }, { authorization: `Bearer ${ADMIN}` });
     assert.equal(run.status, 201);
     assert.equal(await w.client.flowRuns.result(run.body.id), 'hello admin.');
@@ -188,7 +197,16 @@ describe('API contract: validation, auth, OpenAPI', () => {
       'POST /api/flow-runs/{id}/pause',
       'POST /api/flow-runs/{id}/resume',
       'POST /api/flow-runs/{id}/retry',
+      'POST /api/flows/{name}/runs',
     ]);
+    // A flow run trigger reads like a deployment's: its request and answer are named components.
+    const runFlow = res.body.paths['/api/flows/{name}/runs'].post;
+    assert.deepEqual(runFlow.requestBody.content['application/json'].schema, { $ref: '#/components/schemas/RunFlow' });
+    assert.deepEqual(runFlow.responses['201'].content['application/json'].schema, { $ref: '#/components/schemas/StartedRun' });
+    assert.deepEqual(Object.keys(runFlow.responses).sort(), ['201', '400', '401', '403', '404']);
+    assert.deepEqual(Object.keys(res.body.components.schemas.RunFlow.properties).sort(), ['idempotencyKey', 'parameters', 'runName', 'scheduledTime', 'tags']);
+    const decide = res.body.paths['/api/flow-runs/{id}/approvals/{key}'].post;
+    assert.ok(decide.responses['503'], 'a decision no worker takes answers 503');
     const page = await fetch(`${open.base}/api/docs`);
     assert.equal(page.status, 200);
     assert.match(await page.text(), /SwaggerUIBundle\(\{ url: '\/api\/openapi.json'/);
