@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { CreateDeployment } from '../src/api/schemas';
+import { NotFoundError, ParameterValidationError, ValidationError } from '../src/shared/errors';
 import { startTestApi, type TestApi } from './api-helpers';
-import { eventually, startWorker, uid, type TestWorker } from './helpers';
+import { eventually, ROOT, startWorker, tempDir, uid, type TestWorker } from './helpers';
 
 describe('deployments over HTTP', () => {
   let w: TestWorker;
@@ -224,3 +229,159 @@ describe('deployments over HTTP', () => {
     assert.deepEqual(future.body.flowRuns, []);
   });
 });
+
+describe('deployment checks: the same from code, the API and the CLI', () => {
+  let w: TestWorker;
+  let api: TestApi;
+  const LIMIT = { timeout: 60_000 };
+  const cleanup: string[] = [];
+  before(async () => {
+    w = await startWorker();
+    api = await startTestApi(w.client);
+  });
+  after(async () => {
+    for (const name of cleanup) await w.client.deployments.delete(name).catch(() => undefined);
+    await api?.close();
+    await w?.stop();
+  });
+
+  /** Nothing by that name exists: neither the deployment nor its Temporal schedule. */
+  const assertAbsent = async (name: string) => {
+    await assert.rejects(w.client.deployments.get(name), NotFoundError, `deployment ${name} exists`);
+    await assert.rejects(w.client.temporal.schedule.getHandle(`deployment-${name}`).describe(), `schedule of ${name} exists`);
+  };
+
+  /** Runs `apply` and returns the ValidationError it throws, checking the fields it names. */
+  const refused = async (input: unknown, paths: string[]): Promise<ValidationError> => {
+    let error: unknown;
+    try {
+      await w.client.deployments.apply(input as CreateDeployment);
+    } catch (err) {
+      error = err;
+    }
+    assert.ok(error instanceof ValidationError, `${JSON.stringify(input)} gave ${String(error)}`);
+    assert.deepEqual(error.issues.map((i) => i.path).sort(), [...paths].sort(), error.message);
+    return error;
+  };
+
+  test('apply() from code refuses what the API refuses, naming each field, and creates nothing', LIMIT, async () => {
+    const base = { flow: 'hello', taskQueue: w.taskQueue, parameters: { name: 'x' } };
+    const cases: [Record<string, unknown>, string[]][] = [
+      [{ ...base, name: 'has space' }, ['name']],
+      [{ ...base, name: uid('cron'), schedules: [{ cron: '0 25 * * *' }] }, ['schedules.0.cron']],
+      [{ ...base, name: uid('tz'), schedules: [{ cron: '0 9 * * *', timezone: 'Mars/Olympus' }] }, ['schedules.0.timezone']],
+      [{ ...base, name: uid('iv'), schedules: [{ intervalSeconds: 0 }] }, ['schedules.0.intervalSeconds']],
+      [{ ...base, name: uid('overlap'), overlap: 'sometimes' }, ['overlap']],
+      [{ ...base, name: uid('extra'), colour: 'red' }, ['']],
+      [{ ...base, name: uid('nof'), flow: 'no-such-flow' }, ['flow']],
+      [{ ...base, name: uid('window'), startAt: '2030-01-02T00:00:00Z', endAt: '2030-01-01T00:00:00Z' }, ['endAt']],
+      [{ ...base, name: uid('both'), flow: 'no-such-flow', schedules: [{ cron: 'nope' }] }, ['flow', 'schedules.0.cron']],
+    ];
+    for (const [input, paths] of cases) {
+      await refused(input, paths);
+      await assertAbsent(input.name as string);
+    }
+    const flowError = await refused(cases[6]![0], ['flow']);
+    assert.match(flowError.message, /no flow named 'no-such-flow' is registered \(known: .*hello/);
+  });
+
+  test("apply() checks parameters against the flow's schema: complete when scheduled, given fields otherwise", LIMIT, async () => {
+    const name = uid('params');
+    const wrongType = await refused({ name, flow: 'hello', taskQueue: w.taskQueue, parameters: { name: 42 } }, ['parameters.name']);
+    assert.ok(wrongType instanceof ParameterValidationError);
+    assert.equal(wrongType.code, 'PARAMETER_VALIDATION');
+    // A scheduled run gets only the deployment's parameters, so they must be complete.
+    await refused({ name, flow: 'hello', taskQueue: w.taskQueue, parameters: {}, schedules: [{ intervalSeconds: 3600 }] }, ['parameters.name']);
+    await assertAbsent(name);
+    // Without a schedule each run brings its own: an incomplete set is fine.
+    cleanup.push(name);
+    const { deployment, created } = await w.client.deployments.apply({ name, flow: 'hello', taskQueue: w.taskQueue, parameters: { excited: true } });
+    assert.equal(created, true);
+    assert.deepEqual(deployment.parameters, { excited: true });
+  });
+
+  test('applyAll() checks every entry before creating any and names each bad one', LIMIT, async () => {
+    const good = uid('all-good');
+    const other = uid('all-other');
+    const entries: CreateDeployment[] = [
+      { name: good, flow: 'hello', taskQueue: w.taskQueue, parameters: { name: 'a' } },
+      { name: uid('all-nof'), flow: 'no-such-flow', taskQueue: w.taskQueue },
+      { name: uid('all-param'), flow: 'hello', taskQueue: w.taskQueue, parameters: { name: 42 } as never },
+      { name: good, flow: 'hello', taskQueue: w.taskQueue },
+      { name: uid('all-cron'), flow: 'hello', taskQueue: w.taskQueue, parameters: { name: 'c' }, schedules: [{ cron: '61 * * * *' }] },
+    ];
+    await assert.rejects(w.client.deployments.applyAll(entries), (err: unknown) => {
+      assert.ok(err instanceof ValidationError, String(err));
+      assert.deepEqual(
+        err.issues.map((i) => i.path),
+        ['deployments[1].flow', 'deployments[2].parameters.name', 'deployments[3].name', 'deployments[4].schedules.0.cron'],
+      );
+      for (const e of entries.slice(1)) assert.ok(err.message.includes(`'${e.name}'`), `${err.message} does not name ${e.name}`);
+      return true;
+    });
+    for (const e of entries) await assertAbsent(e.name);
+
+    cleanup.push(good, other);
+    const applied = await w.client.deployments.applyAll([entries[0]!, { name: other, flow: 'hello', taskQueue: w.taskQueue, parameters: { name: 'b' } }]);
+    assert.deepEqual(applied.map((a) => [a.deployment.name, a.created]), [[good, true], [other, true]]);
+  });
+
+  test('the API answers a dry run with what it would apply, changing nothing; its checks are apply()s', LIMIT, async () => {
+    const name = uid('dry');
+    const dry = await api.call('POST', '/api/deployments?dryRun=true', { name, flow: 'hello', taskQueue: w.taskQueue, parameters: { name: 'd' }, tags: ['dry'] });
+    assert.equal(dry.status, 200, JSON.stringify(dry.body));
+    assert.equal(dry.body.name, name);
+    assert.deepEqual(dry.body.tags, ['dry']);
+    assert.equal(dry.body.paused, true, 'no schedule: paused');
+    await assertAbsent(name);
+    const bad = await api.call('POST', '/api/deployments?dryRun=true', { name, flow: 'hello', taskQueue: w.taskQueue, parameters: { name: 42 } });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body.error.details.map((d: { path: string }) => d.path), ['parameters.name']);
+    const real = await api.call('POST', '/api/deployments', { name, flow: 'hello', taskQueue: w.taskQueue, parameters: { name: 42 } });
+    assert.equal(real.status, 400);
+    assert.equal(real.body.error.message, bad.body.error.message);
+    await assertAbsent(name);
+  });
+
+  test('baton deploy with a file checks every entry (flow, parameters, schedules) before applying any', LIMIT, async () => {
+    const dir = tempDir();
+    const good = uid('cli-good');
+    const file = path.join(dir, 'baton.yaml');
+    const entries = [
+      { name: good, flow: 'hello', taskQueue: w.taskQueue, parameters: { name: 'g' } },
+      { name: uid('cli-nof'), flow: 'no-such-flow', taskQueue: w.taskQueue },
+      { name: uid('cli-param'), flow: 'hello', taskQueue: w.taskQueue, parameters: { name: 42 } },
+      { name: uid('cli-cron'), flow: 'hello', taskQueue: w.taskQueue, parameters: { name: 'c' }, schedules: [{ cron: '0 25 * * *' }] },
+    ];
+    fs.writeFileSync(file, JSON.stringify({ deployments: entries }));
+    const res = await batonCli(['deploy', '--file', file], { BATON_API_URL: api.base });
+    assert.equal(res.code, 1, res.stdout + res.stderr);
+    assert.match(res.stderr, /deployments\[1\]\.flow: no flow named 'no-such-flow'/);
+    assert.match(res.stderr, /deployments\[2\]\.parameters\.name: /);
+    assert.match(res.stderr, /deployments\[3\]\.schedules\.0\.cron: hour 25 is outside 0-23/);
+    for (const e of entries.slice(1)) assert.ok(res.stderr.includes(`'${e.name}'`), `${res.stderr} does not name ${e.name}`);
+    for (const e of entries) await assertAbsent(e.name);
+
+    cleanup.push(good);
+    fs.writeFileSync(file, JSON.stringify({ deployments: [entries[0]] }));
+    const ok = await batonCli(['deploy', '--file', file, '--json'], { BATON_API_URL: api.base });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal((await w.client.deployments.get(good)).parameters.name, 'g');
+  });
+});
+
+function batonCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'baton.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill(), 45_000);
+    child.stdout.on('data', (c) => (stdout += String(c)));
+    child.stderr.on('data', (c) => (stderr += String(c)));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
+}

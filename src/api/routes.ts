@@ -67,13 +67,17 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
     defineRoute({
       method: 'post',
       path: '/api/deployments',
-      summary: 'Create a deployment, or update it when one has that name (idempotent)',
+      summary: 'Create a deployment, or update it when one has that name (idempotent); with dryRun=true, only check it',
       tag: 'deployments',
       access: 'admin',
+      query: z
+        .object({ dryRun: z.enum(['true', 'false']).optional().describe('true: run every check and answer what would be applied, changing nothing') })
+        .strict(),
       body: CreateDeployment,
       response: Deployment,
       status: 201,
-      handler: async ({ body }) => {
+      handler: async ({ query, body }) => {
+        if (query.dryRun === 'true') return new Reply(200, client.deployments.check(body));
         const { deployment, created } = await client.deployments.apply(body);
         return new Reply(created ? 201 : 200, deployment);
       },

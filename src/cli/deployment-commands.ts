@@ -2,8 +2,9 @@
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { CreateDeployment, type Deployment, type DeploymentList, type StartedRun } from '../api/schemas';
-import { ValidationError } from '../shared/errors';
+import type { CreateDeployment, Deployment, DeploymentList, StartedRun } from '../api/schemas';
+import { checkEach, parseDeployment } from '../client/deployment-check';
+import { ValidationError, type FieldIssue } from '../shared/errors';
 import { fieldIssues } from '../shared/flow-options';
 import type { ApiClient } from './api-client';
 import { list, params, parse, positiveInt, positiveNumber, str, UsageError } from './args';
@@ -12,8 +13,8 @@ import { watchRun } from './watch';
 
 const DeployFile = z.object({ deployments: z.array(z.unknown()).min(1, 'lists no deployments') }).strict();
 
-/** Reads and checks a `baton.yaml`; errors name the entry and field (`deployments[1].schedules.0.cron`). */
-export function readDeployFile(file: string): CreateDeployment[] {
+/** Reads a `baton.yaml` and checks its outline; `checkEntries` checks the entries. */
+export function readDeployFile(file: string): unknown[] {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -28,15 +29,32 @@ export function readDeployFile(file: string): CreateDeployment[] {
   }
   const top = DeployFile.safeParse(doc);
   if (!top.success) throw new ValidationError(file, fieldIssues(top.error.issues));
-  const issues = [];
-  const out: CreateDeployment[] = [];
-  for (const [i, entry] of top.data.deployments.entries()) {
-    const parsed = CreateDeployment.safeParse(entry);
-    if (parsed.success) out.push(parsed.data);
-    else issues.push(...fieldIssues(parsed.error.issues).map((x) => ({ ...x, path: `deployments[${i}]${x.path ? '.' + x.path : ''}` })));
+  return top.data.deployments;
+}
+
+/** Asks the API to run every check on a deployment (flow, parameters...) without applying it. */
+async function dryRun(api: ApiClient, input: CreateDeployment): Promise<void> {
+  try {
+    await api.call('POST', '/api/deployments?dryRun=true', input);
+  } catch (err) {
+    const details = (err as { details?: unknown }).details;
+    if (Array.isArray(details)) throw new ValidationError(`deployment '${input.name}'`, details as FieldIssue[]);
+    throw err;
   }
-  if (issues.length) throw new ValidationError(file, issues);
-  return out;
+}
+
+/**
+ * Checks every entry of a file before any is applied: its shape here, then the rest (a known flow,
+ * parameters valid for it) by the API's dry run. One error names each bad entry and field
+ * (`deployments[1].schedules.0.cron`); a bad file changes nothing.
+ */
+export function checkEntries(api: ApiClient, entries: unknown[]): Promise<CreateDeployment[]> {
+  return checkEach(entries, async (entry) => {
+    const input = parseDeployment(entry);
+    // A lone entry is checked by the request that applies it.
+    if (entries.length > 1) await dryRun(api, input);
+    return input;
+  });
 }
 
 function deploymentFromFlags(values: Record<string, unknown>): CreateDeployment {
@@ -66,9 +84,7 @@ function deploymentFromFlags(values: Record<string, unknown>): CreateDeployment 
     ...(str(v, 'overlap') ? { overlap: str(v, 'overlap') } : {}),
     ...(v.paused ? { paused: true } : {}),
   };
-  const parsed = CreateDeployment.safeParse(input);
-  if (!parsed.success) throw new ValidationError('deployment', fieldIssues(parsed.error.issues));
-  return parsed.data;
+  return parseDeployment(input);
 }
 
 const DEPLOYMENT_COLUMNS = {
@@ -100,8 +116,7 @@ export async function deploy(api: ApiClient, args: string[]): Promise<number> {
   });
   const file = str(values, 'file') ?? (!values.name && fs.existsSync('baton.yaml') ? 'baton.yaml' : undefined);
   if (file && values.name) throw new UsageError('give either --file or --name/--flow, not both');
-  // Every entry is checked before the first is sent: a bad file changes nothing.
-  const inputs = file ? readDeployFile(file) : [deploymentFromFlags(values)];
+  const inputs = file ? await checkEntries(api, readDeployFile(file)) : [deploymentFromFlags(values)];
   const applied: Deployment[] = [];
   for (const input of inputs) applied.push(await api.call<Deployment>('POST', '/api/deployments', input));
   if (values.json) printJson(applied);

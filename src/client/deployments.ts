@@ -15,7 +15,6 @@ import {
   type ScheduleSpec,
   type ScheduleUpdateOptions,
 } from '@temporalio/client';
-import { z, type ZodType } from 'zod';
 import type {
   Backfill,
   CreateDeployment,
@@ -28,10 +27,11 @@ import type {
   UpdateDeployment,
 } from '../api/schemas';
 import { ConflictError, NotFoundError, ParameterValidationError } from '../shared/errors';
-import { fieldIssues, flowRetryPolicy, type FlowOptions } from '../shared/flow-options';
+import { flowRetryPolicy, parseParameters, type FlowOptions } from '../shared/flow-options';
 import { DEPLOYMENT, FLOW_NAME, TAGS } from '../shared/search-attributes';
 import type { AnyFlow } from '../workflows/flow';
 import type { BatonClient, FlowRunHandle } from './client';
+import { checkDeployment, checkEach } from './deployment-check';
 
 /** The schedule id of a deployment. */
 export function scheduleIdOf(name: string): string {
@@ -81,15 +81,6 @@ function specOf(meta: DeploymentMeta): ScheduleSpec {
     endAt: meta.endAt ? new Date(meta.endAt) : undefined,
     jitter: meta.jitterSeconds ? meta.jitterSeconds * 1000 : undefined,
   };
-}
-
-/** Checks parameters against a flow's schema: the whole schema, or (for defaults) only the fields given. */
-function checkParameters(flow: AnyFlow, params: Record<string, unknown>, complete: boolean, target: string): void {
-  const schema = (flow.options as FlowOptions<unknown>).parameters as ZodType | undefined;
-  if (!schema) return;
-  const partial = !complete && schema instanceof z.ZodObject ? schema.partial() : schema;
-  const result = partial.safeParse(params);
-  if (!result.success) throw new ParameterValidationError(target, fieldIssues(result.error.issues));
 }
 
 /**
@@ -215,15 +206,11 @@ export class Deployments {
     return { spec: o.spec, action: o.action, policies: o.policies, typedSearchAttributes: o.typedSearchAttributes, state: o.state! };
   }
 
-  private buildMeta(input: CreateDeployment, previous: DeploymentMeta | undefined): { meta: DeploymentMeta; flow: AnyFlow } {
-    const flow = this.flowOf(input.flow);
+  /** Runs every check (deployment-check.ts) and builds what Baton stores; changes nothing. */
+  private buildMeta(unchecked: CreateDeployment, previous: DeploymentMeta | undefined): { meta: DeploymentMeta; flow: AnyFlow } {
+    const { input, flow } = checkDeployment(unchecked, this.client.flows);
     const parameters = input.parameters ?? {};
     const schedules = input.schedules ?? [];
-    // Scheduled runs get only the defaults, so a scheduled deployment's defaults must be complete.
-    checkParameters(flow, parameters, schedules.length > 0, `deployment '${input.name}' (parameters)`);
-    if (input.startAt && input.endAt && Date.parse(input.startAt) >= Date.parse(input.endAt)) {
-      throw new ParameterValidationError('deployment', [{ path: 'endAt', message: 'must be after startAt' }]);
-    }
     const now = new Date().toISOString();
     const meta: DeploymentMeta = {
       deployment: input.name,
@@ -246,22 +233,50 @@ export class Deployments {
     return { meta, flow };
   }
 
-  /** Creates the deployment, or replaces its settings when it exists (idempotent by name). */
+  /**
+   * Creates the deployment, or replaces its settings when it exists (idempotent by name). The
+   * input is checked first as the API and CLI check it (its shape, a registered flow, parameters
+   * valid for the flow's schema, schedules); a ValidationError naming each bad field changes nothing.
+   */
   async apply(input: CreateDeployment): Promise<{ deployment: Deployment; created: boolean }> {
-    this.recent.delete(input.name);
     const { meta, flow } = this.buildMeta(input, undefined);
+    this.recent.delete(meta.deployment);
     const options = this.options(meta, flow);
     let created = true;
     try {
-      await this.client.temporal.schedule.create({ scheduleId: scheduleIdOf(input.name), ...options });
+      await this.client.temporal.schedule.create({ scheduleId: scheduleIdOf(meta.deployment), ...options });
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
       created = false;
-      await this.handle(input.name).update((previous) =>
+      await this.handle(meta.deployment).update((previous) =>
         this.updateOptions({ ...meta, createdAt: this.metaOf(previous).createdAt }, flow),
       );
     }
-    return { deployment: await this.get(input.name), created };
+    return { deployment: await this.get(meta.deployment), created };
+  }
+
+  /**
+   * Applies several deployments, checking every one before creating any: a bad entry (unknown
+   * flow, bad parameters or schedule, a name used twice) throws one ValidationError naming it
+   * (`deployments[1].schedules.0.cron`) and nothing is created or changed.
+   */
+  async applyAll(inputs: readonly CreateDeployment[]): Promise<{ deployment: Deployment; created: boolean }[]> {
+    await checkEach(inputs, (input) => checkDeployment(input, this.client.flows));
+    const applied: { deployment: Deployment; created: boolean }[] = [];
+    for (const input of inputs) applied.push(await this.apply(input));
+    return applied;
+  }
+
+  /**
+   * What `apply(input)` would create, after the same checks, without creating or changing
+   * anything (the API's `dryRun`). Run times and history are empty: nothing is scheduled yet.
+   */
+  check(input: CreateDeployment): Deployment {
+    const { meta } = this.buildMeta(input, undefined);
+    const { deployment, createdAt, updatedAt, ...settings } = meta;
+    void createdAt;
+    void updatedAt;
+    return { ...settings, name: deployment, paused: meta.paused || meta.schedules.length === 0, nextRunTimes: [], recentRuns: [], createdAt: null, updatedAt: null };
   }
 
   /** Changes some settings of a deployment. */
@@ -357,7 +372,7 @@ export class Deployments {
     const deployment = await this.getForRun(name);
     const flow = this.flowOf(deployment.flow);
     const parameters = { ...deployment.parameters, ...(input.parameters ?? {}) };
-    checkParameters(flow, parameters, true, `flow '${flow.flowName}'`);
+    parseParameters(flow.flowName, (flow.options as FlowOptions<unknown>).parameters, parameters);
     const delay = input.scheduledTime ? (Date.parse(input.scheduledTime) - Date.now()) / 1000 : 0;
     return this.client.flowRuns.startWithKey(flow, parameters, {
       deployment: name,
