@@ -85,6 +85,71 @@ describe('the baton CLI, end to end through the API', () => {
     assert.match(down.stderr, /cannot reach the Baton API at http:\/\/127\.0\.0\.1:9/);
   });
 
+  test('flow run without a deployment: --param values as JSON or strings, --params-json, --watch prints the result', { timeout: 90_000 }, async () => {
+    const tag = uid('cli-direct');
+    const run = await baton(['flow', 'run', 'hello', '--params-json', '{"name": "Ada", "excited": false}', '--param', 'excited=true', '--tag', tag, '--watch'], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /flow run hello-Ada: Completed/);
+    assert.match(run.stdout, /greet-Ada: Completed/);
+    assert.match(run.stdout, /result: "hello Ada!"/);
+    const listed = (await api.call('GET', `/api/flow-runs?tag=${tag}`)).body.flowRuns as { flowName: string; deployment: string | null }[];
+    assert.deepEqual(listed.map((r) => [r.flowName, r.deployment]), [['hello', null]]);
+
+    // A value that is not JSON stays a string; the run name and idempotency key reach the API.
+    const key = uid('cli-key');
+    const args = ['flow', 'run', 'hello', '--param', 'name=Grace Hopper', '--run-name', 'grace', '--idempotency-key', key, '--json'];
+    const first = await baton(args, env);
+    assert.equal(first.code, 0, first.stderr);
+    const started = JSON.parse(first.stdout) as { id: string; runName: string; created: boolean };
+    assert.deepEqual([started.runName, started.created], ['grace', true]);
+    assert.equal(await w.client.flowRuns.result(started.id), 'hello Grace Hopper.');
+    const again = await baton(args.slice(0, -1), env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, new RegExp(`already started flow run ${started.id} \\(grace\\)`));
+
+    // A run that does not complete: --watch exits non-zero with the error.
+    const probe = JSON.stringify([{ dir, key: 'refuses' }]);
+    const failed = await baton(['flow', 'run', 'call-task', '--param', 'task=refuses', '--param', `args=${probe}`, '--param', 'catchErrors=false', '--watch'], env);
+    assert.equal(failed.code, 1, failed.stdout);
+    assert.match(failed.stdout, /: Failed/);
+    assert.match(failed.stdout, /^error: .*bad input: no point retrying/m);
+
+    const ls = await baton(['flow', 'ls', '--json'], env);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.ok((JSON.parse(ls.stdout) as { flows: { name: string }[] }).flows.some((f) => f.name === 'hello'));
+  });
+
+  test('flow run errors: a bad parameter names the field, an unknown flow exits 1, bad flags name the flag and exit 2', { timeout: 60_000 }, async () => {
+    const param = await baton(['flow', 'run', 'hello', '--param', 'name=42'], env);
+    assert.equal(param.code, 1);
+    assert.match(param.stderr, /invalid parameters for flow 'hello': name: .*expected string/);
+    const missingField = await baton(['flow', 'run', 'child-flow', '--param', 'a=1'], env);
+    assert.equal(missingField.code, 1);
+    assert.match(missingField.stderr, /b: .*expected number/);
+
+    const unknown = await baton(['flow', 'run', 'no-such-flow'], env);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no flow named 'no-such-flow'/);
+
+    const usage: [string[], RegExp][] = [
+      [['flow', 'run', 'hello', '--param', 'novalue'], /--param 'novalue' must be key=value/],
+      [['flow', 'run', 'hello', '--params-json', '{"name": '], /--params-json is not valid JSON/],
+      [['flow', 'run', 'hello', '--params-json', '[1, 2]'], /--params-json must be a JSON object/],
+      [['flow', 'run', 'hello', '--colour', 'red'], /Unknown option '--colour'/],
+      [['flow', 'run', 'hello', '--run-name', ''], /--run-name must not be empty/],
+      [['flow', 'run'], /missing <name>/],
+      [['flow', 'walk'], /unknown command 'flow walk'/],
+    ];
+    for (const [args, message] of usage) {
+      const res = await baton(args, env);
+      assert.equal(res.code, 2, `${args.join(' ')}: ${res.stderr}`);
+      assert.match(res.stderr, message, args.join(' '));
+    }
+    const bad = await baton(['flow', 'run', 'hello', '--param', 'name=x', '--at', 'tomorrow'], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /scheduledTime: must be an ISO 8601 date-time/);
+  });
+
   test('cancel and retry from the CLI', async () => {
     const started = await baton(['deployment', 'run', 'cli-hello', '--param', 'name=Linus', '--json'], env);
     const { id } = JSON.parse(started.stdout) as { id: string };

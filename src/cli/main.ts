@@ -9,6 +9,7 @@ import { ApiClient } from './api-client';
 import { parse, str, UsageError } from './args';
 import { deploy, deployment } from './deployment-commands';
 import { approvalCommand } from './approval-commands';
+import { flowCommand } from './flow-commands';
 import { flowRun } from './flow-run-commands';
 import { apiStart, serverInstall, serverStart, workerStart } from './process-commands';
 import { runQuickstart } from './quickstart';
@@ -32,6 +33,13 @@ deployments (through the API)
                  [--idempotency-key k] [--at iso-time] [--watch] [--json]
   deployment pause|resume|delete <name>
   deployment backfill <name> --start iso --end iso [--overlap p]
+
+flows (through the API)
+  flow ls [--json]
+  flow run <name> [--param k=v]... [--params-json '{...}'] [--run-name r] [--tag t]...
+           [--idempotency-key k] [--at iso-time] [--watch] [--json]
+                                        run a flow without a deployment; k=v values are JSON when
+                                        they parse as JSON (42, true, {"a":1}), else strings
 
 flow runs (through the API)
   flow-run ls [--deployment d] [--flow f] [--state s] [--tag t] [--since iso] [--until iso] [--limit n] [--json]
@@ -78,6 +86,8 @@ async function dispatch(argv: string[]): Promise<number> {
       return deploy(apiClient(), argv.slice(1));
     case 'deployment':
       return deployment(apiClient(), sub, rest);
+    case 'flow':
+      return flowCommand(apiClient(), sub, rest);
     case 'flow-run':
       return flowRun(apiClient(), sub, rest);
     case 'approval':
