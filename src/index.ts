@@ -51,7 +51,7 @@ export type { State } from './shared/states';
 export type { FlowOptions } from './shared/flow-options';
 export { BatonClient, FlowRunHandle, FlowRuns, friendlyRunName } from './client/client';
 export type { BatonClientOptions, StartFlowRunOptions, FlowRunInfo } from './client/client';
-export type { TaskRun } from './client/flow-run-state';
+export type { TaskRun } from './client/task-runs';
 export { loadConfig, BatonConfig } from './config';
 export { resolveTemporal, startDevServer, configuredTarget } from './server/temporal-server';
 export type { TemporalTarget, DevServer } from './server/temporal-server';

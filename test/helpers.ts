@@ -48,10 +48,10 @@ export interface TestWorker {
 }
 
 /** A worker on a fresh task queue, running in this process, and a client for it. */
-export async function startWorker(options: { flows?: string; logger?: Logger } = {}): Promise<TestWorker> {
+export async function startWorker(options: { flows?: string; logger?: Logger; taskQueue?: string } = {}): Promise<TestWorker> {
   const target = testTarget();
   const config = loadConfig();
-  const taskQueue = uid('tq');
+  const taskQueue = options.taskQueue ?? uid('tq');
   const worker = await createWorker({ flows: options.flows ?? FIXTURES, target, config, taskQueue, logger: options.logger });
   const running = worker.run();
   const client = await BatonClient.connect({ target, taskQueue, flows: worker.module.flows });

@@ -22,16 +22,18 @@ import { temporal } from '@temporalio/proto';
 import type { ZodType } from 'zod';
 import type { FlowRunList, FlowRunSummary, ListFlowRunsQuery } from '../api/schemas';
 import { BatonError, ConflictError, FlowRunFailedError, NotFoundError, rebuildBatonError } from '../shared/errors';
-import { flowRetryPolicy, flowRunNameFor, parseParameters, type FlowOptions } from '../shared/flow-options';
+import { flowRetryPolicy, flowRunNameFor, parametersToSend, parseParameters, type FlowOptions } from '../shared/flow-options';
 import { friendlyName } from '../shared/run-name';
 import { PAUSE_SIGNAL, RESUME_SIGNAL } from '../shared/human';
-import { DEPLOYMENT, FLOW_NAME, RUN_NAME, TAGS, WAITING_STATE } from '../shared/search-attributes';
+import { DEPLOYMENT, FLOW_NAME, RUN_NAME, RUN_STATE, TAGS } from '../shared/search-attributes';
 import { isFinal, type State } from '../shared/states';
 import type { TemporalTarget } from '../server/temporal-server';
 import type { AnyFlow } from '../workflows/flow';
 import { Approvals } from './approvals';
 import { Deployments, quote } from './deployments';
-import { decodePayload, flowRunStateFrom, taskRunsFrom, type TaskRun } from './flow-run-state';
+import { flowRunState, latestAttempts, stateClause } from './flow-run-state';
+import { taskRunsFrom, type TaskRun } from './task-runs';
+import { dateOf, decodePayload, isoTime, keywordOf } from './temporal-values';
 
 /** A readable default run name, as Prefect gives (`brisk-otter`). */
 export function friendlyRunName(): string {
@@ -111,6 +113,8 @@ function rebuildFlowError(err: WorkflowFailedError, flowRunId: string): FlowRunF
   let state: State = 'Failed';
   let rebuilt: unknown = cause;
   if (cause instanceof ApplicationFailure) {
+    // The flow's own timeout, or a pause or approval nobody answered in time.
+    if (cause.type === 'FlowTimeoutError' || cause.type === 'WaitTimeoutError') state = 'TimedOut';
     const detail = (cause.details?.[0] ?? {}) as Record<string, unknown>;
     const e = cause.type ? rebuildBatonError(cause.type, cause.message, detail) : undefined;
     if (e) {
@@ -230,9 +234,8 @@ export class FlowRuns {
       // An idempotency key names one run forever, even after it has finished.
       workflowIdReusePolicy: keyed ? 'REJECT_DUPLICATE' : undefined,
       taskQueue,
-      args: [params ?? {}],
+      args: [parametersToSend(parsed)],
       retry: flowRetryPolicy(flowOptions),
-      workflowRunTimeout: flowOptions.timeoutSeconds ? flowOptions.timeoutSeconds * 1000 : undefined,
       startDelay: options.startDelaySeconds ? options.startDelaySeconds * 1000 : undefined,
       staticSummary: runName,
       staticDetails: flowOptions.description,
@@ -244,6 +247,7 @@ export class FlowRuns {
       typedSearchAttributes: [
         { key: FLOW_NAME, value: declared.flowName },
         { key: RUN_NAME, value: runName },
+        { key: RUN_STATE, value: options.startDelaySeconds ? 'Scheduled' : 'Pending' },
         ...(tags.length ? [{ key: TAGS, value: tags }] : []),
         ...(options.deployment ? [{ key: DEPLOYMENT, value: options.deployment }] : []),
       ],
@@ -301,7 +305,13 @@ export class FlowRuns {
     const history = await this.client.temporal.workflow.getHandle(flowRunId, description.runId).fetchHistory();
     const events = history.events ?? [];
     const sa = description.typedSearchAttributes as TypedSearchAttributes;
-    const state = flowRunStateFrom(description.raw.workflowExecutionInfo?.status, events, sa.get(WAITING_STATE));
+    const execution = description.raw.workflowExecutionInfo;
+    const state = flowRunState({
+      status: execution?.status,
+      batonState: sa.get(RUN_STATE),
+      executionTime: dateOf(execution?.executionTime),
+      now: new Date(),
+    });
     const started = events[0]?.workflowExecutionStartedEventAttributes;
     const info: FlowRunInfo = {
       id: flowRunId,
@@ -423,82 +433,38 @@ export class FlowRuns {
 
   /** Flow runs, newest first, filtered by deployment, flow, state, tag and start time. */
   async list(query: Partial<ListFlowRunsQuery> = {}): Promise<FlowRunList> {
-    const clauses = [`${FLOW_NAME.name} IS NOT NULL`];
+    const clauses = [`${FLOW_NAME.name} IS NOT NULL`, latestAttempts()];
     if (query.deployment) clauses.push(`${DEPLOYMENT.name} = ${quote(query.deployment)}`);
     if (query.flow) clauses.push(`${FLOW_NAME.name} = ${quote(query.flow)}`);
     if (query.tag) clauses.push(`${TAGS.name} = ${quote(query.tag)}`);
     if (query.since) clauses.push(`StartTime >= ${quote(new Date(query.since).toISOString())}`);
     if (query.until) clauses.push(`StartTime < ${quote(new Date(query.until).toISOString())}`);
-    if (query.state === 'Paused' || query.state === 'AwaitingApproval') {
-      clauses.push(`ExecutionStatus = 'Running' AND ${WAITING_STATE.name} = ${quote(query.state)}`);
-    } else if (query.state) clauses.push(`ExecutionStatus = ${quote(STATUS_OF_STATE[query.state])}`);
+    const now = new Date();
+    if (query.state) clauses.push(stateClause(query.state, now));
     const response = await this.client.connection.workflowService.listWorkflowExecutions({
       namespace: this.client.options.target.namespace,
       pageSize: query.pageSize ?? 50,
       nextPageToken: query.pageToken ? Buffer.from(query.pageToken, 'base64url') : undefined,
       query: clauses.join(' AND '),
     });
-    const flowRuns = (response.executions ?? []).map((e) => summaryOf(e));
+    const flowRuns = (response.executions ?? []).map((e) => summaryOf(e, now));
     const token = response.nextPageToken?.length ? Buffer.from(response.nextPageToken).toString('base64url') : null;
     return { flowRuns, nextPageToken: token };
   }
 }
 
-const Status = temporal.api.enums.v1.WorkflowExecutionStatus;
-
-/** The workflow status a state filter selects (open states all read Running in Temporal). */
-const STATUS_OF_STATE: Record<State, string> = {
-  Scheduled: 'Running',
-  Pending: 'Running',
-  Running: 'Running',
-  Retrying: 'Running',
-  Paused: 'Running',
-  AwaitingApproval: 'Running',
-  Cancelling: 'Running',
-  Completed: 'Completed',
-  Cached: 'Completed',
-  Failed: 'Failed',
-  TimedOut: 'TimedOut',
-  Cancelled: 'Canceled',
-  Crashed: 'Terminated',
-};
-
-const STATE_OF_STATUS: Partial<Record<number, State>> = {
-  [Status.WORKFLOW_EXECUTION_STATUS_RUNNING]: 'Running',
-  [Status.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW]: 'Running',
-  [Status.WORKFLOW_EXECUTION_STATUS_COMPLETED]: 'Completed',
-  [Status.WORKFLOW_EXECUTION_STATUS_FAILED]: 'Failed',
-  [Status.WORKFLOW_EXECUTION_STATUS_TIMED_OUT]: 'TimedOut',
-  [Status.WORKFLOW_EXECUTION_STATUS_CANCELED]: 'Cancelled',
-  [Status.WORKFLOW_EXECUTION_STATUS_TERMINATED]: 'Crashed',
-};
-
-function keywordOf(payload: unknown): string | null {
-  const value = decodePayload(payload as never);
-  if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : null;
-  return typeof value === 'string' ? value : null;
-}
-
-/** Paused or AwaitingApproval, for a running flow that says so in its search attributes. */
-function waitingState(e: temporal.api.workflow.v1.IWorkflowExecutionInfo): State | undefined {
-  if (e.status !== Status.WORKFLOW_EXECUTION_STATUS_RUNNING) return undefined;
-  const value = keywordOf(e.searchAttributes?.indexedFields?.[WAITING_STATE.name]);
-  return value === 'Paused' || value === 'AwaitingApproval' ? value : undefined;
-}
-
-function summaryOf(e: temporal.api.workflow.v1.IWorkflowExecutionInfo): FlowRunSummary {
+function summaryOf(e: temporal.api.workflow.v1.IWorkflowExecutionInfo, now: Date): FlowRunSummary {
   const fields = e.searchAttributes?.indexedFields ?? {};
   const tags = decodePayload(fields[TAGS.name] as never);
-  const time = (t: typeof e.startTime) => (t ? new Date(Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6)).toISOString() : null);
   return {
     id: e.execution?.workflowId ?? '',
     flowName: e.type?.name ?? '',
     runName: keywordOf(fields[RUN_NAME.name]),
-    state: waitingState(e) ?? STATE_OF_STATUS[e.status ?? 0] ?? 'Running',
+    state: flowRunState({ status: e.status, batonState: keywordOf(fields[RUN_STATE.name]), executionTime: dateOf(e.executionTime), now }),
     deployment: keywordOf(fields[DEPLOYMENT.name]),
     tags: Array.isArray(tags) ? (tags as string[]) : [],
-    startTime: time(e.startTime),
-    endTime: time(e.closeTime),
+    startTime: isoTime(e.startTime),
+    endTime: isoTime(e.closeTime),
   };
 }
 

@@ -1,17 +1,17 @@
 /**
- * Reads a flow run's state and its task runs from Temporal (describe + history), in Baton's one
+ * A flow run's task runs, read from its Temporal history and pending activities, in Baton's one
  * state vocabulary. Nothing is stored elsewhere: this is derived on every read.
  */
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { isCachedResult } from '../shared/cache-policy';
 import { isFinal, type State } from '../shared/states';
+import { decodePayload, isoTime } from './temporal-values';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type Failure = temporal.api.failure.v1.IFailure;
 const EventType = temporal.api.enums.v1.EventType;
 const PendingState = temporal.api.enums.v1.PendingActivityState;
-const Status = temporal.api.enums.v1.WorkflowExecutionStatus;
 
 /** One task run (an activity) or subflow run (a child workflow) of a flow run. */
 export interface TaskRun {
@@ -31,20 +31,7 @@ export interface TaskRun {
   error?: { type?: string; message: string };
 }
 
-function time(ts: temporal.api.history.v1.IHistoryEvent['eventTime'] | null | undefined): string | undefined {
-  if (!ts) return undefined;
-  const ms = Number(ts.seconds ?? 0) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6);
-  return new Date(ms).toISOString();
-}
-
-export function decodePayload(payload: Payload | null | undefined): unknown {
-  if (!payload) return undefined;
-  try {
-    return defaultPayloadConverter.fromPayload(payload);
-  } catch {
-    return undefined;
-  }
-}
+const time = (ts: Parameters<typeof isoTime>[0]) => isoTime(ts) ?? undefined;
 
 /** The innermost useful error in a failure chain. */
 export function failureSummary(failure: Failure | null | undefined): { type?: string; message: string } | undefined {
@@ -236,46 +223,3 @@ export function taskRunsFrom(flowRunId: string, events: HistoryEvent[], pending:
   }
   return [...runs.values()];
 }
-
-/** A flow run's state from its workflow status and history. */
-export function flowRunStateFrom(
-  status: temporal.api.enums.v1.WorkflowExecutionStatus | null | undefined,
-  events: HistoryEvent[],
-  waiting?: string | null,
-): State {
-  switch (status) {
-    case Status.WORKFLOW_EXECUTION_STATUS_COMPLETED:
-      return 'Completed';
-    case Status.WORKFLOW_EXECUTION_STATUS_FAILED: {
-      // A pause or approval nobody answered in time ends the run TimedOut.
-      const failure = events[events.length - 1]?.workflowExecutionFailedEventAttributes?.failure;
-      return failureSummary(failure)?.type === 'WaitTimeoutError' ? 'TimedOut' : 'Failed';
-    }
-    case Status.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
-      return 'TimedOut';
-    case Status.WORKFLOW_EXECUTION_STATUS_CANCELED:
-      return 'Cancelled';
-    case Status.WORKFLOW_EXECUTION_STATUS_TERMINATED:
-      return 'Crashed';
-    default:
-      break;
-  }
-  let started = false;
-  let attempt = 1;
-  let delayed = false;
-  for (const e of events) {
-    if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED) {
-      const a = e.workflowExecutionStartedEventAttributes!;
-      attempt = a.attempt ?? 1;
-      delayed = Number(a.firstWorkflowTaskBackoff?.seconds ?? 0) > 0;
-    }
-    if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) started = true;
-    if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED) return 'Cancelling';
-  }
-  if (waiting === 'AwaitingApproval' || waiting === 'Paused') return waiting;
-  // A flow retry (attempt > 1) reads Retrying both while it waits and while it runs, as in Prefect.
-  if (attempt > 1) return 'Retrying';
-  if (!started) return delayed ? 'Scheduled' : 'Pending';
-  return 'Running';
-}
-

@@ -44,6 +44,53 @@ export function parseParameters(flowName: string, schema: ZodType | undefined, p
   return result.data;
 }
 
+/** JSON with object keys in a fixed order: two values that JSON-encode alike compare equal. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+    }
+    return v;
+  });
+}
+
+/** The field schemas of a zod object schema, or undefined for any other schema. */
+function objectShape(schema: ZodType): Record<string, ZodType> | undefined {
+  const def = (schema as unknown as { def?: { type?: string; shape?: Record<string, ZodType> } }).def;
+  return def?.type === 'object' ? def.shape : undefined;
+}
+
+/**
+ * The parameters a flow run received, with the types JSON cannot carry (dates) restored.
+ *
+ * The edge (client, API, parent flow, deployment) parsed them and sent the complete result,
+ * defaults filled in, so this never adds or changes a value: a part is taken from a fresh parse
+ * only when that parse accepts it and gives back the same JSON. Otherwise (a schema whose
+ * transforms cannot take their own output, or a default changed by a redeploy) the part is
+ * kept as received; object schemas are restored field by field.
+ */
+export function restoreParameters(schema: ZodType | undefined, received: unknown): unknown {
+  if (!schema) return received;
+  const result = schema.safeParse(received);
+  if (result.success && canonicalJson(result.data) === canonicalJson(received)) return result.data;
+  const shape = objectShape(schema);
+  if (!shape || !received || typeof received !== 'object' || Array.isArray(received)) return received;
+  const restored: Record<string, unknown> = { ...(received as Record<string, unknown>) };
+  for (const [key, field] of Object.entries(shape)) {
+    if (key in restored) restored[key] = restoreParameters(field, restored[key]);
+  }
+  return restored;
+}
+
+/**
+ * What the edge sends when it starts a run: the parsed parameters as JSON values, so the run
+ * never depends on the schema's defaults at the time it runs.
+ */
+export function parametersToSend(parsed: unknown): unknown {
+  return parsed === undefined ? {} : (JSON.parse(JSON.stringify(parsed)) as unknown);
+}
+
 /** The run name for a flow run, or undefined when the flow sets none. */
 export function flowRunNameFor<P>(options: FlowOptions<P>, params: P): string | undefined {
   const template = options.flowRunName;

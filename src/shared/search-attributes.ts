@@ -8,10 +8,17 @@ export const FLOW_NAME = defineSearchAttributeKey('BatonFlow', SearchAttributeTy
 export const RUN_NAME = defineSearchAttributeKey('BatonRunName', SearchAttributeType.KEYWORD);
 export const TAGS = defineSearchAttributeKey('BatonTags', SearchAttributeType.KEYWORD_LIST);
 export const DEPLOYMENT = defineSearchAttributeKey('BatonDeployment', SearchAttributeType.KEYWORD);
-/** Set by a running flow while it waits for people: `Paused` or `AwaitingApproval`. */
-export const WAITING_STATE = defineSearchAttributeKey('BatonState', SearchAttributeType.KEYWORD);
+/**
+ * A flow run's state as far as Temporal's status cannot tell it: set to `Scheduled` or `Pending`
+ * by whoever starts the run, then kept current by the run itself (`Running`, `Retrying`, `Paused`,
+ * `AwaitingApproval`, `Cancelling`, and `TimedOut` when it ends on a timeout of its own). Read
+ * together with the execution status by the client's state mapping, for lists and single runs alike.
+ */
+export const RUN_STATE = defineSearchAttributeKey('BatonState', SearchAttributeType.KEYWORD);
+/** @deprecated the same key as {@link RUN_STATE}. */
+export const WAITING_STATE = RUN_STATE;
 /** The keys of a flow's pending approvals, so every pending approval is one query away. */
 export const AWAITING = defineSearchAttributeKey('BatonAwaiting', SearchAttributeType.KEYWORD_LIST);
 
 /** Every attribute Baton registers, with the type the server must index it as. */
-export const ALL_SEARCH_ATTRIBUTES = [FLOW_NAME, RUN_NAME, TAGS, DEPLOYMENT, WAITING_STATE, AWAITING] as const;
+export const ALL_SEARCH_ATTRIBUTES = [FLOW_NAME, RUN_NAME, TAGS, DEPLOYMENT, RUN_STATE, AWAITING] as const;

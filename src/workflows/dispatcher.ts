@@ -4,18 +4,21 @@
  * what lets flow names be any string (`process-customers`), not only JavaScript identifiers.
  * Sandbox-safe.
  */
-import { ApplicationFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, patched, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { ParameterValidationError } from '../shared/errors';
-import { flowRunNameFor, parseParameters, type FlowOptions } from '../shared/flow-options';
+import { flowRunNameFor, parseParameters, restoreParameters, type FlowOptions } from '../shared/flow-options';
 import { friendlyName } from '../shared/run-name';
 import { RUN_NAME } from '../shared/search-attributes';
 import type { ZodType } from 'zod';
 import { flowFailure } from './failures';
 import { setFlowParameters } from './flow-context';
-import { installHumanHandlers } from './human';
+import { installHumanHandlers, setRunState } from './human';
 import { MAP_SHARD_WORKFLOW } from '../shared/map-shard';
 import { runMapShard, type ShardInput } from './map-shard';
 import { flowNamed, registeredFlowNames } from './registry';
+
+/** Marks runs whose parameters arrived parsed and complete (Temporal's patch marker, kept on replay). */
+const PARSED_AT_EDGE_PATCH = 'baton.parameters-parsed-at-edge';
 
 export default async function batonFlow(params: unknown): Promise<unknown> {
   const { workflowType } = workflowInfo();
@@ -28,9 +31,15 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
     );
   }
   installHumanHandlers();
+  const { attempt, retryPolicy } = workflowInfo();
+  setRunState(attempt > 1 ? 'Retrying' : 'Running');
+  // A cancel request reads Cancelling until the flow's cleanup is done.
+  CancellationScope.current().cancelRequested.catch(() => setRunState('Cancelling'));
   try {
-    // Parameters were validated before the run started; parsing again restores types such as dates.
-    const parsed = parseParameters(flow.flowName, flow.options.parameters as ZodType | undefined, params);
+    // Parameters are parsed at the edge and arrive complete; this only restores types such as
+    // dates. Runs started before the edge sent complete values still parse (and fill defaults) here.
+    const schema = flow.options.parameters as ZodType | undefined;
+    const parsed = patched(PARSED_AT_EDGE_PATCH) ? restoreParameters(schema, params) : parseParameters(flow.flowName, schema, params);
     setFlowParameters(params ?? {});
     // Runs started by a schedule arrive without a run name: give them one, as Prefect does.
     if (!workflowInfo().typedSearchAttributes.get(RUN_NAME)) {
@@ -43,11 +52,47 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
       // Math.random is seeded per run inside the sandbox, so the name is the same on replay.
       upsertSearchAttributes([{ key: RUN_NAME, value: name ?? friendlyName((n) => Math.floor(Math.random() * n)) }]);
     }
-    return await flow.fn(parsed as never);
+    return await withFlowTimeout(flow.options.timeoutSeconds, () => flow.fn(parsed as never));
   } catch (err) {
-    if (err instanceof ParameterValidationError) {
-      throw ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: true, details: [{ code: err.code, issues: err.issues }] });
+    const failure =
+      err instanceof ParameterValidationError
+        ? ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: true, details: [{ code: err.code, issues: err.issues }] })
+        : flowFailure(err);
+    if (failure instanceof ApplicationFailure) {
+      const type = failure.type ?? '';
+      const maxAttempts = retryPolicy?.maximumAttempts ?? 1;
+      const retried = !failure.nonRetryable && !retryPolicy?.nonRetryableErrorTypes?.includes(type) && (maxAttempts === 0 || attempt < maxAttempts);
+      // What the run reads once this attempt has failed: the next attempt, or how it ended.
+      if (retried) setRunState('Retrying');
+      else if (TIMEOUT_TYPES.has(type)) setRunState('TimedOut');
     }
-    throw flowFailure(err);
+    throw failure;
+  }
+}
+
+/** Failure types that end a run TimedOut rather than Failed. */
+const TIMEOUT_TYPES = new Set(['FlowTimeoutError', 'WaitTimeoutError']);
+
+/**
+ * Runs the flow's body under its `timeoutSeconds`, counted from when the body starts (time spent
+ * queued for a worker does not count, as in Prefect). When time is up the body is cancelled
+ * (its running tasks are asked to stop) and the attempt fails with FlowTimeoutError.
+ */
+async function withFlowTimeout<T>(timeoutSeconds: number | undefined, body: () => Promise<T>): Promise<T> {
+  if (!timeoutSeconds) return body();
+  const scope = new CancellationScope();
+  const run = scope.run(body);
+  const timer = new CancellationScope();
+  const expired = timer.run(() => sleep(timeoutSeconds * 1000)).then(() => {
+    scope.cancel();
+    throw ApplicationFailure.create({ type: 'FlowTimeoutError', message: `the flow run did not finish within its timeout of ${timeoutSeconds} s` });
+  });
+  try {
+    return await Promise.race([run, expired]);
+  } finally {
+    timer.cancel();
+    // The loser of the race settles later; its outcome is already accounted for.
+    expired.catch(() => undefined);
+    run.catch(() => undefined);
   }
 }

@@ -17,8 +17,8 @@ import {
 } from '@temporalio/workflow';
 import type { input, output, ZodType } from 'zod';
 import { BatonError } from '../shared/errors';
-import { flowRetryPolicy, flowRunNameFor, parseParameters, type FlowOptions } from '../shared/flow-options';
-import { FLOW_NAME, RUN_NAME, TAGS } from '../shared/search-attributes';
+import { flowRetryPolicy, flowRunNameFor, parametersToSend, parseParameters, type FlowOptions } from '../shared/flow-options';
+import { FLOW_NAME, RUN_NAME, RUN_STATE, TAGS } from '../shared/search-attributes';
 import { subflowError } from './failures';
 import { RunFuture } from './future';
 import { whileNotPaused } from './human';
@@ -88,14 +88,14 @@ function startSubflow<P, R>(flow: Flow<P, R>, params: P): { promise: Promise<R>;
   const options = {
     // A retried parent gets fresh child ids: the previous attempt's children may still be closing.
     workflowId: `${parent.workflowId}/${flow.flowName}-${n}${parent.attempt > 1 ? `-a${parent.attempt}` : ''}`,
-    args: [params ?? {}],
+    args: [parametersToSend(parsed)],
     taskQueue: parent.taskQueue,
     retry: flowRetryPolicy(flow.options as FlowOptions<unknown>),
-    workflowRunTimeout: flow.options.timeoutSeconds ? flow.options.timeoutSeconds * 1000 : undefined,
     staticSummary: runName,
     typedSearchAttributes: [
       { key: FLOW_NAME, value: flow.flowName },
       ...(runName ? [{ key: RUN_NAME, value: runName }] : []),
+      { key: RUN_STATE, value: 'Pending' },
       ...(flow.options.tags?.length ? [{ key: TAGS, value: [...flow.options.tags] }] : []),
     ],
   } satisfies ChildWorkflowOptions & { args: unknown[] };

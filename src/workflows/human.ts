@@ -14,7 +14,7 @@ import {
   upsertMemo,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { z, type output, type ZodType } from 'zod';
+import type { output, ZodType } from 'zod';
 import { WaitTimeoutError } from '../shared/errors';
 import { fieldIssues } from '../shared/flow-options';
 import {
@@ -28,7 +28,7 @@ import {
   type PendingApproval,
   type ResumeRequest,
 } from '../shared/human';
-import { AWAITING, WAITING_STATE } from '../shared/search-attributes';
+import { AWAITING, RUN_STATE } from '../shared/search-attributes';
 import { runState } from './run-state';
 
 interface ApprovalEntry {
@@ -41,6 +41,8 @@ interface Control {
   externalPause: boolean;
   pauses: Map<string, { resumed: boolean; by?: string }>;
   approvals: Map<string, ApprovalEntry>;
+  /** What the run is doing when nobody is waited for: set by the dispatcher, null in map shards. */
+  base: BaseState | null;
   published: { state: string | null; awaiting: string; memo: string };
   pauseCount: number;
   /** Told when an outside pause starts or ends (sharded maps pass it on to their shards). */
@@ -58,6 +60,7 @@ function current(): Control {
     externalPause: false,
     pauses: new Map(),
     approvals: new Map(),
+    base: null,
     published: { state: null, awaiting: '[]', memo: '{}' },
     pauseCount: 0,
     pauseListeners: new Set(),
@@ -69,11 +72,12 @@ function publish(): void {
   const c = current();
   const pending = [...c.approvals.values()].filter((a) => !a.result).map((a) => a.advertised);
   const paused = c.externalPause || [...c.pauses.values()].some((p) => !p.resumed);
-  const state = pending.length ? 'AwaitingApproval' : paused ? 'Paused' : null;
+  // A cancelled run reads Cancelling until its cleanup is done, even when the cleanup waits for people.
+  const state = c.base === 'Cancelling' ? c.base : pending.length ? 'AwaitingApproval' : paused ? 'Paused' : c.base;
   const awaiting = JSON.stringify(pending.map((p) => p.key));
   if (state !== c.published.state || awaiting !== c.published.awaiting) {
     upsertSearchAttributes([
-      { key: WAITING_STATE, value: state },
+      { key: RUN_STATE, value: state },
       { key: AWAITING, value: pending.length ? pending.map((p) => p.key) : null },
     ]);
     c.published.state = state;
@@ -84,6 +88,15 @@ function publish(): void {
     upsertMemo({ [APPROVALS_MEMO]: pending.length ? pending : null });
     c.published.memo = memo;
   }
+}
+
+/** The states a run publishes for itself when it is not waiting for people. */
+export type BaseState = 'Running' | 'Retrying' | 'Cancelling' | 'TimedOut';
+
+/** Sets what the run is doing (see RUN_STATE) and publishes it when it changed. */
+export function setRunState(base: BaseState): void {
+  current().base = base;
+  publish();
 }
 
 function rejectUpdate(type: string, message: string, details?: unknown): never {
@@ -232,7 +245,8 @@ export async function approval<S extends ZodType | undefined = undefined>(
     advertised: {
       key,
       description: options.description,
-      inputSchema: options.input ? (z.toJSONSchema(options.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>) : null,
+      // The schema's own method: the flow runtime never loads zod itself (see preload.ts).
+      inputSchema: options.input ? (options.input.toJSONSchema({ io: 'input', unrepresentable: 'any' }) as Record<string, unknown>) : null,
       since: now.toISOString(),
       ...(options.timeoutSeconds !== undefined ? { deadline: new Date(now.getTime() + options.timeoutSeconds * 1000).toISOString() } : {}),
     },

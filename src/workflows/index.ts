@@ -13,12 +13,14 @@
  *   return await processCustomer.map(ids);
  * });
  */
+import './web-globals';
 export { flow, isFlow } from './flow';
 export type { Flow, AnyFlow } from './flow';
 export { tasks, unmapped } from './task-proxy';
 export type { TaskHandle, TaskHandles, Unmapped, CallOptions } from './task-proxy';
 export { RunFuture, FutureList, waitAll, asCompleted } from './future';
 export { pause, approval } from './human';
+export { sleep } from './sleep';
 export type { PauseOptions, ApprovalOptions } from './human';
 export type { ApprovalResult, Decision } from '../shared/human';
 /** Runs cleanup that must finish even when the run is being cancelled: `await nonCancellable(() => cleanup())`. */
