@@ -26,9 +26,10 @@ import type {
   Schedule,
   UpdateDeployment,
 } from '../api/schemas';
+import type { ZodType } from 'zod';
 import { ConflictError, NotFoundError, ParameterValidationError } from '../shared/errors';
-import { flowRetryPolicy, parseParameters, type FlowOptions } from '../shared/flow-options';
-import { DEPLOYMENT, FLOW_NAME, TAGS } from '../shared/search-attributes';
+import { flowRetryPolicy, parametersToSend, parseParameters, type FlowOptions } from '../shared/flow-options';
+import { DEPLOYMENT, FLOW_NAME, RUN_STATE, TAGS } from '../shared/search-attributes';
 import type { AnyFlow } from '../workflows/flow';
 import type { BatonClient, FlowRunHandle } from './client';
 import { checkDeployment, checkEach } from './deployment-check';
@@ -173,14 +174,16 @@ export class Deployments {
         workflowType: meta.flow,
         workflowId: `${meta.deployment}-scheduled`,
         taskQueue: meta.taskQueue,
-        args: [meta.parameters],
+        // A schedule starts runs with no Baton code in between: the complete parsed parameters
+        // (defaults as of this deploy) go into the schedule, as any other edge sends them.
+        args: [scheduledParameters(flowOptions, meta.parameters)],
         memo: { baton: meta, deployment: meta.deployment },
         retry: flowRetryPolicy(flowOptions),
-        workflowRunTimeout: flowOptions.timeoutSeconds ? flowOptions.timeoutSeconds * 1000 : undefined,
         staticDetails: meta.description ?? undefined,
         typedSearchAttributes: [
           { key: FLOW_NAME, value: meta.flow },
           { key: DEPLOYMENT, value: meta.deployment },
+          { key: RUN_STATE, value: 'Pending' },
           ...(meta.tags.length ? [{ key: TAGS, value: meta.tags }] : []),
         ],
       },
@@ -388,4 +391,10 @@ export class Deployments {
 /** A string literal for a visibility query. */
 export function quote(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** The parameters a schedule starts runs with: parsed and complete when the schema accepts them. */
+function scheduledParameters(flowOptions: FlowOptions<unknown>, parameters: Record<string, unknown>): unknown {
+  const parsed = (flowOptions.parameters as ZodType | undefined)?.safeParse(parameters);
+  return parsed?.success ? parametersToSend(parsed.data) : parameters;
 }
