@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { FileCacheStore, type CacheStore } from './activities/cache-store';
 import { FileBlobStore, LargePayloadCodec } from './activities/large-payloads';
 import { RedisCacheStore } from './activities/redis-cache-store';
-import { ConfigError } from './shared/errors';
+import { ConfigError } from './core/errors';
 
 const intFromEnv = (min: number, max: number) =>
   z.coerce

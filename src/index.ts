@@ -22,12 +22,12 @@ export { task, isTask } from './activities/task';
 export type { Task, TaskOptions, ErrorMatcher } from './activities/task';
 export { getRunContext } from './activities/run-context';
 export type { RunContext } from './activities/run-context';
-export { exponentialBackoff } from './shared/task-options';
-export { CachePolicy, INPUTS, TASK_SOURCE, RUN_ID, FLOW_PARAMETERS, NONE, DEFAULT as DEFAULT_CACHE_POLICY } from './shared/cache-policy';
+export { exponentialBackoff } from './core/task-options';
+export { CachePolicy, INPUTS, TASK_SOURCE, RUN_ID, FLOW_PARAMETERS, NONE, DEFAULT as DEFAULT_CACHE_POLICY } from './core/cache-policy';
 export { FileCacheStore } from './activities/cache-store';
 export type { CacheStore, CacheEntry } from './activities/cache-store';
 export type { CacheKeyContext } from './activities/task';
-export type { RetryDelaySeconds, ExponentialBackoff } from './shared/task-options';
+export type { RetryDelaySeconds, ExponentialBackoff } from './core/task-options';
 export {
   BatonError,
   NonRetryableError,
@@ -44,11 +44,11 @@ export {
   ConfigError,
   TemporalUnavailableError,
   NotFoundError,
-} from './shared/errors';
-export type { FieldIssue } from './shared/errors';
-export { STATES, isFinal, isSuccess } from './shared/states';
-export type { State } from './shared/states';
-export type { FlowOptions } from './shared/flow-options';
+} from './core/errors';
+export type { FieldIssue } from './core/errors';
+export { STATES, isFinal, isSuccess } from './core/states';
+export type { State } from './core/states';
+export type { FlowOptions } from './core/flow-options';
 export { BatonClient, FlowRunHandle, FlowRuns, friendlyRunName } from './client/client';
 export type { BatonClientOptions, StartFlowRunOptions, FlowRunInfo } from './client/client';
 export type { TaskRun } from './client/task-runs';

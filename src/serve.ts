@@ -10,11 +10,11 @@
  * await serve(etl, { name: 'nightly-etl', cron: '0 2 * * *', timezone: 'Europe/Paris', tasks });
  */
 import type { Logger } from 'pino';
-import { CreateDeployment, type Deployment } from './api/schemas';
+import { CreateDeployment, type Deployment } from './core/schemas';
 import { BatonClient } from './client/client';
 import { loadConfig, type BatonConfig } from './config';
-import { BatonError, ValidationError } from './shared/errors';
-import { fieldIssues } from './shared/flow-options';
+import { BatonError, ValidationError } from './core/errors';
+import { fieldIssues } from './core/flow-options';
 import { resolveTemporal, type TemporalTarget } from './server/temporal-server';
 import type { AnyFlow } from './workflows/flow';
 import { collectDeclarations } from './workers/load-module';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ErrorBody } from '../src/api/schemas';
+import { ErrorBody } from '../src/core/schemas';
 import { startTestApi, type TestApi } from './api-helpers';
 import { eventually, startWorker, uid, type TestWorker } from './helpers';
 

@@ -6,7 +6,7 @@ import { cacheKey, stableStringify } from '../src/activities/cache-key';
 import { FileCacheStore } from '../src/activities/cache-store';
 import { decodePayload } from '../src/client/flow-run-state';
 import { cacheDir, loadConfig } from '../src/config';
-import { INPUTS, RUN_ID, TASK_SOURCE } from '../src/shared/cache-policy';
+import { INPUTS, RUN_ID, TASK_SOURCE } from '../src/core/cache-policy';
 import { workerAndApi } from './api-helpers';
 import { readLines, tempDir, uid } from './helpers';
 

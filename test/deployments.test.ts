@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { CreateDeployment } from '../src/api/schemas';
-import { NotFoundError, ParameterValidationError, ValidationError } from '../src/shared/errors';
+import type { CreateDeployment } from '../src/core/schemas';
+import { NotFoundError, ParameterValidationError, ValidationError } from '../src/core/errors';
 import { startTestApi, type TestApi } from './api-helpers';
 import { eventually, ROOT, startWorker, tempDir, uid, type TestWorker } from './helpers';
 

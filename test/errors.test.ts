@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { ApplicationFailure, DefaultFailureConverter, defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { build } from 'esbuild';
-import * as errors from '../src/shared/errors';
+import * as errors from '../src/core/errors';
 import {
   BatonError,
   ConfigError,
@@ -23,7 +23,7 @@ import {
   UnauthorizedError,
   ValidationError,
   WaitTimeoutError,
-} from '../src/shared/errors';
+} from '../src/core/errors';
 import { ROOT } from './helpers';
 
 const TEST_TIMEOUT = { timeout: 30_000 };

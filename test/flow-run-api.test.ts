@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ErrorBody, FlowRun, StartedRun } from '../src/api/schemas';
+import { ErrorBody, FlowRun, StartedRun } from '../src/core/schemas';
 import { workerAndApi } from './api-helpers';
 import { eventually, uid } from './helpers';
 

@@ -8,7 +8,7 @@ import { temporal } from '@temporalio/proto';
 import type { Logger } from 'pino';
 import { BatonClient } from '../src/client/client';
 import { loadConfig } from '../src/config';
-import { PAUSE_SIGNAL, RESUME_SIGNAL } from '../src/shared/human';
+import { PAUSE_SIGNAL, RESUME_SIGNAL } from '../src/core/human';
 import { configuredTarget, type TemporalTarget } from '../src/server/temporal-server';
 import { createWorker, type BatonWorker } from '../src/workers/worker';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ApplicationFailure, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
-import { WAITING_STATE } from '../src/shared/search-attributes';
+import { WAITING_STATE } from '../src/core/search-attributes';
 import { eventually, readLines, scheduledWhilePaused, startWorker, tempDir, uid, type TestWorker } from './helpers';
 
 interface BigMapOut {

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import vm from 'node:vm';
 import { describe, test } from 'node:test';
 import { parameterNames, task } from '../src/activities/task';
-import { BatonError, NonRetryableError, TaskFailedError, TaskTimeoutError } from '../src/shared/errors';
-import { bindArguments, renderTemplate, strftime, templateFields } from '../src/shared/run-name';
-import { exponentialBackoff, retryDelayFor } from '../src/shared/task-options';
+import { BatonError, NonRetryableError, TaskFailedError, TaskTimeoutError } from '../src/core/errors';
+import { bindArguments, renderTemplate, strftime, templateFields } from '../src/core/run-name';
+import { exponentialBackoff, retryDelayFor } from '../src/core/task-options';
 
 describe('run-name templates', () => {
   const saturday = new Date('2026-11-21T09:05:03Z');

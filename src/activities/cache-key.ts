@@ -3,8 +3,8 @@
  * changes the key) of the parts the task's cache policy names.
  */
 import { createHash } from 'node:crypto';
-import { bindArguments } from '../shared/run-name';
-import type { CachePolicy } from '../shared/cache-policy';
+import { bindArguments } from '../core/run-name';
+import type { CachePolicy } from '../core/cache-policy';
 
 /** JSON with sorted keys; dates as ISO strings; class instances tagged with their class name. */
 export function stableStringify(value: unknown): string {

@@ -6,7 +6,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import type { TaskSpec } from '../shared/task-options';
+import type { TaskSpec } from '../core/task-options';
 import type { CacheStore } from './cache-store';
 import type { Task } from './task';
 import { callCacheKey, splitArguments } from './task-runner';

@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure, type Client, WorkflowFailedError } from '@temporalio/client';
 import { quote } from '../client/deployments';
-import { SHARD_CHAIN_MEMO, SHARD_ITEMS_FAILED, type ItemOutcome, type PreviousShardRequest, PREVIOUS_SHARD_ACTIVITY } from '../shared/map-shard';
+import { SHARD_CHAIN_MEMO, SHARD_ITEMS_FAILED, type ItemOutcome, type PreviousShardRequest, PREVIOUS_SHARD_ACTIVITY } from '../core/map-shard';
 
 async function outcomesOf(client: Client, workflowId: string, runId: string): Promise<ItemOutcome[] | undefined> {
   try {

@@ -4,7 +4,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
-import { BatonError } from '../shared/errors';
+import { BatonError } from '../core/errors';
 
 export interface RunContext {
   /** The flow run (Temporal workflow id) the task belongs to. */

@@ -8,10 +8,10 @@
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import { BatonError, errorDetail, NonRetryableError, RetryAfterError, TaskTimeoutError } from '../shared/errors';
-import { retryDelayFor, type TaskSpec } from '../shared/task-options';
+import { BatonError, errorDetail, NonRetryableError, RetryAfterError, TaskTimeoutError } from '../core/errors';
+import { retryDelayFor, type TaskSpec } from '../core/task-options';
 import type { Task } from './task';
-import { FLOW_PARAMETERS_ARG, type CachedResult } from '../shared/cache-policy';
+import { FLOW_PARAMETERS_ARG, type CachedResult } from '../core/cache-policy';
 import { cacheKey, sha256 } from './cache-key';
 import type { CacheLock, CacheStore } from './cache-store';
 import { runWithContext, type RunContext } from './run-context';

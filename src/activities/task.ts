@@ -8,15 +8,15 @@
  *   async (customerId: string) => `processed ${customerId}`,
  * );
  */
-import { BatonError } from '../shared/errors';
+import { BatonError } from '../core/errors';
 import {
   DEFAULT_HEARTBEAT_SECONDS,
   retryDelayFor,
   type RetryDelaySeconds,
   type RunName,
   type TaskSpec,
-} from '../shared/task-options';
-import type { CachePolicy } from '../shared/cache-policy';
+} from '../core/task-options';
+import type { CachePolicy } from '../core/cache-policy';
 import type { RunContext } from './run-context';
 
 /** An error class, or an error `name`, that never retries. */

@@ -8,7 +8,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import type { CacheStore } from '../activities/cache-store';
 import type { BatonClient } from '../client/client';
-import { NotFoundError } from '../shared/errors';
+import { NotFoundError } from '../core/errors';
 import { APPROVALS_PAGE } from './approvals-page';
 import type { ApiKey } from './auth';
 import { errorResponse } from './errors';

@@ -4,7 +4,7 @@
  * length leaks nothing) and never logged or echoed in an error.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ConfigError, ForbiddenError, UnauthorizedError, type FieldIssue } from '../shared/errors';
+import { ConfigError, ForbiddenError, UnauthorizedError, type FieldIssue } from '../core/errors';
 
 export type Role = 'read' | 'admin';
 

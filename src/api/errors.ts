@@ -12,7 +12,7 @@ import {
   TemporalUnavailableError,
   UnauthorizedError,
   ValidationError,
-} from '../shared/errors';
+} from '../core/errors';
 import { WorkerUnavailableError } from '../client/approval-errors';
 
 export interface ErrorBody {

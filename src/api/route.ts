@@ -5,10 +5,10 @@
  */
 import type { Express, NextFunction, Request, Response } from 'express';
 import { z, type ZodType } from 'zod';
-import { ValidationError } from '../shared/errors';
-import { fieldIssues } from '../shared/flow-options';
+import { ValidationError } from '../core/errors';
+import { fieldIssues } from '../core/flow-options';
 import { authenticate, authorize, type ApiKey, type Principal, type Role } from './auth';
-import { ErrorBody } from './schemas';
+import { ErrorBody } from '../core/schemas';
 
 export interface RouteInput<P, Q, B> {
   params: P;

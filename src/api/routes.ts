@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { CacheStore } from '../activities/cache-store';
 import type { BatonClient } from '../client/client';
-import { ConflictError } from '../shared/errors';
+import { ConflictError } from '../core/errors';
 import { defineRoute, Reply } from './route';
 import { flowRoutes } from './routes/flows';
 import { startedRun } from './routes/started-run';
@@ -29,7 +29,7 @@ import {
   StartedRun,
   TaskRunList,
   UpdateDeployment,
-} from './schemas';
+} from '../core/schemas';
 
 const NameParam = z.object({ name: z.string().min(1).max(100) }).strict();
 const IdParam = z.object({ id: z.string().min(1).max(1_000) }).strict();

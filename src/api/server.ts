@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { CacheStore } from '../activities/cache-store';
 import type { BatonClient } from '../client/client';
 import type { BatonConfig } from '../config';
-import { BatonError } from '../shared/errors';
+import { BatonError } from '../core/errors';
 import { createApp } from './app';
 import { isLoopback, parseApiKeys } from './auth';
 

@@ -10,7 +10,7 @@ import {
   TemporalUnavailableError,
   UnauthorizedError,
   type FieldIssue,
-} from '../shared/errors';
+} from '../core/errors';
 
 export class ApiClient {
   constructor(

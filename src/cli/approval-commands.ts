@@ -1,6 +1,6 @@
 /** `baton approval ls | approve | reject` and `baton flow-run pause | resume`. */
 import fs from 'node:fs';
-import type { ApprovalList } from '../api/schemas';
+import type { ApprovalList } from '../core/schemas';
 import type { ApiClient } from './api-client';
 import { list, params, parse, positiveInt, str, UsageError } from './args';
 import { printJson, table, when } from './output';

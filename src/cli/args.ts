@@ -1,6 +1,6 @@
 /** Flag parsing for the `baton` command: strict, with errors that name the flag. */
 import { parseArgs } from 'node:util';
-import { BatonError } from '../shared/errors';
+import { BatonError } from '../core/errors';
 
 /** A usage error: exit code 2. */
 export class UsageError extends BatonError {

@@ -2,10 +2,10 @@
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { z } from 'zod';
-import type { CreateDeployment, Deployment, DeploymentList, StartedRun } from '../api/schemas';
+import type { CreateDeployment, Deployment, DeploymentList, StartedRun } from '../core/schemas';
 import { checkEach, parseDeployment } from '../client/deployment-check';
-import { ValidationError, type FieldIssue } from '../shared/errors';
-import { fieldIssues } from '../shared/flow-options';
+import { ValidationError, type FieldIssue } from '../core/errors';
+import { fieldIssues } from '../core/flow-options';
 import type { ApiClient } from './api-client';
 import { list, params, parse, positiveInt, positiveNumber, str, UsageError } from './args';
 import { printJson, table, when } from './output';

@@ -1,5 +1,5 @@
 /** `baton flow ls | run`: the flows the API knows, and runs of a flow without a deployment. */
-import type { FlowList, RunFlow, StartedRun } from '../api/schemas';
+import type { FlowList, RunFlow, StartedRun } from '../core/schemas';
 import type { ApiClient } from './api-client';
 import { list, params, parse, str, UsageError } from './args';
 import { printJson, table } from './output';

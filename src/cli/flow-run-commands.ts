@@ -1,5 +1,5 @@
 /** `baton flow-run ls | inspect | watch | cancel | retry`. */
-import type { FlowRunDto, FlowRunList, StartedRun } from '../api/schemas';
+import type { FlowRunDto, FlowRunList, StartedRun } from '../core/schemas';
 import type { ApiClient } from './api-client';
 import { parse, positiveInt, str, UsageError } from './args';
 import { printJson, table, when } from './output';

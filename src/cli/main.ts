@@ -3,7 +3,7 @@
  * names the bad flag. Commands that read or change deployments and runs talk to the API
  * (BATON_API_URL, BATON_API_KEY).
  */
-import { BatonError } from '../shared/errors';
+import { BatonError } from '../core/errors';
 import { loadConfig } from '../config';
 import { ApiClient } from './api-client';
 import { parse, str, UsageError } from './args';

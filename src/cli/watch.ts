@@ -1,6 +1,6 @@
 /** `watch`: the task runs' states live until the run ends, then the result. */
-import type { FlowRunDto } from '../api/schemas';
-import { isFinal, type State } from '../shared/states';
+import type { FlowRunDto } from '../core/schemas';
+import { isFinal, type State } from '../core/states';
 import type { ApiClient } from './api-client';
 import { printJson } from './output';
 

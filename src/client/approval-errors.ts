@@ -6,7 +6,7 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { BatonError, ConflictError, NotFoundError, TemporalUnavailableError, ValidationError, type FieldIssue } from '../shared/errors';
+import { BatonError, ConflictError, NotFoundError, TemporalUnavailableError, ValidationError, type FieldIssue } from '../core/errors';
 
 /**
  * No worker is running the flow run, or the one running it fails while taking the decision. The

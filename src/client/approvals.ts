@@ -6,10 +6,10 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { ApprovalList, Decide, ListApprovalsQuery, PendingApprovalItem } from '../api/schemas';
-import { ConflictError, NotFoundError } from '../shared/errors';
-import { APPROVALS_MEMO, DECIDE_UPDATE, type ApprovalResult, type DecideRequest, type PendingApproval } from '../shared/human';
-import { DEPLOYMENT, FLOW_NAME, RUN_NAME, WAITING_STATE } from '../shared/search-attributes';
+import type { ApprovalList, Decide, ListApprovalsQuery, PendingApprovalItem } from '../core/schemas';
+import { ConflictError, NotFoundError } from '../core/errors';
+import { APPROVALS_MEMO, DECIDE_UPDATE, type ApprovalResult, type DecideRequest, type PendingApproval } from '../core/human';
+import { DEPLOYMENT, FLOW_NAME, RUN_NAME, WAITING_STATE } from '../core/search-attributes';
 import { decisionError, describeFailure, isDecisionTimeout, WorkerUnavailableError } from './approval-errors';
 import type { BatonClient } from './client';
 import { quote } from './deployments';

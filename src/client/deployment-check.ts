@@ -6,9 +6,9 @@
  * deploy` through the API, so the three cannot drift. Pure: no I/O.
  */
 import { z, type ZodType } from 'zod';
-import { CreateDeployment } from '../api/schemas';
-import { ParameterValidationError, ValidationError, type FieldIssue } from '../shared/errors';
-import { fieldIssues, type FlowOptions } from '../shared/flow-options';
+import { CreateDeployment } from '../core/schemas';
+import { ParameterValidationError, ValidationError, type FieldIssue } from '../core/errors';
+import { fieldIssues, type FlowOptions } from '../core/flow-options';
 import type { AnyFlow } from '../workflows/flow';
 
 /** A deployment that passed every check, with the flow it runs. */

@@ -25,11 +25,11 @@ import type {
   RunDeployment,
   Schedule,
   UpdateDeployment,
-} from '../api/schemas';
+} from '../core/schemas';
 import type { ZodType } from 'zod';
-import { ConflictError, NotFoundError, ParameterValidationError } from '../shared/errors';
-import { flowRetryPolicy, parametersToSend, parseParameters, type FlowOptions } from '../shared/flow-options';
-import { DEPLOYMENT, FLOW_NAME, RUN_STATE, TAGS } from '../shared/search-attributes';
+import { ConflictError, NotFoundError, ParameterValidationError } from '../core/errors';
+import { flowRetryPolicy, parametersToSend, parseParameters, type FlowOptions } from '../core/flow-options';
+import { DEPLOYMENT, FLOW_NAME, RUN_STATE, TAGS } from '../core/search-attributes';
 import type { AnyFlow } from '../workflows/flow';
 import type { BatonClient, FlowRunHandle } from './client';
 import { checkDeployment, checkEach } from './deployment-check';

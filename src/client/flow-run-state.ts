@@ -6,8 +6,8 @@
  * returns exactly the runs that read that state.
  */
 import { temporal } from '@temporalio/proto';
-import { RUN_STATE } from '../shared/search-attributes';
-import type { State } from '../shared/states';
+import { RUN_STATE } from '../core/search-attributes';
+import type { State } from '../core/states';
 
 const Status = temporal.api.enums.v1.WorkflowExecutionStatus;
 type Status = temporal.api.enums.v1.WorkflowExecutionStatus;

@@ -4,8 +4,8 @@
  */
 import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { isCachedResult } from '../shared/cache-policy';
-import { isFinal, type State } from '../shared/states';
+import { isCachedResult } from '../core/cache-policy';
+import { isFinal, type State } from '../core/states';
 import { decodePayload, isoTime } from './temporal-values';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;

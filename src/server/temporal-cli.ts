@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { TemporalUnavailableError } from '../shared/errors';
+import { TemporalUnavailableError } from '../core/errors';
 import { withoutSecrets } from './child-env';
 
 /** The CLI release Baton builds: the newest whose go.mod has no replace directive. */

@@ -14,8 +14,8 @@ import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { temporal } from '@temporalio/proto';
 import type { BatonConfig } from '../config';
-import { TemporalUnavailableError } from '../shared/errors';
-import { ALL_SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { TemporalUnavailableError } from '../core/errors';
+import { ALL_SEARCH_ATTRIBUTES } from '../core/search-attributes';
 import { withoutSecrets } from './child-env';
 import { locateTemporalCli } from './temporal-cli';
 

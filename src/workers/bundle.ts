@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { BatonError } from '../shared/errors';
-import type { TaskSpec } from '../shared/task-options';
+import { BatonError } from '../core/errors';
+import type { TaskSpec } from '../core/task-options';
 import type { AnyFlow } from '../workflows/flow';
 
 const RUNTIME = {

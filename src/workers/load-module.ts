@@ -4,8 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isTask, taskSpec, type Task } from '../activities/task';
-import { BatonError } from '../shared/errors';
-import type { TaskSpec } from '../shared/task-options';
+import { BatonError } from '../core/errors';
+import type { TaskSpec } from '../core/task-options';
 import { isFlow, type AnyFlow } from '../workflows/flow';
 
 export interface LoadedModule {

@@ -5,15 +5,15 @@
  * Sandbox-safe.
  */
 import { ApplicationFailure, CancellationScope, patched, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { ParameterValidationError } from '../shared/errors';
-import { flowRunNameFor, parseParameters, restoreParameters, type FlowOptions } from '../shared/flow-options';
-import { friendlyName } from '../shared/run-name';
-import { RUN_NAME } from '../shared/search-attributes';
+import { ParameterValidationError } from '../core/errors';
+import { flowRunNameFor, parseParameters, restoreParameters, type FlowOptions } from '../core/flow-options';
+import { friendlyName } from '../core/run-name';
+import { RUN_NAME } from '../core/search-attributes';
 import type { ZodType } from 'zod';
 import { flowFailure } from './failures';
 import { setFlowParameters } from './flow-context';
 import { installHumanHandlers, setRunState } from './human';
-import { MAP_SHARD_WORKFLOW } from '../shared/map-shard';
+import { MAP_SHARD_WORKFLOW } from '../core/map-shard';
 import { runMapShard, type ShardInput } from './map-shard';
 import { flowNamed, registeredFlowNames } from './registry';
 

@@ -13,7 +13,7 @@ import {
   TemporalFailure,
   TimeoutFailure,
 } from '@temporalio/workflow';
-import { BatonError, NonRetryableError, rebuildBatonError, TaskFailedError, TaskTimeoutError, ValidationError } from '../shared/errors';
+import { BatonError, NonRetryableError, rebuildBatonError, TaskFailedError, TaskTimeoutError, ValidationError } from '../core/errors';
 
 function withCause<E extends Error>(error: E, cause: unknown): E {
   Object.defineProperty(error, 'cause', { value: cause, configurable: true, writable: true });

@@ -16,9 +16,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { input, output, ZodType } from 'zod';
-import { BatonError } from '../shared/errors';
-import { flowRetryPolicy, flowRunNameFor, parametersToSend, parseParameters, type FlowOptions } from '../shared/flow-options';
-import { FLOW_NAME, RUN_NAME, RUN_STATE, TAGS } from '../shared/search-attributes';
+import { BatonError } from '../core/errors';
+import { flowRetryPolicy, flowRunNameFor, parametersToSend, parseParameters, type FlowOptions } from '../core/flow-options';
+import { FLOW_NAME, RUN_NAME, RUN_STATE, TAGS } from '../core/search-attributes';
 import { subflowError } from './failures';
 import { RunFuture } from './future';
 import { whileNotPaused } from './human';

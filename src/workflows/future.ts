@@ -4,8 +4,8 @@
  * order comes from Temporal's event order, so it is the same on every replay.
  */
 import { ChildWorkflowFailure, isCancellation, sleep, TimeoutFailure } from '@temporalio/workflow';
-import { TaskTimeoutError } from '../shared/errors';
-import type { State } from '../shared/states';
+import { TaskTimeoutError } from '../core/errors';
+import type { State } from '../core/states';
 
 /** How a run ended: its value, or the error it failed with. */
 export type RunOutcome<R> = { value: R } | { error: unknown; state?: State };

@@ -15,8 +15,8 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { output, ZodType } from 'zod';
-import { WaitTimeoutError } from '../shared/errors';
-import { fieldIssues } from '../shared/flow-options';
+import { WaitTimeoutError } from '../core/errors';
+import { fieldIssues } from '../core/flow-options';
 import {
   APPROVALS_MEMO,
   DECIDE_UPDATE,
@@ -27,8 +27,8 @@ import {
   type Decision,
   type PendingApproval,
   type ResumeRequest,
-} from '../shared/human';
-import { AWAITING, RUN_STATE } from '../shared/search-attributes';
+} from '../core/human';
+import { AWAITING, RUN_STATE } from '../core/search-attributes';
 import { runState } from './run-state';
 
 interface ApprovalEntry {

@@ -22,7 +22,7 @@ export { RunFuture, FutureList, waitAll, asCompleted } from './future';
 export { pause, approval } from './human';
 export { sleep } from './sleep';
 export type { PauseOptions, ApprovalOptions } from './human';
-export type { ApprovalResult, Decision } from '../shared/human';
+export type { ApprovalResult, Decision } from '../core/human';
 /** Runs cleanup that must finish even when the run is being cancelled: `await nonCancellable(() => cleanup())`. */
 export { CancellationScope } from '@temporalio/workflow';
 import { CancellationScope } from '@temporalio/workflow';
@@ -35,8 +35,8 @@ export {
   TaskFailedError,
   TaskTimeoutError,
   WaitTimeoutError,
-} from '../shared/errors';
-export type { FlowOptions } from '../shared/flow-options';
-export type { State } from '../shared/states';
+} from '../core/errors';
+export type { FlowOptions } from '../core/flow-options';
+export type { State } from '../core/states';
 /** The flow logger: replay-aware, forwarded by the worker to its pino logger with the run's ids. */
 export { log } from '@temporalio/workflow';

@@ -20,8 +20,8 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import { BatonError, rebuildBatonError, TaskFailedError } from '../shared/errors';
-import { PAUSE_SIGNAL, RESUME_SIGNAL } from '../shared/human';
+import { BatonError, rebuildBatonError, TaskFailedError } from '../core/errors';
+import { PAUSE_SIGNAL, RESUME_SIGNAL } from '../core/human';
 import {
   MAP_SHARD_WORKFLOW,
   PREVIOUS_SHARD_ACTIVITY,
@@ -29,8 +29,8 @@ import {
   SHARD_ITEMS_FAILED,
   type ItemOutcome,
   type PreviousShardRequest,
-} from '../shared/map-shard';
-import type { State } from '../shared/states';
+} from '../core/map-shard';
+import type { State } from '../core/states';
 import { subflowError } from './failures';
 import { currentFlowParameters, setFlowParameters } from './flow-context';
 import { FutureList, RunFuture, stateOfError, type RunOutcome } from './future';

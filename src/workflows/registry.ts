@@ -3,7 +3,7 @@
  * installs the task specs (built from each task's options) when the flow bundle loads; `flow()`
  * registers each flow as its module is evaluated. Sandbox-safe.
  */
-import type { TaskSpec } from '../shared/task-options';
+import type { TaskSpec } from '../core/task-options';
 import type { AnyFlow } from './flow';
 import { runState } from './run-state';
 

@@ -4,10 +4,10 @@
  * handles and by the shards of a large `.map()`. Sandbox-safe.
  */
 import { scheduleActivity, scheduleLocalActivity, type ActivityOptions } from '@temporalio/workflow';
-import { BatonError } from '../shared/errors';
-import { bindArguments, renderTemplate } from '../shared/run-name';
-import { DEFAULT_TASK_TIMEOUT_SECONDS, type TaskSpec } from '../shared/task-options';
-import { FLOW_PARAMETERS_ARG, isCachedResult } from '../shared/cache-policy';
+import { BatonError } from '../core/errors';
+import { bindArguments, renderTemplate } from '../core/run-name';
+import { DEFAULT_TASK_TIMEOUT_SECONDS, type TaskSpec } from '../core/task-options';
+import { FLOW_PARAMETERS_ARG, isCachedResult } from '../core/cache-policy';
 import { taskError } from './failures';
 import { currentFlowParameters } from './flow-context';
 import { pausedFromOutside, whileNotPaused } from './human';

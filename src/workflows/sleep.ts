@@ -8,7 +8,7 @@
  * await sleep(24 * 60 * 60); // a day later, even across deploys
  */
 import { sleep as temporalSleep } from '@temporalio/workflow';
-import { BatonError } from '../shared/errors';
+import { BatonError } from '../core/errors';
 
 /** Waits `seconds` (fractions allowed, 0 returns at the next workflow task) as a Temporal timer. */
 export async function sleep(seconds: number): Promise<void> {

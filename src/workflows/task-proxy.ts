@@ -8,7 +8,7 @@
  *
  * Sandbox-safe: flows import only the task module's types.
  */
-import { BatonError } from '../shared/errors';
+import { BatonError } from '../core/errors';
 import { FutureList, RunFuture } from './future';
 import { Limiter } from './limiter';
 import { checkShardSize, DEFAULT_SHARD_SIZE, shardedMap } from './map-shard';

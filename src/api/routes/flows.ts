@@ -1,9 +1,9 @@
 /** Routes about flows themselves: the flows this API knows, and runs of a flow without a deployment. */
 import { z } from 'zod';
 import type { BatonClient } from '../../client/client';
-import { NotFoundError } from '../../shared/errors';
+import { NotFoundError } from '../../core/errors';
 import { defineRoute, Reply } from '../route';
-import { FlowList, RunFlow, StartedRun } from '../schemas';
+import { FlowList, RunFlow, StartedRun } from '../../core/schemas';
 import { delayUntil, startedRun } from './started-run';
 
 const FlowNameParam = z.object({ name: z.string().min(1).max(100) }).strict();

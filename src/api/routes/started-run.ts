@@ -1,6 +1,6 @@
 /** The answer of every route that starts a run: the run's id, names, Web UI link, and whether it is new. */
 import type { BatonClient } from '../../client/client';
-import type { StartedRun } from '../schemas';
+import type { StartedRun } from '../../core/schemas';
 
 export function startedRun(
   client: BatonClient,

@@ -4,8 +4,8 @@
  * A schema and its inferred type share a name.
  */
 import { z } from 'zod';
-import { cronProblem, isTimezone } from '../shared/cron';
-import { STATES } from '../shared/states';
+import { cronProblem, isTimezone } from './cron';
+import { STATES } from './states';
 
 const Name = z
   .string()
