@@ -8,7 +8,7 @@ import { z, type ZodType } from 'zod';
 import { ValidationError } from '../core/errors';
 import { fieldIssues } from '../core/flow-options';
 import { authenticate, authorize, type ApiKey, type Principal, type Role } from './auth';
-import { ErrorBody } from '../core/schemas';
+import { contract, ErrorBody } from '../core/schemas';
 
 export interface RouteInput<P, Q, B> {
   params: P;
@@ -92,14 +92,14 @@ export function register(app: Express, routes: AnyRoute[], keys: ApiKey[]): void
 const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 
 function jsonSchema(schema: ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const id = (z.globalRegistry.get(schema) as { id?: string } | undefined)?.id;
+  const id = contract.get(schema)?.id;
   if (id) return { $ref: `#/components/schemas/${id}` };
-  return z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+  return z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12', metadata: contract }) as Record<string, unknown>;
 }
 
 function parameters(schema: ZodType | undefined, location: 'path' | 'query'): Record<string, unknown>[] {
   if (!schema) return [];
-  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', metadata: contract }) as {
     properties?: Record<string, Record<string, unknown>>;
     required?: string[];
   };
@@ -153,8 +153,9 @@ export function openApiDocument(routes: AnyRoute[], info: { title: string; versi
     };
   }
   // Every schema with an id becomes a component; routes refer to them.
-  const registry = z.toJSONSchema(z.globalRegistry, {
+  const registry = z.toJSONSchema(contract, {
     io: 'output',
+    metadata: contract,
     unrepresentable: 'any',
     uri: (id) => `#/components/schemas/${id}`,
   }) as { schemas: Record<string, Record<string, unknown>> };

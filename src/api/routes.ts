@@ -7,6 +7,8 @@ import { defineRoute, Reply } from './route';
 import { flowRoutes } from './routes/flows';
 import { startedRun } from './routes/started-run';
 import {
+  contract,
+  doc,
   ApprovalList,
   ApprovalResult,
   Backfill,
@@ -33,7 +35,7 @@ import {
 
 const NameParam = z.object({ name: z.string().min(1).max(100) }).strict();
 const IdParam = z.object({ id: z.string().min(1).max(1_000) }).strict();
-const Accepted = z.object({ accepted: z.literal(true) }).meta({ id: 'Accepted' });
+const Accepted = z.object({ accepted: z.literal(true) }).register(contract, { id: 'Accepted' });
 
 export interface RouteOptions {
   /** Seconds a decision on an approval waits for the run's worker before answering 503. @default DECIDE_WAIT_SECONDS */
@@ -71,7 +73,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       tag: 'deployments',
       access: 'admin',
       query: z
-        .object({ dryRun: z.enum(['true', 'false']).optional().describe('true: run every check and answer what would be applied, changing nothing') })
+        .object({ dryRun: doc(z.enum(['true', 'false']).optional(), 'true: run every check and answer what would be applied, changing nothing') })
         .strict(),
       body: CreateDeployment,
       response: Deployment,

@@ -7,6 +7,27 @@ import { z } from 'zod';
 import { cronProblem, isTimezone } from './cron';
 import { STATES } from './states';
 
+/** What Baton's contract registry keeps of a schema: the OpenAPI document is built from it alone. */
+export interface ContractMeta {
+  id?: string;
+  description?: string;
+  example?: unknown;
+}
+
+/**
+ * Baton's own schema registry. Schemas register here, not in zod's global registry, so a user's
+ * schema with `.meta({ id })` (in a flow's parameters, say) never reaches Baton's OpenAPI document
+ * nor collides with a Baton schema's id. Field descriptions registered here reach the document.
+ */
+export const contract = z.registry<ContractMeta>();
+
+/** A copy of `schema` with a description that reaches the OpenAPI document. */
+export function doc<T extends z.ZodType>(schema: T, description: string): T {
+  const copy = schema.clone() as T;
+  contract.add(copy, { description });
+  return copy;
+}
+
 const Name = z
   .string()
   .min(1, 'must not be empty')
@@ -17,7 +38,7 @@ const Timestamp = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 dat
 export const Timezone = z
   .string()
   .refine(isTimezone, { error: 'must be an IANA timezone such as Europe/Paris' })
-  .meta({ example: 'Europe/Paris' });
+  .register(contract, { example: 'Europe/Paris' });
 const Parameters = z.record(z.string(), z.unknown());
 
 export const CronSchedule = z
@@ -26,36 +47,33 @@ export const CronSchedule = z
       const problem = cronProblem(value);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
-    /** IANA timezone the expression is read in. Default UTC. */
-    timezone: Timezone.optional(),
+    timezone: doc(Timezone.optional(), 'IANA timezone the expression is read in. Default UTC.'),
   })
   .strict()
-  .meta({ id: 'CronSchedule', example: { cron: '0 9 * * MON-FRI', timezone: 'Europe/Paris' } });
+  .register(contract, { id: 'CronSchedule', example: { cron: '0 9 * * MON-FRI', timezone: 'Europe/Paris' } });
 export type CronSchedule = z.infer<typeof CronSchedule>;
 
 export const IntervalSchedule = z
   .object({
     intervalSeconds: z.number().min(1, 'must be at least 1 second').max(366 * 86_400),
-    /** Shifts the interval's grid: every hour at minute 15 is { intervalSeconds: 3600, offsetSeconds: 900 }. */
-    offsetSeconds: z.number().min(0).optional(),
+    offsetSeconds: doc(z.number().min(0).optional(), 'Shifts the interval\'s grid: every hour at minute 15 is { intervalSeconds: 3600, offsetSeconds: 900 }.'),
   })
   .strict()
-  .meta({ id: 'IntervalSchedule' });
+  .register(contract, { id: 'IntervalSchedule' });
 export type IntervalSchedule = z.infer<typeof IntervalSchedule>;
 
-export const Schedule = z.union([CronSchedule, IntervalSchedule]).meta({ id: 'Schedule' });
+export const Schedule = z.union([CronSchedule, IntervalSchedule]).register(contract, { id: 'Schedule' });
 export type Schedule = z.infer<typeof Schedule>;
 
 export const OverlapPolicy = z.enum(['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all']);
 export type OverlapPolicy = z.infer<typeof OverlapPolicy>;
 
 const DeploymentFields = {
-  flow: Name.describe('the flow the deployment runs'),
+  flow: doc(Name, 'the flow the deployment runs'),
   description: z.string().max(2_000).optional(),
   version: z.string().max(100).optional(),
   tags: z.array(Tag).max(20).optional(),
-  /** Default parameters, merged under each run's own. */
-  parameters: Parameters.optional(),
+  parameters: doc(Parameters.optional(), 'Default parameters, merged under each run\'s own.'),
   taskQueue: Name.optional(),
   schedules: z.array(Schedule).max(20).optional(),
   startAt: Timestamp.optional(),
@@ -69,10 +87,10 @@ const DeploymentFields = {
 export const CreateDeployment = z
   .object({ name: Name, ...DeploymentFields })
   .strict()
-  .meta({ id: 'CreateDeployment' });
+  .register(contract, { id: 'CreateDeployment' });
 export type CreateDeployment = z.infer<typeof CreateDeployment>;
 
-export const UpdateDeployment = z.object(DeploymentFields).partial().strict().meta({ id: 'UpdateDeployment' });
+export const UpdateDeployment = z.object(DeploymentFields).partial().strict().register(contract, { id: 'UpdateDeployment' });
 export type UpdateDeployment = z.infer<typeof UpdateDeployment>;
 
 export const Deployment = z
@@ -96,7 +114,7 @@ export const Deployment = z
     createdAt: z.string().nullable(),
     updatedAt: z.string().nullable(),
   })
-  .meta({ id: 'Deployment' });
+  .register(contract, { id: 'Deployment' });
 export type Deployment = z.infer<typeof Deployment>;
 
 export const Page = z.object({
@@ -109,7 +127,7 @@ export type ListDeploymentsQuery = z.infer<typeof ListDeploymentsQuery>;
 
 export const DeploymentList = z
   .object({ deployments: z.array(Deployment), nextPageToken: z.string().nullable() })
-  .meta({ id: 'DeploymentList' });
+  .register(contract, { id: 'DeploymentList' });
 export type DeploymentList = z.infer<typeof DeploymentList>;
 
 /** What a run trigger may say, for a deployment's run and a flow's alike. */
@@ -117,27 +135,25 @@ const RunFields = {
   parameters: Parameters.optional(),
   runName: z.string().min(1).max(200).optional(),
   tags: z.array(Tag).max(20).optional(),
-  /** The same key returns the same run, never a second one. */
-  idempotencyKey: z.string().min(1).max(200).optional().describe('the same key returns the same run (200), never a second one'),
-  /** When the run should start; in the past or omitted means now. */
-  scheduledTime: Timestamp.optional().describe('when the run starts; in the future the run reads Scheduled until then'),
+  idempotencyKey: doc(z.string().min(1).max(200).optional(), 'the same key returns the same run (200), never a second one'),
+  scheduledTime: doc(Timestamp.optional(), 'when the run starts; in the future the run reads Scheduled until then'),
 };
 
-export const RunDeployment = z.object(RunFields).strict().meta({ id: 'RunDeployment' });
+export const RunDeployment = z.object(RunFields).strict().register(contract, { id: 'RunDeployment' });
 export type RunDeployment = z.infer<typeof RunDeployment>;
 
 /** A run of a flow without a deployment (Prefect's direct flow call): its own parameters only. */
 export const RunFlow = z
-  .object({ ...RunFields, parameters: Parameters.optional().describe("checked against the flow's parameter schema") })
+  .object({ ...RunFields, parameters: doc(Parameters.optional(), "checked against the flow's parameter schema") })
   .strict()
-  .meta({ id: 'RunFlow' });
+  .register(contract, { id: 'RunFlow' });
 export type RunFlow = z.infer<typeof RunFlow>;
 
 export const Backfill = z
   .object({ start: Timestamp, end: Timestamp, overlap: OverlapPolicy.optional() })
   .strict()
   .refine((b) => Date.parse(b.start) < Date.parse(b.end), { path: ['end'], error: 'must be after start' })
-  .meta({ id: 'Backfill' });
+  .register(contract, { id: 'Backfill' });
 export type Backfill = z.infer<typeof Backfill>;
 
 export const State = z.enum(STATES);
@@ -153,7 +169,7 @@ export const FlowRunSummary = z
     startTime: z.string().nullable(),
     endTime: z.string().nullable(),
   })
-  .meta({ id: 'FlowRunSummary' });
+  .register(contract, { id: 'FlowRunSummary' });
 export type FlowRunSummary = z.infer<typeof FlowRunSummary>;
 
 export const ListFlowRunsQuery = Page.extend({
@@ -161,16 +177,14 @@ export const ListFlowRunsQuery = Page.extend({
   flow: Name.optional(),
   state: State.optional(),
   tag: Tag.optional(),
-  /** Runs started at or after this time. */
-  since: Timestamp.optional(),
-  /** Runs started before this time. */
-  until: Timestamp.optional(),
+  since: doc(Timestamp.optional(), 'Runs started at or after this time.'),
+  until: doc(Timestamp.optional(), 'Runs started before this time.'),
 }).strict();
 export type ListFlowRunsQuery = z.infer<typeof ListFlowRunsQuery>;
 
 export const FlowRunList = z
   .object({ flowRuns: z.array(FlowRunSummary), nextPageToken: z.string().nullable() })
-  .meta({ id: 'FlowRunList' });
+  .register(contract, { id: 'FlowRunList' });
 export type FlowRunList = z.infer<typeof FlowRunList>;
 
 export const ErrorInfo = z.object({ type: z.string().optional(), message: z.string() });
@@ -187,7 +201,7 @@ export const TaskRun = z
     endTime: z.string().optional(),
     error: ErrorInfo.optional(),
   })
-  .meta({ id: 'TaskRun' });
+  .register(contract, { id: 'TaskRun' });
 
 export const FlowRun = z
   .object({
@@ -210,25 +224,24 @@ export const FlowRun = z
     webUrl: z.string().optional(),
     taskRuns: z.array(TaskRun),
   })
-  .meta({ id: 'FlowRun' });
+  .register(contract, { id: 'FlowRun' });
 export type FlowRunDto = z.infer<typeof FlowRun>;
 
-export const TaskRunList = z.object({ taskRuns: z.array(TaskRun) }).meta({ id: 'TaskRunList' });
+export const TaskRunList = z.object({ taskRuns: z.array(TaskRun) }).register(contract, { id: 'TaskRunList' });
 
 export const StartedRun = z
   .object({ id: z.string(), flowName: z.string(), runName: z.string().nullable(), webUrl: z.string().nullable(), created: z.boolean() })
-  .meta({ id: 'StartedRun' });
+  .register(contract, { id: 'StartedRun' });
 export type StartedRun = z.infer<typeof StartedRun>;
 
 export const RetryRun = z
   .object({
-    /** resume: continue this run from its first failed task (default for Failed and TimedOut); restart: a new run. */
-    mode: z.enum(['resume', 'restart']).optional(),
+    mode: doc(z.enum(['resume', 'restart']).optional(), 'resume: continue this run from its first failed task (default for Failed and TimedOut); restart: a new run.'),
   })
   .strict()
-  .meta({ id: 'RetryRun' });
+  .register(contract, { id: 'RetryRun' });
 
-export const RetriedRun = StartedRun.extend({ mode: z.enum(['resume', 'restart']) }).meta({ id: 'RetriedRun' });
+export const RetriedRun = StartedRun.extend({ mode: z.enum(['resume', 'restart']) }).register(contract, { id: 'RetriedRun' });
 
 export const FlowInfo = z
   .object({
@@ -236,16 +249,16 @@ export const FlowInfo = z
     description: z.string().nullable(),
     version: z.string().nullable(),
     tags: z.array(z.string()),
-    parameters: z.record(z.string(), z.unknown()).nullable().describe('JSON schema of the parameters'),
+    parameters: doc(z.record(z.string(), z.unknown()).nullable(), 'JSON schema of the parameters'),
   })
-  .meta({ id: 'Flow' });
+  .register(contract, { id: 'Flow' });
 export type FlowInfo = z.infer<typeof FlowInfo>;
-export const FlowList = z.object({ flows: z.array(FlowInfo) }).meta({ id: 'FlowList' });
+export const FlowList = z.object({ flows: z.array(FlowInfo) }).register(contract, { id: 'FlowList' });
 export type FlowList = z.infer<typeof FlowList>;
 
 export const Health = z
   .object({ status: z.enum(['ok', 'degraded']), temporal: z.object({ reachable: z.boolean(), namespace: z.string() }) })
-  .meta({ id: 'Health' });
+  .register(contract, { id: 'Health' });
 
 export const ErrorBody = z
   .object({
@@ -255,7 +268,7 @@ export const ErrorBody = z
       details: z.unknown().optional(),
     }),
   })
-  .meta({ id: 'Error' });
+  .register(contract, { id: 'Error' });
 
 export const Empty = z.object({}).strict();
 
@@ -267,12 +280,12 @@ export const PendingApprovalItem = z
     deployment: z.string().nullable(),
     key: z.string(),
     description: z.string().nullable(),
-    inputSchema: z.record(z.string(), z.unknown()).nullable().describe('JSON schema of the input the approver gives'),
+    inputSchema: doc(z.record(z.string(), z.unknown()).nullable(), 'JSON schema of the input the approver gives'),
     since: z.string(),
     deadline: z.string().nullable(),
     webUrl: z.string().nullable(),
   })
-  .meta({ id: 'PendingApproval' });
+  .register(contract, { id: 'PendingApproval' });
 export type PendingApprovalItem = z.infer<typeof PendingApprovalItem>;
 
 export const ListApprovalsQuery = Page.extend({ flow: Name.optional(), deployment: Name.optional() }).strict();
@@ -280,18 +293,17 @@ export type ListApprovalsQuery = z.infer<typeof ListApprovalsQuery>;
 
 export const ApprovalList = z
   .object({ approvals: z.array(PendingApprovalItem), nextPageToken: z.string().nullable() })
-  .meta({ id: 'ApprovalList' });
+  .register(contract, { id: 'ApprovalList' });
 export type ApprovalList = z.infer<typeof ApprovalList>;
 
 export const Decide = z
   .object({
     decision: z.enum(['approve', 'reject']),
-    /** The typed input the approval asks for (checked against its schema when approving). */
-    input: z.unknown().optional(),
+    input: doc(z.unknown().optional(), 'The typed input the approval asks for (checked against its schema when approving).'),
     comment: z.string().max(10_000).optional(),
   })
   .strict()
-  .meta({ id: 'Decide' });
+  .register(contract, { id: 'Decide' });
 export type Decide = z.infer<typeof Decide>;
 
 export const ApprovalResult = z
@@ -303,14 +315,14 @@ export const ApprovalResult = z
     decidedAt: z.string(),
     timedOut: z.boolean(),
   })
-  .meta({ id: 'ApprovalResult' });
+  .register(contract, { id: 'ApprovalResult' });
 
 export const Resume = z
-  .object({ key: z.string().min(1).max(200).optional().describe('resume only the pause() with this key') })
+  .object({ key: doc(z.string().min(1).max(200).optional(), 'resume only the pause() with this key') })
   .strict()
-  .meta({ id: 'Resume' });
+  .register(contract, { id: 'Resume' });
 
 export const ClearCacheQuery = z
   .object({ task: z.string().min(1).max(200).optional(), key: z.string().regex(/^[a-f0-9]{64}$/, 'must be a 64-character hex key').optional() })
   .strict();
-export const ClearedCache = z.object({ removed: z.number().int() }).meta({ id: 'ClearedCache' });
+export const ClearedCache = z.object({ removed: z.number().int() }).register(contract, { id: 'ClearedCache' });
