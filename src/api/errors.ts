@@ -13,11 +13,9 @@ import {
   UnauthorizedError,
   ValidationError,
 } from '../core/errors';
+import type { ErrorBody } from '../core/schemas';
 import { WorkerUnavailableError } from '../client/approval-errors';
 
-export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
 
 const STATUS: [new (...args: never[]) => BatonError, number][] = [
   [ValidationError, 400],

@@ -1,5 +1,5 @@
 /** `baton flow-run ls | inspect | watch | cancel | retry`. */
-import type { FlowRunDto, FlowRunList, StartedRun } from '../core/schemas';
+import type { FlowRun, FlowRunList, StartedRun } from '../core/schemas';
 import type { ApiClient } from './api-client';
 import { parse, positiveInt, str, UsageError } from './args';
 import { printJson, table, when } from './output';
@@ -44,7 +44,7 @@ export async function flowRun(api: ApiClient, sub: string | undefined, args: str
     }
     case 'inspect': {
       const { values, positionals } = parse(args, { json: { type: 'boolean' } }, ['id']);
-      const run = await api.call<FlowRunDto>('GET', path(positionals[0]!));
+      const run = await api.call<FlowRun>('GET', path(positionals[0]!));
       if (values.json) printJson(run);
       else {
         console.log(`flow run   ${run.id}\nname       ${run.runName ?? '-'}\nflow       ${run.flowName}\nstate      ${run.state}`);

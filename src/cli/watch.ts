@@ -1,5 +1,5 @@
 /** `watch`: the task runs' states live until the run ends, then the result. */
-import type { FlowRunDto } from '../core/schemas';
+import type { FlowRun } from '../core/schemas';
 import { isFinal, type State } from '../core/states';
 import type { ApiClient } from './api-client';
 import { printJson } from './output';
@@ -7,14 +7,14 @@ import { printJson } from './output';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Follows a run until it ends; returns its final view. Prints changes as they happen unless `json`. */
-export async function watchRun(api: ApiClient, id: string, options: { json: boolean; intervalMs?: number }): Promise<FlowRunDto> {
+export async function watchRun(api: ApiClient, id: string, options: { json: boolean; intervalMs?: number }): Promise<FlowRun> {
   const seen = new Map<string, string>();
   let lastState: State | undefined;
   const say = (line: string) => {
     if (!options.json) process.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`);
   };
   for (;;) {
-    const run = await api.call<FlowRunDto>('GET', `/api/flow-runs/${encodeURIComponent(id)}`);
+    const run = await api.call<FlowRun>('GET', `/api/flow-runs/${encodeURIComponent(id)}`);
     if (run.state !== lastState) {
       say(`flow run ${run.runName ?? run.id}: ${run.state}`);
       lastState = run.state;

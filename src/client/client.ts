@@ -20,7 +20,7 @@ import { ApplicationFailure, TemporalFailure, type DataConverter, type Payload, 
 import { dataConverter, loadConfig } from '../config';
 import { temporal } from '@temporalio/proto';
 import type { ZodType } from 'zod';
-import type { FlowRunList, FlowRunSummary, ListFlowRunsQuery } from '../core/schemas';
+import type { FlowRun, FlowRunList, FlowRunSummary, ListFlowRunsQuery } from '../core/schemas';
 import { BatonError, ConflictError, FlowRunFailedError, NotFoundError, rebuildBatonError } from '../core/errors';
 import { flowRetryPolicy, flowRunNameFor, parametersToSend, parseParameters, type FlowOptions } from '../core/flow-options';
 import { friendlyName } from '../core/run-name';
@@ -59,33 +59,6 @@ export interface StartFlowRunOptions {
   retryOf?: string;
 }
 
-/** A flow run as the client reports it. */
-export interface FlowRunInfo {
-  id: string;
-  /** Temporal's id of the current run in the chain (changes on flow retries). */
-  temporalRunId: string;
-  flowName: string;
-  runName?: string;
-  state: State;
-  tags: string[];
-  deployment?: string;
-  parameters: unknown;
-  startTime?: string;
-  endTime?: string;
-  durationMs?: number;
-  /** Present when the run completed. */
-  result?: unknown;
-  /** Present when the run failed. */
-  error?: { type?: string; message: string };
-  parentFlowRunId?: string;
-  /** The run this one retries (`POST /api/flow-runs/:id/retry`). */
-  retryOf?: string;
-  /** Subflow runs started by this run. */
-  childFlowRunIds: string[];
-  /** Link to the run in the Temporal Web UI. */
-  webUrl?: string;
-  taskRuns: TaskRun[];
-}
 
 /** A started flow run. */
 export class FlowRunHandle<R = unknown> {
@@ -102,7 +75,7 @@ export class FlowRunHandle<R = unknown> {
   }
 
   /** The run's state and task runs, now. */
-  describe(): Promise<FlowRunInfo> {
+  describe(): Promise<FlowRun> {
     return this.client.flowRuns.get(this.id);
   }
 }
@@ -293,7 +266,7 @@ export class FlowRuns {
   }
 
   /** A run's state, parameters, result or error, and task runs, read from Temporal now. */
-  async get(flowRunId: string): Promise<FlowRunInfo> {
+  async get(flowRunId: string): Promise<FlowRun> {
     const handle = this.handle(flowRunId);
     let description;
     try {
@@ -313,7 +286,7 @@ export class FlowRuns {
       now: new Date(),
     });
     const started = events[0]?.workflowExecutionStartedEventAttributes;
-    const info: FlowRunInfo = {
+    const info: FlowRun = {
       id: flowRunId,
       temporalRunId: description.runId,
       flowName: description.type,
@@ -419,7 +392,7 @@ export class FlowRuns {
     });
   }
 
-  private async restart<R>(flowRunId: string, info: FlowRunInfo): Promise<FlowRunHandle<R>> {
+  private async restart<R>(flowRunId: string, info: FlowRun): Promise<FlowRunHandle<R>> {
     const flow = this.client.flow(info.flowName);
     if (!flow) throw new NotFoundError(`flow '${info.flowName}' of run ${flowRunId} is not registered here`);
     const description = await this.handle(flowRunId).describe();

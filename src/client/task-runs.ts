@@ -5,7 +5,10 @@
 import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { isCachedResult } from '../core/cache-policy';
-import { isFinal, type State } from '../core/states';
+import type { TaskRun } from '../core/schemas';
+import { isFinal } from '../core/states';
+
+export type { TaskRun };
 import { decodePayload, isoTime } from './temporal-values';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -13,23 +16,6 @@ type Failure = temporal.api.failure.v1.IFailure;
 const EventType = temporal.api.enums.v1.EventType;
 const PendingState = temporal.api.enums.v1.PendingActivityState;
 
-/** One task run (an activity) or subflow run (a child workflow) of a flow run. */
-export interface TaskRun {
-  /** `<flowRunId>:<activityId>` for tasks, the child's flow run id for subflows. */
-  id: string;
-  kind: 'task' | 'subflow';
-  /** The task's name (activity type) or the subflow's flow name. */
-  name: string;
-  /** The run name shown in the Web UI (activity summary / child workflow summary). */
-  runName?: string;
-  state: State;
-  /** Attempts made so far (1 on the first try). */
-  attempts: number;
-  startTime?: string;
-  endTime?: string;
-  /** The last error, when the run failed or is retrying. */
-  error?: { type?: string; message: string };
-}
 
 const time = (ts: Parameters<typeof isoTime>[0]) => isoTime(ts) ?? undefined;
 

@@ -202,6 +202,7 @@ export const TaskRun = z
     error: ErrorInfo.optional(),
   })
   .register(contract, { id: 'TaskRun' });
+export type TaskRun = z.infer<typeof TaskRun>;
 
 export const FlowRun = z
   .object({
@@ -225,7 +226,7 @@ export const FlowRun = z
     taskRuns: z.array(TaskRun),
   })
   .register(contract, { id: 'FlowRun' });
-export type FlowRunDto = z.infer<typeof FlowRun>;
+export type FlowRun = z.infer<typeof FlowRun>;
 
 export const TaskRunList = z.object({ taskRuns: z.array(TaskRun) }).register(contract, { id: 'TaskRunList' });
 
@@ -269,6 +270,7 @@ export const ErrorBody = z
     }),
   })
   .register(contract, { id: 'Error' });
+export type ErrorBody = z.infer<typeof ErrorBody>;
 
 export const Empty = z.object({}).strict();
 
