@@ -161,7 +161,9 @@ export function openApiDocument(routes: AnyRoute[], info: { title: string; versi
   }) as { schemas: Record<string, Record<string, unknown>> };
   const schemas: Record<string, unknown> = {};
   for (const [id, schema] of Object.entries(registry.schemas)) {
-    const { $schema: _drop, ...rest } = schema;
+    // zod names each schema by its uri ('#/components/schemas/X'), an $id with a fragment, which
+    // draft 2020-12 forbids; the component's key already names it.
+    const { $schema: _drop, $id: _id, ...rest } = schema;
     schemas[id] = rest;
   }
   schemas.Error ??= jsonSchema(ErrorBody, 'output');
