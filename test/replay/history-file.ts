@@ -42,7 +42,7 @@ export function historyPath(scenario: string): string {
   return path.join(HISTORIES_DIR, `${scenario}.json`);
 }
 
-/** Writes a fixture; histories one per line, so diffs of a re-recording stay readable. */
+/** Writes a fixture: compact, one history per line, so a diff of a re-recording names the histories that changed. */
 export function writeHistoryFile(file: string, data: HistoryFile): number {
   const runs = data.runs.map((r) => `    ${JSON.stringify({ ...r, history: historyToJson(r.history) })}`);
   const { runs: _runs, ...head } = data;
