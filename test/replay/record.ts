@@ -64,7 +64,13 @@ function selected(args: string[]): Scenario[] {
 }
 
 async function main(): Promise<number> {
-  const scenarios = selected(process.argv.slice(2));
+  let scenarios: Scenario[];
+  try {
+    scenarios = selected(process.argv.slice(2));
+  } catch (err) {
+    console.error(`record-histories: ${(err as Error).message}`);
+    return 2;
+  }
   if (scenarios.length === 0) {
     console.log('every scenario has a recorded history; name scenarios (or --all) to record them again');
     return 0;
