@@ -128,7 +128,7 @@ describe('error classes', () => {
 
   test('names and codes survive minification (keepNames off)', TEST_TIMEOUT, async () => {
     const entry = `
-      const errors = require(${JSON.stringify(path.join(ROOT, 'src', 'shared', 'errors.ts'))});
+      const errors = require(${JSON.stringify(path.join(ROOT, 'src', 'core', 'errors.ts'))});
       const blank = (C) => C === errors.FlowRunFailedError ? new C('m', 'r', 'Failed') : C === errors.ConfigError ? new C([]) : C === errors.ValidationError || C === errors.ParameterValidationError ? new C('t', []) : new C('m');
       module.exports = Object.entries(errors)
         .filter(([, C]) => typeof C === 'function' && C.prototype instanceof Error)

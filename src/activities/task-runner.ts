@@ -8,7 +8,8 @@
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import { BatonError, errorDetail, NonRetryableError, RetryAfterError, TaskTimeoutError } from '../core/errors';
+import { BatonError, NonRetryableError, RetryAfterError, TaskTimeoutError } from '../core/errors';
+import { detailFor } from '../core/failure-details';
 import { retryDelayFor, type TaskSpec } from '../core/task-options';
 import type { Task } from './task';
 import { FLOW_PARAMETERS_ARG, type CachedResult } from '../core/cache-policy';
@@ -232,8 +233,7 @@ export function taskActivity(
     const type = err instanceof ApplicationFailure && err.type ? err.type : error.name || 'Error';
     // A Baton error keeps its fields (issues, delaySeconds...) so the flow can rebuild it whole.
     const detail = {
-      ...(err instanceof BatonError ? errorDetail(err) : {}),
-      code: (err as { code?: unknown })?.code,
+      ...detailFor(err),
       taskName: spec.name,
       failures: failuresNow,
       retries: spec.retries,

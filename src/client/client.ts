@@ -21,7 +21,8 @@ import { dataConverter, loadConfig } from '../config';
 import { temporal } from '@temporalio/proto';
 import type { ZodType } from 'zod';
 import type { FlowRun, FlowRunList, FlowRunSummary, ListFlowRunsQuery } from '../core/schemas';
-import { BatonError, ConflictError, FlowRunFailedError, NotFoundError, rebuildBatonError } from '../core/errors';
+import { BatonError, ConflictError, FlowRunFailedError, NotFoundError } from '../core/errors';
+import { errorFromFailure } from '../core/failure-details';
 import { flowRetryPolicy, flowRunNameFor, parametersToSend, parseParameters, type FlowOptions } from '../core/flow-options';
 import { friendlyName } from '../core/run-name';
 import { PAUSE_SIGNAL, RESUME_SIGNAL } from '../core/human';
@@ -88,8 +89,7 @@ function rebuildFlowError(err: WorkflowFailedError, flowRunId: string): FlowRunF
   if (cause instanceof ApplicationFailure) {
     // The flow's own timeout, or a pause or approval nobody answered in time.
     if (cause.type === 'FlowTimeoutError' || cause.type === 'WaitTimeoutError') state = 'TimedOut';
-    const detail = (cause.details?.[0] ?? {}) as Record<string, unknown>;
-    const e = cause.type ? rebuildBatonError(cause.type, cause.message, detail) : undefined;
+    const e = errorFromFailure(cause);
     if (e) {
       Object.defineProperty(e, 'cause', { value: cause, configurable: true, writable: true });
       rebuilt = e;

@@ -48,8 +48,10 @@ export function flowRunState({ status, batonState, executionTime, now }: RunStat
       break;
   }
   if (batonState && PUBLISHED.has(batonState)) return batonState as State;
-  // Not picked up by a worker yet: due later (a start delay) or waiting for a worker.
-  return executionTime && executionTime.getTime() > now.getTime() ? 'Scheduled' : 'Pending';
+  // Not picked up by a worker yet. Due later: a start delay (the starter said Scheduled), or a
+  // flow retry waiting out its delay (the retry starts over from the starter's Pending).
+  if (executionTime && executionTime.getTime() > now.getTime()) return batonState === 'Scheduled' ? 'Scheduled' : 'Retrying';
+  return 'Pending';
 }
 
 /** A string literal for a visibility query. */
@@ -65,11 +67,12 @@ export function stateClause(state: State, now: Date): string {
   const at = quote(now.toISOString());
   switch (state) {
     case 'Scheduled':
-      return `(${open} AND ${notPickedUp} AND ExecutionTime > ${at})`;
+      return `(${open} AND ${sa} = 'Scheduled' AND ExecutionTime > ${at})`;
     case 'Pending':
       return `(${open} AND ${notPickedUp} AND ExecutionTime <= ${at})`;
-    case 'Running':
     case 'Retrying':
+      return `(${open} AND (${sa} = 'Retrying' OR ((${sa} IS NULL OR ${sa} = 'Pending') AND ExecutionTime > ${at})))`;
+    case 'Running':
     case 'Paused':
     case 'AwaitingApproval':
     case 'Cancelling':

@@ -11,6 +11,7 @@ import { friendlyName } from '../core/run-name';
 import { RUN_NAME } from '../core/search-attributes';
 import type { ZodType } from 'zod';
 import { flowFailure } from './failures';
+import { failureFor } from '../core/failure-details';
 import { setFlowParameters } from './flow-context';
 import { installHumanHandlers, setRunState } from './human';
 import { MAP_SHARD_WORKFLOW } from '../core/map-shard';
@@ -56,7 +57,7 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
   } catch (err) {
     const failure =
       err instanceof ParameterValidationError
-        ? ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: true, details: [{ code: err.code, issues: err.issues }] })
+        ? failureFor(err, { nonRetryable: true })
         : flowFailure(err);
     if (failure instanceof ApplicationFailure) {
       const type = failure.type ?? '';

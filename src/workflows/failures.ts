@@ -13,17 +13,12 @@ import {
   TemporalFailure,
   TimeoutFailure,
 } from '@temporalio/workflow';
-import { BatonError, NonRetryableError, rebuildBatonError, TaskFailedError, TaskTimeoutError, ValidationError } from '../core/errors';
+import { BatonError, rebuildBatonError, TaskFailedError, TaskTimeoutError } from '../core/errors';
+import { detailOf, errorFromFailure, failureFor } from '../core/failure-details';
 
 function withCause<E extends Error>(error: E, cause: unknown): E {
   Object.defineProperty(error, 'cause', { value: cause, configurable: true, writable: true });
   return error;
-}
-
-/** A failure's first detail, where Baton keeps `errorName`, `taskName`, `failures`, `issues`. */
-function detailOf(failure: ApplicationFailure): Record<string, unknown> {
-  const first = failure.details?.[0];
-  return first && typeof first === 'object' ? (first as Record<string, unknown>) : {};
 }
 
 /**
@@ -59,11 +54,10 @@ export function subflowError(err: unknown): unknown {
   if (!(err instanceof ChildWorkflowFailure)) return err;
   const cause = err.cause;
   if (!(cause instanceof ApplicationFailure)) return err;
-  const type = cause.type ?? 'Error';
-  const rebuilt = rebuildBatonError(type, cause.message, detailOf(cause));
+  const rebuilt = errorFromFailure(cause);
   if (rebuilt) return withCause(rebuilt, err);
   const error = withCause(new TaskFailedError(cause.message), err);
-  error.errorName = type;
+  error.errorName = cause.type ?? 'Error';
   return error;
 }
 
@@ -74,22 +68,5 @@ export function flowFailure(err: unknown): unknown {
   if (err instanceof TemporalFailure && !(err instanceof ActivityFailure) && !(err instanceof ChildWorkflowFailure)) {
     return err;
   }
-  const error = err instanceof Error ? err : new Error(String(err));
-  const cause = (error as { cause?: unknown }).cause;
-  const detail: Record<string, unknown> = { code: (error as BatonError).code };
-  if (error instanceof ValidationError) detail.issues = error.issues;
-  if (error instanceof TaskFailedError) {
-    detail.errorName = error.errorName;
-    detail.taskName = error.taskName;
-    detail.failures = error.attempts;
-  }
-  const failure = ApplicationFailure.create({
-    message: error.message,
-    type: error.name || 'Error',
-    nonRetryable: error instanceof NonRetryableError,
-    details: [detail],
-    cause: cause instanceof Error ? cause : undefined,
-  });
-  failure.stack = error.stack ?? failure.stack;
-  return failure;
+  return failureFor(err instanceof Error ? err : new Error(String(err)));
 }

@@ -21,6 +21,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { BatonError, rebuildBatonError, TaskFailedError } from '../core/errors';
+import { detailFor } from '../core/failure-details';
 import { PAUSE_SIGNAL, RESUME_SIGNAL } from '../core/human';
 import {
   MAP_SHARD_WORKFLOW,
@@ -75,13 +76,7 @@ export interface ShardInput {
 
 function outcomeOfError(error: unknown): ItemOutcome {
   const e = error instanceof Error ? error : new Error(String(error));
-  const detail: Record<string, unknown> = {};
-  if (e instanceof TaskFailedError) {
-    detail.errorName = e.errorName;
-    detail.taskName = e.taskName;
-    detail.failures = e.attempts;
-  }
-  return { ok: false, state: stateOfError(error), error: { type: e.name || 'Error', message: e.message, detail } };
+  return { ok: false, state: stateOfError(error), error: { type: e.name || 'Error', message: e.message, detail: detailFor(e) } };
 }
 
 /** The error flow code sees for an item a shard reported as failed. */
