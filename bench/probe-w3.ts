@@ -60,7 +60,7 @@ async function summarize(client: Client, workflowId: string, ms: number, n: numb
     ...(process.env.RAW_CODEC ? { dataConverter: dataConverter({ ...config, BATON_HOME: home }) } : {}),
   });
   const running = [batonWorker.run(), rawWorker.run()];
-  const baton = await BatonClient.connect({ target, taskQueue: 'pb', flows: batonWorker.module.flows });
+  const baton = await BatonClient.connect({ target, dataConverter: dataConverter({ ...config, BATON_HOME: home }), taskQueue: 'pb', flows: batonWorker.module.flows });
   const raw = new Client({ connection: await Connection.connect(target.connectionOptions), namespace: target.namespace, ...(process.env.RAW_CODEC ? { dataConverter: dataConverter({ ...config, BATON_HOME: home }) } : {}) });
   await baton.flowRuns.run('bench-map', { n: 10 });
   await raw.workflow.execute('rawMap', { taskQueue: 'pr', workflowId: 'warm', args: [10] });

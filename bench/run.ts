@@ -17,7 +17,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../src/api/app';
 import { BatonClient } from '../src/client/client';
-import { loadConfig } from '../src/config';
+import { dataConverter, loadConfig } from '../src/config';
 import { configuredTarget, freePort, startDevServer, type TemporalTarget } from '../src/server/temporal-server';
 import { createWorker } from '../src/workers/worker';
 import { createLogger } from '../src/workers/logger';
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     maxConcurrentWorkflowTaskExecutions: config.BATON_MAX_CONCURRENT_FLOW_TASKS,
   });
   const runningWorkers = [batonWorker.run(), rawWorker.run()];
-  const baton = await BatonClient.connect({ target, taskQueue: batonQueue, flows: batonWorker.module.flows });
+  const baton = await BatonClient.connect({ target, dataConverter: dataConverter(benchConfig), taskQueue: batonQueue, flows: batonWorker.module.flows });
   const raw = new Client({ connection: await Connection.connect(target.connectionOptions), namespace: target.namespace });
   const server = createApp({ client: baton }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BatonClient } from '../src/client/client';
-import { loadConfig } from '../src/config';
+import { dataConverter, loadConfig } from '../src/config';
 import { freePort, startDevServer } from '../src/server/temporal-server';
 import { createLogger } from '../src/workers/logger';
 import { createWorker, type BatonWorkerOptions } from '../src/workers/worker';
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     const taskQueue = `tune-${suffix}-${i}`;
     const worker = await createWorker({ flows: path.join(__dirname, 'baton'), target, config: { ...config, BATON_HOME: path.join(home, 'baton') }, taskQueue, logger, tuning: v.tuning });
     const running = worker.run();
-    const client = await BatonClient.connect({ target, taskQueue, flows: worker.module.flows });
+    const client = await BatonClient.connect({ target, dataConverter: dataConverter({ ...config, BATON_HOME: path.join(home, 'baton') }), taskQueue, flows: worker.module.flows });
     await client.flowRuns.run('bench-map', { n: 10 });
     sides.push({ ...v, worker, running, client, chain: [] as number[], map: [] as number[], flows: [] as number[] });
   }

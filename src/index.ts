@@ -15,7 +15,7 @@
  * export const hello = flow({ name: 'hello' }, async ({ name }: { name: string }) => greet(name));
  *
  * // run it
- * const client = await BatonClient.connect({ target: await resolveTemporal(loadConfig()) });
+ * const client = await BatonClient.fromConfig(loadConfig());
  * console.log(await client.flowRuns.run(hello, { name: 'Ada' }));
  */
 export { task, isTask } from './activities/task';
@@ -49,8 +49,11 @@ export type { FieldIssue } from './core/errors';
 export { STATES, isFinal, isSuccess } from './core/states';
 export type { State } from './core/states';
 export type { FlowOptions } from './core/flow-options';
-export { BatonClient, FlowRunHandle, FlowRuns, friendlyRunName } from './client/client';
-export type { BatonClientOptions, StartFlowRunOptions } from './client/client';
+export { BatonClient } from './client/client';
+export type { BatonClientOptions } from './client/client';
+export { FlowRuns, friendlyRunName } from './client/flow-runs';
+export type { StartFlowRunOptions } from './client/flow-runs';
+export { FlowRunHandle } from './client/flow-run-handle';
 export type { FlowRun, FlowRunSummary, Deployment, ErrorBody } from './core/schemas';
 export type { TaskRun } from './core/schemas';
 export { loadConfig, BatonConfig } from './config';

@@ -12,7 +12,7 @@
 import type { Logger } from 'pino';
 import { CreateDeployment, type Deployment } from './core/schemas';
 import { BatonClient } from './client/client';
-import { loadConfig, type BatonConfig } from './config';
+import { dataConverter, loadConfig, type BatonConfig } from './config';
 import { BatonError, ValidationError } from './core/errors';
 import { fieldIssues } from './core/flow-options';
 import { resolveTemporal, type TemporalTarget } from './server/temporal-server';
@@ -88,7 +88,7 @@ export async function startServing(flow: AnyFlow, options: ServeOptions): Promis
   try {
     worker = await createWorker({ flows: module, target, config, taskQueue: parsed.data.taskQueue, logger });
     const running = worker.run();
-    client = await BatonClient.connect({ target, taskQueue: parsed.data.taskQueue, flows: module.flows });
+    client = await BatonClient.connect({ target, dataConverter: dataConverter(config), taskQueue: parsed.data.taskQueue, flows: module.flows });
     const { deployment } = await client.deployments.apply({ ...parsed.data, paused: false });
     logger.info({ deployment: deployment.name, next: deployment.nextRunTimes[0] }, `serving flow '${flow.flowName}' as deployment '${deployment.name}'`);
     const serving: Serving = {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { dataConverter, loadConfig } from '../src/config';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -28,7 +29,7 @@ describe('crash recovery', () => {
   test('a worker killed with SIGKILL mid-flow: a second worker finishes it; completed tasks ran once', async () => {
     const taskQueue = uid('crash');
     const dir = tempDir();
-    const client = await BatonClient.connect({ target: testTarget(), taskQueue, flows: [] });
+    const client = await BatonClient.connect({ target: testTarget(), dataConverter: dataConverter(loadConfig()), taskQueue, flows: [] });
     try {
       const first = spawnWorker(taskQueue);
       children.push(first);
@@ -76,7 +77,7 @@ describe('crash recovery', () => {
     const taskQueue = uid('crash-count');
     const dir = tempDir();
     const key = 'fragile';
-    const client = await BatonClient.connect({ target: testTarget(), taskQueue, flows: [] });
+    const client = await BatonClient.connect({ target: testTarget(), dataConverter: dataConverter(loadConfig()), taskQueue, flows: [] });
     try {
       const first = spawnWorker(taskQueue);
       children.push(first);

@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { Logger } from 'pino';
 import { BatonClient } from '../src/client/client';
-import { loadConfig } from '../src/config';
+import { dataConverter, loadConfig } from '../src/config';
 import { PAUSE_SIGNAL, RESUME_SIGNAL } from '../src/core/human';
 import { configuredTarget, type TemporalTarget } from '../src/server/temporal-server';
 import { createWorker, type BatonWorker } from '../src/workers/worker';
@@ -54,7 +54,7 @@ export async function startWorker(options: { flows?: string; logger?: Logger; ta
   const taskQueue = options.taskQueue ?? uid('tq');
   const worker = await createWorker({ flows: options.flows ?? FIXTURES, target, config, taskQueue, logger: options.logger });
   const running = worker.run();
-  const client = await BatonClient.connect({ target, taskQueue, flows: worker.module.flows });
+  const client = await BatonClient.connect({ target, dataConverter: dataConverter(config), taskQueue, flows: worker.module.flows });
   return {
     worker,
     client,

@@ -81,6 +81,31 @@ describe('parameters are parsed once, at the edge', { timeout: 120_000 }, () => 
   });
 });
 
+describe('a run started around the edge (a raw Temporal client, the Web UI)', { timeout: 60_000 }, () => {
+  test('is parsed in the flow: defaults filled in, and bad parameters fail it at once', async () => {
+    const w = await startWorker({ flows: path.join(FIXTURES, 'redeploy', 'v1') });
+    try {
+      const good = await w.client.temporal.workflow.start('waits-with-default', {
+        taskQueue: w.taskQueue,
+        workflowId: uid('raw-good'),
+        args: [{ label: 'raw', when: '2026-12-03' }],
+      });
+      await eventually(async () => ((await w.client.flowRuns.get(good.workflowId)).state === 'Paused' ? true : undefined));
+      await w.client.flowRuns.resume(good.workflowId);
+      assert.deepEqual(await good.result(), { label: 'raw', level: 1, when: '2026-12-03T00:00:00.000Z', whenIsDate: true });
+
+      const bad = await w.client.temporal.workflow.start('waits-with-default', { taskQueue: w.taskQueue, workflowId: uid('raw-bad'), args: [{ level: 'x' }] });
+      await assert.rejects(bad.result(), (err: Error & { cause?: { type?: string; message: string } }) => {
+        assert.equal(err.cause?.type, 'ParameterValidationError');
+        assert.match(err.cause!.message, /label/);
+        return true;
+      });
+    } finally {
+      await w.stop();
+    }
+  });
+});
+
 describe('a flow timeout counts from when the flow starts running', { timeout: 120_000 }, () => {
   test('time spent waiting for a worker does not count; time in the body does', async () => {
     const taskQueue = uid('late-worker');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ValidationError } from '../src';
-import { loadConfig } from '../src/config';
+import { dataConverter, loadConfig } from '../src/config';
 import { startServing } from '../src/serve';
 import { hello } from './fixtures/flows';
 import * as tasks from './fixtures/tasks';
@@ -31,7 +31,7 @@ describe('serve()', () => {
       await serving.stop();
     }
     const { BatonClient } = await import('../src/client/client');
-    const client = await BatonClient.connect({ target: testTarget(), flows: [hello] });
+    const client = await BatonClient.connect({ target: testTarget(), dataConverter: dataConverter(loadConfig()), flows: [hello] });
     try {
       assert.equal((await client.deployments.get(name)).paused, true);
       await client.deployments.delete(name);

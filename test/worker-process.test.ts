@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { dataConverter, loadConfig } from '../src/config';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,7 +24,7 @@ describe('worker process', () => {
   test('SIGTERM lets the in-flight task finish, then the worker exits 0', async () => {
     const taskQueue = uid('graceful');
     const dir = tempDir();
-    const client = await BatonClient.connect({ target: testTarget(), taskQueue });
+    const client = await BatonClient.connect({ target: testTarget(), dataConverter: dataConverter(loadConfig()), taskQueue });
     try {
       const worker = run(['worker', 'start', '--flows', FIXTURES, '--task-queue', taskQueue], {});
       const handle = await client.temporal.workflow.start('steps', {

@@ -4,7 +4,7 @@
  * it to where the failed shard started), so items that completed then are not run again.
  */
 import { ApplicationFailure, type Client, WorkflowFailedError } from '@temporalio/client';
-import { quote } from '../client/deployments';
+import { quote } from '../client/visibility';
 import { SHARD_CHAIN_MEMO, SHARD_ITEMS_FAILED, type ItemOutcome, type PreviousShardRequest, PREVIOUS_SHARD_ACTIVITY } from '../core/map-shard';
 
 async function outcomesOf(client: Client, workflowId: string, runId: string): Promise<ItemOutcome[] | undefined> {

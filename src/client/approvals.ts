@@ -11,8 +11,8 @@ import { ConflictError, NotFoundError } from '../core/errors';
 import { APPROVALS_MEMO, DECIDE_UPDATE, type ApprovalResult, type DecideRequest, type PendingApproval } from '../core/human';
 import { DEPLOYMENT, FLOW_NAME, RUN_NAME, WAITING_STATE } from '../core/search-attributes';
 import { decisionError, describeFailure, isDecisionTimeout, WorkerUnavailableError } from './approval-errors';
-import type { BatonClient } from './client';
-import { quote } from './deployments';
+import type { ClientContext } from './client-context';
+import { pageTokenBytes, pageTokenText, quote } from './visibility';
 import { decodePayload } from './flow-run-state';
 
 function keyword(payload: unknown): string | null {
@@ -34,17 +34,17 @@ export interface DecideOptions {
 }
 
 export class Approvals {
-  constructor(private readonly client: BatonClient) {}
+  constructor(private readonly ctx: ClientContext) {}
 
   /** Every pending approval, oldest run first within a page of waiting runs. */
   async list(query: Partial<ListApprovalsQuery> = {}): Promise<ApprovalList> {
     const clauses = [`ExecutionStatus = 'Running'`, `${WAITING_STATE.name} = 'AwaitingApproval'`];
     if (query.flow) clauses.push(`${FLOW_NAME.name} = ${quote(query.flow)}`);
     if (query.deployment) clauses.push(`${DEPLOYMENT.name} = ${quote(query.deployment)}`);
-    const response = await this.client.connection.workflowService.listWorkflowExecutions({
-      namespace: this.client.options.target.namespace,
+    const response = await this.ctx.workflowService.listWorkflowExecutions({
+      namespace: this.ctx.namespace,
       pageSize: query.pageSize ?? 50,
-      nextPageToken: query.pageToken ? Buffer.from(query.pageToken, 'base64url') : undefined,
+      nextPageToken: pageTokenBytes(query.pageToken),
       query: clauses.join(' AND '),
     });
     const approvals: PendingApprovalItem[] = [];
@@ -63,13 +63,12 @@ export class Approvals {
           inputSchema: p.inputSchema ?? null,
           since: p.since,
           deadline: p.deadline ?? null,
-          webUrl: this.client.webUrl(e.execution?.workflowId ?? '') ?? null,
+          webUrl: this.ctx.webUrl(e.execution?.workflowId ?? '') ?? null,
         });
       }
     }
     approvals.sort((a, b) => a.since.localeCompare(b.since));
-    const token = response.nextPageToken?.length ? Buffer.from(response.nextPageToken).toString('base64url') : null;
-    return { approvals, nextPageToken: token };
+    return { approvals, nextPageToken: pageTokenText(response.nextPageToken) };
   }
 
   /**
@@ -87,7 +86,7 @@ export class Approvals {
     options: DecideOptions = {},
   ): Promise<ApprovalResult<unknown>> {
     const request: DecideRequest = { key, decision: decision.decision, input: decision.input, comment: decision.comment, decidedBy };
-    const handle = this.client.temporal.workflow.getHandle(flowRunId);
+    const handle = this.ctx.temporal.workflow.getHandle(flowRunId);
     let taskQueue: string;
     try {
       const description = await handle.describe();
@@ -107,7 +106,7 @@ export class Approvals {
     }
     const waitSeconds = options.waitSeconds ?? DECIDE_WAIT_SECONDS;
     try {
-      return await this.client.temporal.withDeadline(Date.now() + waitSeconds * 1000, () =>
+      return await this.ctx.temporal.withDeadline(Date.now() + waitSeconds * 1000, () =>
         handle.executeUpdate<ApprovalResult<unknown>, [DecideRequest]>(DECIDE_UPDATE, { args: [request] }),
       );
     } catch (err) {
@@ -118,8 +117,8 @@ export class Approvals {
 
   /** Whether any worker polls the task queue for flow tasks (Temporal remembers recent pollers). */
   private async hasWorker(taskQueue: string): Promise<boolean> {
-    const response = await this.client.connection.workflowService.describeTaskQueue({
-      namespace: this.client.options.target.namespace,
+    const response = await this.ctx.workflowService.describeTaskQueue({
+      namespace: this.ctx.namespace,
       taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
       taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
     });
@@ -134,8 +133,8 @@ export class Approvals {
     const E = temporal.api.enums.v1.EventType;
     let failure: temporal.api.failure.v1.IFailure | null | undefined;
     try {
-      const history = await this.client.connection.workflowService.getWorkflowExecutionHistoryReverse({
-        namespace: this.client.options.target.namespace,
+      const history = await this.ctx.workflowService.getWorkflowExecutionHistoryReverse({
+        namespace: this.ctx.namespace,
         execution: { workflowId: flowRunId },
         maximumPageSize: 50,
       });

@@ -1,117 +1,35 @@
 /**
  * The Baton client. Its parts are named after concepts: `client.flowRuns` starts, watches and
- * reads flow runs. Parameters are validated here, before anything starts.
+ * reads flow runs, `client.deployments` manages deployments and their schedules,
+ * `client.approvals` lists and decides what people are asked. Parameters are validated here,
+ * before anything starts. The client reads no environment variables and keeps the options it is
+ * given as they are: `BatonClient.fromConfig(config)` builds them from Baton's configuration.
  *
  * @example
- * const client = await BatonClient.connect({ target });
+ * const client = await BatonClient.fromConfig(loadConfig(), { flows });
  * const run = await client.flowRuns.start(main, { count: 10 });
  * console.log(await run.result());
  */
-import { createHash, randomUUID, randomInt } from 'node:crypto';
-import {
-  Client,
-  Connection,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
-  WorkflowNotFoundError,
-  type WorkflowHandle,
-} from '@temporalio/client';
-import { ApplicationFailure, TemporalFailure, type DataConverter, type Payload, type TypedSearchAttributes } from '@temporalio/common';
-import { dataConverter, loadConfig } from '../config';
-import { temporal } from '@temporalio/proto';
-import type { ZodType } from 'zod';
-import type { FlowRun, FlowRunList, FlowRunSummary, ListFlowRunsQuery } from '../core/schemas';
-import { BatonError, ConflictError, FlowRunFailedError, NotFoundError } from '../core/errors';
-import { errorFromFailure } from '../core/failure-details';
-import { flowRetryPolicy, flowRunNameFor, parametersToSend, parseParameters, type FlowOptions } from '../core/flow-options';
-import { friendlyName } from '../core/run-name';
-import { PAUSE_SIGNAL, RESUME_SIGNAL } from '../core/human';
-import { DEPLOYMENT, FLOW_NAME, RUN_NAME, RUN_STATE, TAGS } from '../core/search-attributes';
-import { isFinal, type State } from '../core/states';
+import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { TemporalTarget } from '../server/temporal-server';
 import type { AnyFlow } from '../workflows/flow';
 import { Approvals } from './approvals';
-import { Deployments, quote } from './deployments';
-import { flowRunState, latestAttempts, stateClause } from './flow-run-state';
-import { taskRunsFrom, type TaskRun } from './task-runs';
-import { dateOf, decodePayload, isoTime, keywordOf } from './temporal-values';
-
-/** A readable default run name, as Prefect gives (`brisk-otter`). */
-export function friendlyRunName(): string {
-  return friendlyName((n) => randomInt(n));
-}
-
-export interface StartFlowRunOptions {
-  /** The flow run's id (Temporal workflow id). Default `<flow>-<uuid>`. */
-  flowRunId?: string;
-  /** Overrides the flow's `flowRunName`. */
-  runName?: string;
-  /** Added to the flow's tags. */
-  tags?: string[];
-  /** Task queue of the workers that run the flow. Default BATON_TASK_QUEUE. */
-  taskQueue?: string;
-  /** Seconds to wait before the run starts (state Scheduled until then). */
-  startDelaySeconds?: number;
-  /** The deployment the run belongs to (search attribute BatonDeployment). */
-  deployment?: string;
-  /** The same key (per deployment, or per flow without one) returns the same run, never a second one. */
-  idempotencyKey?: string;
-  /** The run this one retries. */
-  retryOf?: string;
-}
-
-
-/** A started flow run. */
-export class FlowRunHandle<R = unknown> {
-  constructor(
-    private readonly client: BatonClient,
-    readonly id: string,
-    readonly flowName: string,
-    readonly runName: string | undefined,
-  ) {}
-
-  /** Waits for the run to end; returns its result or throws FlowRunFailedError. */
-  result(): Promise<R> {
-    return this.client.flowRuns.result<R>(this.id);
-  }
-
-  /** The run's state and task runs, now. */
-  describe(): Promise<FlowRun> {
-    return this.client.flowRuns.get(this.id);
-  }
-}
-
-/** Rebuilds the error a flow run failed with, with Baton's classes where they apply. */
-function rebuildFlowError(err: WorkflowFailedError, flowRunId: string): FlowRunFailedError {
-  const cause = err.cause;
-  let state: State = 'Failed';
-  let rebuilt: unknown = cause;
-  if (cause instanceof ApplicationFailure) {
-    // The flow's own timeout, or a pause or approval nobody answered in time.
-    if (cause.type === 'FlowTimeoutError' || cause.type === 'WaitTimeoutError') state = 'TimedOut';
-    const e = errorFromFailure(cause);
-    if (e) {
-      Object.defineProperty(e, 'cause', { value: cause, configurable: true, writable: true });
-      rebuilt = e;
-    }
-  } else if (cause instanceof TemporalFailure) {
-    const name = cause.constructor.name;
-    if (name === 'TimeoutFailure') state = 'TimedOut';
-    else if (name === 'CancelledFailure') state = 'Cancelled';
-    else if (name === 'TerminatedFailure') state = 'Crashed';
-  }
-  const message = `flow run ${flowRunId} ended ${state}: ${cause?.message ?? err.message}`;
-  return new FlowRunFailedError(message, flowRunId, state, { cause: rebuilt });
-}
+import type { ClientContext } from './client-context';
+import { Deployments } from './deployments';
+import { FlowRuns } from './flow-runs';
 
 export interface BatonClientOptions {
   target: Pick<TemporalTarget, 'connectionOptions' | 'namespace' | 'webUiUrl'>;
-  /** Must match the workers' (large payloads); default: the one from BATON_HOME. */
+  /**
+   * Must match the workers' (large payloads go to a blob store through its codec). Default:
+   * Temporal's own converter, which cannot read offloaded payloads; `fromConfig` passes Baton's.
+   */
   dataConverter?: DataConverter;
-  /** Default task queue for new runs. */
+  /** Default task queue for new runs and deployments. @default 'baton' */
   taskQueue?: string;
   /** Flows known to this client, so runs can be started by name with validation. */
-  flows?: AnyFlow[];
+  flows?: readonly AnyFlow[];
 }
 
 export class BatonClient {
@@ -119,23 +37,51 @@ export class BatonClient {
   readonly flowRuns: FlowRuns;
   readonly deployments: Deployments;
   readonly approvals: Approvals;
-  private readonly flowsByName: Map<string, AnyFlow>;
+  readonly namespace: string;
+  private readonly flowsByName: ReadonlyMap<string, AnyFlow>;
 
   private constructor(
     readonly connection: Connection,
-    readonly options: BatonClientOptions,
+    readonly options: Readonly<BatonClientOptions>,
   ) {
-    this.options.dataConverter ??= dataConverter(loadConfig());
-    this.temporal = new Client({ connection, namespace: options.target.namespace, dataConverter: this.options.dataConverter });
+    this.namespace = options.target.namespace;
+    this.temporal = new Client({ connection, namespace: this.namespace, dataConverter: options.dataConverter });
     this.flowsByName = new Map((options.flows ?? []).map((f) => [f.flowName, f]));
-    this.flowRuns = new FlowRuns(this);
-    this.deployments = new Deployments(this);
-    this.approvals = new Approvals(this);
+    const context: ClientContext = {
+      temporal: this.temporal,
+      workflowService: this.temporal.workflowService,
+      namespace: this.namespace,
+      defaultTaskQueue: options.taskQueue ?? 'baton',
+      payloadCodecs: options.dataConverter?.payloadCodecs ?? [],
+      flow: (name) => this.flowsByName.get(name),
+      flows: [...this.flowsByName.values()],
+      webUrl: (id, runId) => this.webUrl(id, runId),
+    };
+    this.flowRuns = new FlowRuns(context);
+    this.deployments = new Deployments(context, this.flowRuns);
+    this.approvals = new Approvals(context);
   }
 
   static async connect(options: BatonClientOptions): Promise<BatonClient> {
     const connection = await Connection.connect(options.target.connectionOptions);
     return new BatonClient(connection, options);
+  }
+
+  /**
+   * A client for Baton's configuration (`loadConfig()`): its Temporal server (the embedded one,
+   * started if needed, or TEMPORAL_ADDRESS), data converter and default task queue.
+   */
+  static async fromConfig(
+    config: import('../config').BatonConfig,
+    options: Omit<BatonClientOptions, 'target' | 'dataConverter'> = {},
+  ): Promise<BatonClient> {
+    const [{ dataConverter }, { resolveTemporal }] = await Promise.all([import('../config'), import('../server/temporal-server')]);
+    return BatonClient.connect({
+      target: await resolveTemporal(config),
+      dataConverter: dataConverter(config),
+      taskQueue: options.taskQueue ?? config.BATON_TASK_QUEUE,
+      flows: options.flows,
+    });
   }
 
   /** A flow known to this client, by name. */
@@ -151,7 +97,7 @@ export class BatonClient {
   webUrl(flowRunId: string, temporalRunId?: string): string | undefined {
     const base = this.options.target.webUiUrl;
     if (!base) return undefined;
-    const ns = encodeURIComponent(this.options.target.namespace);
+    const ns = encodeURIComponent(this.namespace);
     const id = encodeURIComponent(flowRunId);
     return `${base.replace(/\/$/, '')}/namespaces/${ns}/workflows/${id}${temporalRunId ? `/${temporalRunId}` : ''}/history`;
   }
@@ -159,314 +105,4 @@ export class BatonClient {
   async close(): Promise<void> {
     await this.connection.close();
   }
-}
-
-export class FlowRuns {
-  constructor(private readonly client: BatonClient) {}
-
-  private resolveFlow(flow: AnyFlow | string): AnyFlow {
-    if (typeof flow !== 'string') return flow;
-    const found = this.client.flow(flow);
-    if (!found) throw new NotFoundError(`no flow named '${flow}' is known to this client`);
-    return found;
-  }
-
-  /**
-   * Validates the parameters and starts a run. A bad parameter throws ParameterValidationError,
-   * naming the field, and nothing starts.
-   */
-  async start<P, R>(flow: AnyFlow | string, params?: P, options: StartFlowRunOptions = {}): Promise<FlowRunHandle<R>> {
-    return (await this.startWithKey<P, R>(flow, params, options)).handle;
-  }
-
-  /**
-   * Like `start`, and tells whether the run was created (false when an idempotency key
-   * matched an existing run, which is returned instead).
-   */
-  async startWithKey<P, R>(
-    flow: AnyFlow | string,
-    params?: P,
-    options: StartFlowRunOptions = {},
-  ): Promise<{ handle: FlowRunHandle<R>; created: boolean }> {
-    const declared = this.resolveFlow(flow);
-    const flowOptions = declared.options as FlowOptions<unknown>;
-    const parsed = parseParameters(declared.flowName, flowOptions.parameters as ZodType | undefined, params ?? {});
-    const runName = options.runName ?? flowRunNameFor(flowOptions, parsed) ?? friendlyRunName();
-    const tags = [...new Set([...(flowOptions.tags ?? []), ...(options.tags ?? [])])];
-    const keyed = options.idempotencyKey
-      ? `${options.deployment ?? declared.flowName}-${createHash('sha256').update(options.idempotencyKey).digest('hex').slice(0, 32)}`
-      : undefined;
-    const flowRunId = options.flowRunId ?? keyed ?? `${declared.flowName}-${randomUUID()}`;
-    const taskQueue = options.taskQueue ?? this.client.options.taskQueue ?? 'baton';
-    if (options.startDelaySeconds !== undefined && !(options.startDelaySeconds >= 0)) {
-      throw new BatonError('startDelaySeconds must be ≥ 0');
-    }
-    try {
-      await this.client.temporal.workflow.start(declared.flowName, {
-      workflowId: flowRunId,
-      // An idempotency key names one run forever, even after it has finished.
-      workflowIdReusePolicy: keyed ? 'REJECT_DUPLICATE' : undefined,
-      taskQueue,
-      args: [parametersToSend(parsed)],
-      retry: flowRetryPolicy(flowOptions),
-      startDelay: options.startDelaySeconds ? options.startDelaySeconds * 1000 : undefined,
-      staticSummary: runName,
-      staticDetails: flowOptions.description,
-      memo: {
-        flowVersion: flowOptions.version ?? null,
-        ...(options.deployment ? { deployment: options.deployment } : {}),
-        ...(options.retryOf ? { retryOf: options.retryOf } : {}),
-      },
-      typedSearchAttributes: [
-        { key: FLOW_NAME, value: declared.flowName },
-        { key: RUN_NAME, value: runName },
-        { key: RUN_STATE, value: options.startDelaySeconds ? 'Scheduled' : 'Pending' },
-        ...(tags.length ? [{ key: TAGS, value: tags }] : []),
-        ...(options.deployment ? [{ key: DEPLOYMENT, value: options.deployment }] : []),
-      ],
-    });
-    } catch (err) {
-      if (keyed && err instanceof WorkflowExecutionAlreadyStartedError) {
-        const existing = await this.client.temporal.workflow.getHandle(flowRunId).describe();
-        const name = existing.typedSearchAttributes.get(RUN_NAME);
-        return { handle: new FlowRunHandle<R>(this.client, flowRunId, existing.type, name), created: false };
-      }
-      throw err;
-    }
-    return { handle: new FlowRunHandle<R>(this.client, flowRunId, declared.flowName, runName), created: true };
-  }
-
-  /** Starts a run and waits for its result. */
-  async run<P, R>(flow: AnyFlow | string, params?: P, options?: StartFlowRunOptions): Promise<R> {
-    const handle = await this.start<P, R>(flow, params, options);
-    return handle.result();
-  }
-
-  /** A payload from history, through the codecs (large payloads) and the default converter. */
-  private async decode(payload: Payload): Promise<unknown> {
-    let payloads = [payload];
-    const codecs = this.client.options.dataConverter?.payloadCodecs ?? [];
-    for (const codec of [...codecs].reverse()) payloads = await codec.decode(payloads);
-    return decodePayload(payloads[0]);
-  }
-
-  private handle(flowRunId: string): WorkflowHandle {
-    return this.client.temporal.workflow.getHandle(flowRunId);
-  }
-
-  /** Waits for a run to end; returns its result or throws FlowRunFailedError (with the flow's error as cause). */
-  async result<R>(flowRunId: string): Promise<R> {
-    try {
-      return (await this.handle(flowRunId).result()) as R;
-    } catch (err) {
-      if (err instanceof WorkflowFailedError) throw rebuildFlowError(err, flowRunId);
-      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no flow run with id '${flowRunId}'`);
-      throw err;
-    }
-  }
-
-  /** A run's state, parameters, result or error, and task runs, read from Temporal now. */
-  async get(flowRunId: string): Promise<FlowRun> {
-    const handle = this.handle(flowRunId);
-    let description;
-    try {
-      description = await handle.describe();
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no flow run with id '${flowRunId}'`);
-      throw err;
-    }
-    const history = await this.client.temporal.workflow.getHandle(flowRunId, description.runId).fetchHistory();
-    const events = history.events ?? [];
-    const sa = description.typedSearchAttributes as TypedSearchAttributes;
-    const execution = description.raw.workflowExecutionInfo;
-    const state = flowRunState({
-      status: execution?.status,
-      batonState: sa.get(RUN_STATE),
-      executionTime: dateOf(execution?.executionTime),
-      now: new Date(),
-    });
-    const started = events[0]?.workflowExecutionStartedEventAttributes;
-    const info: FlowRun = {
-      id: flowRunId,
-      temporalRunId: description.runId,
-      flowName: description.type,
-      runName: sa.get(RUN_NAME),
-      state,
-      tags: sa.get(TAGS) ?? [],
-      deployment: sa.get(DEPLOYMENT),
-      parameters: started?.input?.payloads?.[0] ? await this.decode(started.input.payloads[0] as Payload) : undefined,
-      startTime: description.startTime.toISOString(),
-      endTime: description.closeTime?.toISOString(),
-      durationMs: description.closeTime ? description.closeTime.getTime() - description.startTime.getTime() : undefined,
-      parentFlowRunId: description.parentExecution?.workflowId ?? undefined,
-      retryOf: typeof description.memo?.retryOf === 'string' ? description.memo.retryOf : undefined,
-      childFlowRunIds: [],
-      webUrl: this.client.webUrl(flowRunId, description.runId),
-      taskRuns: taskRunsFrom(flowRunId, events, description.raw.pendingActivities ?? [], description.closeTime !== undefined),
-    };
-    info.childFlowRunIds = info.taskRuns.filter((r) => r.kind === 'subflow').map((r) => r.id);
-    if (state === 'Completed') info.result = await handle.result();
-    else if (['Failed', 'TimedOut', 'Cancelled', 'Crashed'].includes(state)) {
-      try {
-        await handle.result();
-      } catch (err) {
-        const cause = (err as WorkflowFailedError).cause ?? (err as Error);
-        info.error = {
-          type: cause instanceof ApplicationFailure ? (cause.type ?? undefined) : cause.constructor.name,
-          message: cause.message,
-        };
-      }
-    }
-    return info;
-  }
-
-  /** A run's task runs (and subflow runs), in the order they were scheduled. */
-  async taskRuns(flowRunId: string): Promise<TaskRun[]> {
-    return (await this.get(flowRunId)).taskRuns;
-  }
-
-  /** The handle of a run that is still running; NotFoundError or ConflictError otherwise. */
-  private async running(flowRunId: string, action: string): Promise<WorkflowHandle> {
-    const handle = this.handle(flowRunId);
-    let status: string;
-    try {
-      status = (await handle.describe()).status.name;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no flow run with id '${flowRunId}'`);
-      throw err;
-    }
-    if (status !== 'RUNNING') {
-      throw new ConflictError(`cannot ${action} flow run ${flowRunId}: it has already ended (${status.toLowerCase()})`);
-    }
-    return handle;
-  }
-
-  /** Requests cancellation; the flow's cleanup code still runs. A finished run is a ConflictError. */
-  async cancel(flowRunId: string): Promise<void> {
-    await (await this.running(flowRunId, 'cancel')).cancel();
-  }
-
-  /** Pauses a running flow: it starts no new task (running ones finish) until resumed. */
-  async pause(flowRunId: string, by?: string): Promise<void> {
-    await (await this.running(flowRunId, 'pause')).signal(PAUSE_SIGNAL, { by });
-  }
-
-  /** Resumes a paused flow: everything, or only the `pause({ key })` with that key. */
-  async resume(flowRunId: string, options: { key?: string; by?: string } = {}): Promise<void> {
-    await (await this.running(flowRunId, 'resume')).signal(RESUME_SIGNAL, options);
-  }
-
-  /**
-   * Retries a run that ended. `resume` (the default for a failed or timed-out run) continues the
-   * same flow run from its first failed task, keeping every result that came before it: Temporal
-   * resets the workflow to the point where that task was scheduled. `restart` (the default
-   * otherwise) starts a new run with the same parameters, linked to this one.
-   */
-  async retry<R>(flowRunId: string, options: { mode?: 'resume' | 'restart' } = {}): Promise<{ handle: FlowRunHandle<R>; mode: 'resume' | 'restart' }> {
-    const info = await this.get(flowRunId);
-    if (!isFinal(info.state) && info.state !== 'Crashed') {
-      throw new ConflictError(`flow run ${flowRunId} is still ${info.state}; retry it once it has ended`);
-    }
-    const mode = options.mode ?? (info.state === 'Failed' || info.state === 'TimedOut' ? 'resume' : 'restart');
-    if (mode === 'resume') {
-      if (info.state === 'Completed' || info.state === 'Cached') {
-        throw new ConflictError(`flow run ${flowRunId} completed: there is nothing to resume (use mode 'restart')`);
-      }
-      await this.resume_(flowRunId, info.temporalRunId);
-      return { handle: new FlowRunHandle<R>(this.client, flowRunId, info.flowName, info.runName), mode };
-    }
-    return { handle: await this.restart<R>(flowRunId, info), mode };
-  }
-
-  /** Resets the run to the workflow task that scheduled its first failed task (or its last one). */
-  private async resume_(flowRunId: string, temporalRunId: string): Promise<void> {
-    const history = await this.client.temporal.workflow.getHandle(flowRunId, temporalRunId).fetchHistory();
-    const point = resumePoint(history.events ?? []);
-    if (point === undefined) throw new ConflictError(`flow run ${flowRunId} has no point to resume from`);
-    await this.client.connection.workflowService.resetWorkflowExecution({
-      namespace: this.client.options.target.namespace,
-      workflowExecution: { workflowId: flowRunId, runId: temporalRunId },
-      reason: 'baton: resume from failure',
-      workflowTaskFinishEventId: point as never,
-      requestId: randomUUID(),
-    });
-  }
-
-  private async restart<R>(flowRunId: string, info: FlowRun): Promise<FlowRunHandle<R>> {
-    const flow = this.client.flow(info.flowName);
-    if (!flow) throw new NotFoundError(`flow '${info.flowName}' of run ${flowRunId} is not registered here`);
-    const description = await this.handle(flowRunId).describe();
-    return this.start<unknown, R>(flow, info.parameters, {
-      deployment: info.deployment,
-      taskQueue: description.taskQueue,
-      tags: info.tags,
-      retryOf: flowRunId,
-    });
-  }
-
-  /** Flow runs, newest first, filtered by deployment, flow, state, tag and start time. */
-  async list(query: Partial<ListFlowRunsQuery> = {}): Promise<FlowRunList> {
-    const clauses = [`${FLOW_NAME.name} IS NOT NULL`, latestAttempts()];
-    if (query.deployment) clauses.push(`${DEPLOYMENT.name} = ${quote(query.deployment)}`);
-    if (query.flow) clauses.push(`${FLOW_NAME.name} = ${quote(query.flow)}`);
-    if (query.tag) clauses.push(`${TAGS.name} = ${quote(query.tag)}`);
-    if (query.since) clauses.push(`StartTime >= ${quote(new Date(query.since).toISOString())}`);
-    if (query.until) clauses.push(`StartTime < ${quote(new Date(query.until).toISOString())}`);
-    const now = new Date();
-    if (query.state) clauses.push(stateClause(query.state, now));
-    const response = await this.client.connection.workflowService.listWorkflowExecutions({
-      namespace: this.client.options.target.namespace,
-      pageSize: query.pageSize ?? 50,
-      nextPageToken: query.pageToken ? Buffer.from(query.pageToken, 'base64url') : undefined,
-      query: clauses.join(' AND '),
-    });
-    const flowRuns = (response.executions ?? []).map((e) => summaryOf(e, now));
-    const token = response.nextPageToken?.length ? Buffer.from(response.nextPageToken).toString('base64url') : null;
-    return { flowRuns, nextPageToken: token };
-  }
-}
-
-function summaryOf(e: temporal.api.workflow.v1.IWorkflowExecutionInfo, now: Date): FlowRunSummary {
-  const fields = e.searchAttributes?.indexedFields ?? {};
-  const tags = decodePayload(fields[TAGS.name] as never);
-  return {
-    id: e.execution?.workflowId ?? '',
-    flowName: e.type?.name ?? '',
-    runName: keywordOf(fields[RUN_NAME.name]),
-    state: flowRunState({ status: e.status, batonState: keywordOf(fields[RUN_STATE.name]), executionTime: dateOf(e.executionTime), now }),
-    deployment: keywordOf(fields[DEPLOYMENT.name]),
-    tags: Array.isArray(tags) ? (tags as string[]) : [],
-    startTime: isoTime(e.startTime),
-    endTime: isoTime(e.closeTime),
-  };
-}
-
-type Event = temporal.api.history.v1.IHistoryEvent;
-const EventType = temporal.api.enums.v1.EventType;
-
-/**
- * Where to resume a failed run: the workflow task that scheduled its first failed task or subflow
- * (so everything that completed before it is kept), else its last completed workflow task.
- */
-export function resumePoint(events: Event[]): Long | number | undefined {
-  const failedSchedules = new Set<string>();
-  for (const e of events) {
-    const a = e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
-    if (a) failedSchedules.add(String(a.scheduledEventId));
-    const c =
-      e.childWorkflowExecutionFailedEventAttributes ??
-      e.childWorkflowExecutionTimedOutEventAttributes ??
-      e.childWorkflowExecutionTerminatedEventAttributes;
-    if (c) failedSchedules.add(String(c.initiatedEventId));
-  }
-  for (const e of events) {
-    if (!failedSchedules.has(String(e.eventId))) continue;
-    const point =
-      e.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId ??
-      e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowTaskCompletedEventId;
-    if (point) return point;
-  }
-  let last: Event | undefined;
-  for (const e of events) if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) last = e;
-  return last?.eventId ?? undefined;
 }

@@ -28,10 +28,13 @@ import type {
 } from '../core/schemas';
 import type { ZodType } from 'zod';
 import { ConflictError, NotFoundError, ParameterValidationError } from '../core/errors';
-import { flowRetryPolicy, parametersToSend, parseParameters, type FlowOptions } from '../core/flow-options';
+import { flowRetryPolicy, parametersToSend, parseParameters, PARSED_PARAMETERS_MEMO, type FlowOptions } from '../core/flow-options';
 import { DEPLOYMENT, FLOW_NAME, RUN_STATE, TAGS } from '../core/search-attributes';
 import type { AnyFlow } from '../workflows/flow';
-import type { BatonClient, FlowRunHandle } from './client';
+import type { ClientContext } from './client-context';
+import type { FlowRunHandle } from './flow-run-handle';
+import type { FlowRuns } from './flow-runs';
+import { pageTokenBytes, pageTokenText, quote } from './visibility';
 import { checkDeployment, checkEach } from './deployment-check';
 
 /** The schedule id of a deployment. */
@@ -95,7 +98,10 @@ export const DEPLOYMENT_READ_TTL_MS = 2_000;
 export class Deployments {
   private readonly recent = new Map<string, { at: number; deployment: Deployment }>();
 
-  constructor(private readonly client: BatonClient) {}
+  constructor(
+    private readonly ctx: ClientContext,
+    private readonly runs: Pick<FlowRuns, 'startWithKey'>,
+  ) {}
 
   /** A deployment read no longer ago than DEPLOYMENT_READ_TTL_MS, or read now. */
   private async getForRun(name: string): Promise<Deployment> {
@@ -108,14 +114,14 @@ export class Deployments {
   }
 
   private handle(name: string): ScheduleHandle {
-    return this.client.temporal.schedule.getHandle(scheduleIdOf(name));
+    return this.ctx.temporal.schedule.getHandle(scheduleIdOf(name));
   }
 
   private flowOf(name: string): AnyFlow {
-    const flow = this.client.flow(name);
+    const flow = this.ctx.flow(name);
     if (!flow) {
       throw new ParameterValidationError('deployment', [
-        { path: 'flow', message: `no flow named '${name}' is registered (known: ${this.client.flows.map((f) => f.flowName).join(', ') || 'none'})` },
+        { path: 'flow', message: `no flow named '${name}' is registered (known: ${this.ctx.flows.map((f) => f.flowName).join(', ') || 'none'})` },
       ]);
     }
     return flow;
@@ -176,8 +182,7 @@ export class Deployments {
         taskQueue: meta.taskQueue,
         // A schedule starts runs with no Baton code in between: the complete parsed parameters
         // (defaults as of this deploy) go into the schedule, as any other edge sends them.
-        args: [scheduledParameters(flowOptions, meta.parameters)],
-        memo: { baton: meta, deployment: meta.deployment },
+        ...scheduledStart(flowOptions, meta),
         retry: flowRetryPolicy(flowOptions),
         staticDetails: meta.description ?? undefined,
         typedSearchAttributes: [
@@ -211,7 +216,7 @@ export class Deployments {
 
   /** Runs every check (deployment-check.ts) and builds what Baton stores; changes nothing. */
   private buildMeta(unchecked: CreateDeployment, previous: DeploymentMeta | undefined): { meta: DeploymentMeta; flow: AnyFlow } {
-    const { input, flow } = checkDeployment(unchecked, this.client.flows);
+    const { input, flow } = checkDeployment(unchecked, this.ctx.flows);
     const parameters = input.parameters ?? {};
     const schedules = input.schedules ?? [];
     const now = new Date().toISOString();
@@ -222,7 +227,7 @@ export class Deployments {
       version: input.version ?? null,
       tags: [...new Set([...(flow.options.tags ?? []), ...(input.tags ?? [])])],
       parameters,
-      taskQueue: input.taskQueue ?? this.client.options.taskQueue ?? 'baton',
+      taskQueue: input.taskQueue ?? this.ctx.defaultTaskQueue,
       schedules,
       startAt: input.startAt ?? null,
       endAt: input.endAt ?? null,
@@ -247,7 +252,7 @@ export class Deployments {
     const options = this.options(meta, flow);
     let created = true;
     try {
-      await this.client.temporal.schedule.create({ scheduleId: scheduleIdOf(meta.deployment), ...options });
+      await this.ctx.temporal.schedule.create({ scheduleId: scheduleIdOf(meta.deployment), ...options });
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
       created = false;
@@ -264,7 +269,7 @@ export class Deployments {
    * (`deployments[1].schedules.0.cron`) and nothing is created or changed.
    */
   async applyAll(inputs: readonly CreateDeployment[]): Promise<{ deployment: Deployment; created: boolean }[]> {
-    await checkEach(inputs, (input) => checkDeployment(input, this.client.flows));
+    await checkEach(inputs, (input) => checkDeployment(input, this.ctx.flows));
     const applied: { deployment: Deployment; created: boolean }[] = [];
     for (const input of inputs) applied.push(await this.apply(input));
     return applied;
@@ -316,10 +321,10 @@ export class Deployments {
     const clauses = [`${DEPLOYMENT.name} IS NOT NULL`];
     if (query.flow) clauses.push(`${FLOW_NAME.name} = ${quote(query.flow)}`);
     if (query.tag) clauses.push(`${TAGS.name} = ${quote(query.tag)}`);
-    const response = await this.client.connection.workflowService.listSchedules({
-      namespace: this.client.options.target.namespace,
+    const response = await this.ctx.workflowService.listSchedules({
+      namespace: this.ctx.namespace,
       maximumPageSize: query.pageSize ?? 50,
-      nextPageToken: query.pageToken ? Buffer.from(query.pageToken, 'base64url') : undefined,
+      nextPageToken: pageTokenBytes(query.pageToken),
       query: clauses.join(' AND '),
     });
     const ids = (response.schedules ?? []).map((s) => s.scheduleId ?? '').filter((id) => id.startsWith('deployment-'));
@@ -332,8 +337,7 @@ export class Deployments {
         if (!(err instanceof NotFoundError)) throw err;
       }
     }
-    const token = response.nextPageToken?.length ? Buffer.from(response.nextPageToken).toString('base64url') : null;
-    return { deployments, nextPageToken: token };
+    return { deployments, nextPageToken: pageTokenText(response.nextPageToken) };
   }
 
   async delete(name: string): Promise<void> {
@@ -377,7 +381,7 @@ export class Deployments {
     const parameters = { ...deployment.parameters, ...(input.parameters ?? {}) };
     parseParameters(flow.flowName, (flow.options as FlowOptions<unknown>).parameters, parameters);
     const delay = input.scheduledTime ? (Date.parse(input.scheduledTime) - Date.now()) / 1000 : 0;
-    return this.client.flowRuns.startWithKey(flow, parameters, {
+    return this.runs.startWithKey(flow, parameters, {
       deployment: name,
       taskQueue: deployment.taskQueue,
       tags: [...new Set([...deployment.tags, ...(input.tags ?? [])])],
@@ -388,13 +392,15 @@ export class Deployments {
   }
 }
 
-/** A string literal for a visibility query. */
-export function quote(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
 
-/** The parameters a schedule starts runs with: parsed and complete when the schema accepts them. */
-function scheduledParameters(flowOptions: FlowOptions<unknown>, parameters: Record<string, unknown>): unknown {
-  const parsed = (flowOptions.parameters as ZodType | undefined)?.safeParse(parameters);
-  return parsed?.success ? parametersToSend(parsed.data) : parameters;
+/**
+ * The parameters a schedule starts runs with: parsed and complete (and marked so) when the schema
+ * accepts them; as given otherwise (a deployment without a schedule), for the flow to parse.
+ */
+function scheduledStart(flowOptions: FlowOptions<unknown>, meta: DeploymentMeta): { args: unknown[]; memo: Record<string, unknown> } {
+  const memo = { baton: meta, deployment: meta.deployment };
+  const schema = flowOptions.parameters as ZodType | undefined;
+  const parsed = schema ? schema.safeParse(meta.parameters) : { success: true as const, data: meta.parameters };
+  if (!parsed.success) return { args: [meta.parameters], memo };
+  return { args: [parametersToSend(parsed.data)], memo: { ...memo, ...PARSED_PARAMETERS_MEMO } };
 }

@@ -8,6 +8,7 @@
 import { temporal } from '@temporalio/proto';
 import { RUN_STATE } from '../core/search-attributes';
 import type { State } from '../core/states';
+import { quote } from './visibility';
 
 const Status = temporal.api.enums.v1.WorkflowExecutionStatus;
 type Status = temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -52,11 +53,6 @@ export function flowRunState({ status, batonState, executionTime, now }: RunStat
   // flow retry waiting out its delay (the retry starts over from the starter's Pending).
   if (executionTime && executionTime.getTime() > now.getTime()) return batonState === 'Scheduled' ? 'Scheduled' : 'Retrying';
   return 'Pending';
-}
-
-/** A string literal for a visibility query. */
-export function quote(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 /** The visibility query clause that selects exactly the runs `flowRunState` reads as `state` at `now`. */

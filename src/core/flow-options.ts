@@ -84,6 +84,16 @@ export function restoreParameters(schema: ZodType | undefined, received: unknown
 }
 
 /**
+ * Memo key by which whoever starts a run says its parameters were parsed at the edge and are
+ * complete (value `'parsed'`). A run without it (started from Temporal's UI or CLI, or a raw
+ * Temporal client) has its parameters parsed inside the flow, defaults filled in, as before.
+ */
+export const PARAMETERS_MEMO = 'batonParameters';
+
+/** The memo entry an edge adds to a run it starts with parsed, complete parameters. */
+export const PARSED_PARAMETERS_MEMO = { [PARAMETERS_MEMO]: 'parsed' } as const;
+
+/**
  * What the edge sends when it starts a run: the parsed parameters as JSON values, so the run
  * never depends on the schema's defaults at the time it runs.
  */

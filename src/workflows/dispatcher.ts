@@ -4,9 +4,9 @@
  * what lets flow names be any string (`process-customers`), not only JavaScript identifiers.
  * Sandbox-safe.
  */
-import { ApplicationFailure, CancellationScope, patched, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { ParameterValidationError } from '../core/errors';
-import { flowRunNameFor, parseParameters, restoreParameters, type FlowOptions } from '../core/flow-options';
+import { flowRunNameFor, PARAMETERS_MEMO, parseParameters, restoreParameters, type FlowOptions } from '../core/flow-options';
 import { friendlyName } from '../core/run-name';
 import { RUN_NAME } from '../core/search-attributes';
 import type { ZodType } from 'zod';
@@ -17,9 +17,6 @@ import { installHumanHandlers, setRunState } from './human';
 import { MAP_SHARD_WORKFLOW } from '../core/map-shard';
 import { runMapShard, type ShardInput } from './map-shard';
 import { flowNamed, registeredFlowNames } from './registry';
-
-/** Marks runs whose parameters arrived parsed and complete (Temporal's patch marker, kept on replay). */
-const PARSED_AT_EDGE_PATCH = 'baton.parameters-parsed-at-edge';
 
 export default async function batonFlow(params: unknown): Promise<unknown> {
   const { workflowType } = workflowInfo();
@@ -37,10 +34,12 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
   // A cancel request reads Cancelling until the flow's cleanup is done.
   CancellationScope.current().cancelRequested.catch(() => setRunState('Cancelling'));
   try {
-    // Parameters are parsed at the edge and arrive complete; this only restores types such as
-    // dates. Runs started before the edge sent complete values still parse (and fill defaults) here.
+    // Baton's edges parse parameters and send them complete: then this only restores types such
+    // as dates, and a redeploy that changes a default cannot change a run in flight. A run started
+    // around them (Temporal's UI or CLI) is parsed here, bad parameters failing it at once.
     const schema = flow.options.parameters as ZodType | undefined;
-    const parsed = patched(PARSED_AT_EDGE_PATCH) ? restoreParameters(schema, params) : parseParameters(flow.flowName, schema, params);
+    const fromEdge = workflowInfo().memo?.[PARAMETERS_MEMO] === 'parsed';
+    const parsed = fromEdge ? restoreParameters(schema, params) : parseParameters(flow.flowName, schema, params);
     setFlowParameters(params ?? {});
     // Runs started by a schedule arrive without a run name: give them one, as Prefect does.
     if (!workflowInfo().typedSearchAttributes.get(RUN_NAME)) {

@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { input, output, ZodType } from 'zod';
 import { BatonError } from '../core/errors';
-import { flowRetryPolicy, flowRunNameFor, parametersToSend, parseParameters, type FlowOptions } from '../core/flow-options';
+import { flowRetryPolicy, flowRunNameFor, parametersToSend, parseParameters, PARSED_PARAMETERS_MEMO, type FlowOptions } from '../core/flow-options';
 import { FLOW_NAME, RUN_NAME, RUN_STATE, TAGS } from '../core/search-attributes';
 import { subflowError } from './failures';
 import { RunFuture } from './future';
@@ -89,6 +89,7 @@ function startSubflow<P, R>(flow: Flow<P, R>, params: P): { promise: Promise<R>;
     // A retried parent gets fresh child ids: the previous attempt's children may still be closing.
     workflowId: `${parent.workflowId}/${flow.flowName}-${n}${parent.attempt > 1 ? `-a${parent.attempt}` : ''}`,
     args: [parametersToSend(parsed)],
+    memo: PARSED_PARAMETERS_MEMO,
     taskQueue: parent.taskQueue,
     retry: flowRetryPolicy(flow.options as FlowOptions<unknown>),
     staticSummary: runName,
