@@ -8,17 +8,17 @@
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import { BatonError, NonRetryableError, RetryAfterError, TaskTimeoutError } from '../core/errors';
-import { detailFor } from '../core/failure-details';
-import { retryDelayFor, type TaskSpec } from '../core/task-options';
+import { TaskTimeoutError } from '../core/errors';
+import { failureFor } from '../core/failure-details';
+import type { TaskSpec } from '../core/task-options';
 import type { Task } from './task';
 import { FLOW_PARAMETERS_ARG, type CachedResult } from '../core/cache-policy';
 import { cacheKey, sha256 } from './cache-key';
-import type { CacheLock, CacheStore } from './cache-store';
+import type { CacheStore } from './cache-store';
+import { callThroughCache } from './cached-call';
+import { retryDelaySeconds, stopReason } from './retry-decision';
 import { runWithContext, type RunContext } from './run-context';
 
-/** The longest wait before a retry: 30 days. */
-const MAX_RETRY_DELAY_SECONDS = 30 * 86_400;
 /** How long a retryCondition may take before the task is failed without retry. */
 const RETRY_CONDITION_TIMEOUT_MS = 30_000;
 
@@ -34,11 +34,6 @@ function readDetails(raw: unknown): AttemptDetails {
     return raw as AttemptDetails;
   }
   return { failures: 0 };
-}
-
-function matches(err: unknown, matcher: NonNullable<Task['options']['nonRetryableErrors']>[number]): boolean {
-  if (typeof matcher === 'string') return (err as Error)?.name === matcher;
-  return err instanceof matcher;
 }
 
 /** Splits off the hidden flow-parameters argument a flow adds for tasks keyed on them. */
@@ -127,52 +122,24 @@ export function taskActivity(
       logPrints: options.logPrints ?? false,
     };
     try {
-      const key = spec.cache && store ? keyFor(args, flowParameters, context) : undefined;
-      if (key && !options.refreshCache) {
-        const hit = await store!.get(key);
-        if (hit) {
-          log().info({ cacheKey: key }, 'cache hit: returning the stored result');
-          return { batonCache: 'hit', key, value: hit.value } satisfies CachedResult;
-        }
-      }
-      // A shared store: hold the key's lock while computing, or wait for whoever holds it.
-      let lock: CacheLock | undefined;
-      if (key && store?.acquire) {
-        for (;;) {
-          lock = await store.acquire(key, lockLeaseMs);
-          if (!options.refreshCache) {
-            const hit = await store.get(key);
-            if (hit) {
-              await lock?.release();
-              log().info({ cacheKey: key }, 'cache hit after waiting for another worker');
-              return { batonCache: 'hit', key, value: hit.value } satisfies CachedResult;
-            }
-          }
-          if (lock) break;
-          if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`task ${spec.name} was cancelled`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-      const renewal = lock ? setInterval(() => void lock!.renew().catch(() => undefined), Math.max(100, lockLeaseMs / 3)) : undefined;
-      try {
-        const value = await runAttempt(context, args, (t2) => (timer = t2), controller);
-        if (!spec.cache) return value;
-        if (key) {
-          const now = Date.now();
-          const ttl = options.cacheExpirationSeconds;
-          await store!.set({
-            key,
-            taskName: spec.name,
-            createdAt: new Date(now).toISOString(),
-            expiresAt: ttl === undefined ? null : new Date(now + ttl * 1000).toISOString(),
-            value: value === undefined ? null : value,
-          });
-        }
-        return { batonCache: options.refreshCache && key ? 'refresh' : 'miss', key: key ?? '', value } satisfies CachedResult;
-      } finally {
-        if (renewal) clearInterval(renewal);
-        await lock?.release().catch(() => undefined);
-      }
+      const attempt = () => runAttempt(context, args, (t2) => (timer = t2), controller);
+      if (!spec.cache) return await attempt();
+      const key = store ? keyFor(args, flowParameters, context) : undefined;
+      // A task declared with a cache that cannot key this call runs uncached, its result marked so.
+      if (!key || !store) return { batonCache: 'miss', key: '', value: await attempt() } satisfies CachedResult;
+      return await callThroughCache(
+        {
+          key,
+          taskName: spec.name,
+          store,
+          refresh: options.refreshCache ?? false,
+          expirationSeconds: options.cacheExpirationSeconds,
+          lockLeaseMs,
+          logger: log,
+          cancelled: ctx.cancellationSignal,
+        },
+        attempt,
+      );
     } catch (err) {
       // Cancelled from the flow: report a cancellation, whatever error the task turned it into.
       if (ctx.cancellationSignal.aborted) {
@@ -209,65 +176,45 @@ export function taskActivity(
 
   /** Turns a task's error into a Temporal failure that says whether, and when, to retry. */
   const decide = async (err: unknown, context: RunContext): Promise<ApplicationFailure> => {
-    const failuresNow = context.failures + 1;
+    const failures = context.failures + 1;
     const error = err instanceof Error ? err : new Error(String(err));
-    let reason: string | undefined;
-    if (err instanceof ApplicationFailure && err.nonRetryable) reason = 'non-retryable';
-    else if (err instanceof NonRetryableError) reason = 'NonRetryableError';
-    else if ((options.nonRetryableErrors ?? []).some((m) => matches(err, m))) reason = `${error.name} never retries`;
-    else if (failuresNow > spec.retries) reason = spec.retries === 0 ? 'no retries' : `all ${spec.retries} retries used`;
-    else if (options.retryCondition) {
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const limit = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${RETRY_CONDITION_TIMEOUT_MS / 1000} s`)), RETRY_CONDITION_TIMEOUT_MS);
-        });
-        const answer = await Promise.race([Promise.resolve(options.retryCondition(err, { ...context, failures: failuresNow })), limit]);
-        if (!answer) reason = 'retryCondition said no';
-      } catch (conditionError) {
-        reason = `retryCondition failed: ${(conditionError as Error)?.message ?? conditionError}`;
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-    const type = err instanceof ApplicationFailure && err.type ? err.type : error.name || 'Error';
-    // A Baton error keeps its fields (issues, delaySeconds...) so the flow can rebuild it whole.
-    const detail = {
-      ...detailFor(err),
-      taskName: spec.name,
-      failures: failuresNow,
-      retries: spec.retries,
-    };
+    const reason = stopReason(err, failures, spec, options) ?? (await askRetryCondition(err, { ...context, failures }));
+    const failure = (nonRetryable: boolean, nextRetryDelayMs?: number) =>
+      failureFor(error, {
+        // A task rethrowing a Temporal failure keeps its type; Baton errors keep their fields.
+        type: err instanceof ApplicationFailure && err.type ? err.type : undefined,
+        nonRetryable,
+        context: { taskName: spec.name, failures, retries: spec.retries },
+        nextRetryDelayMs,
+        cause: null,
+      });
     if (reason) {
       context.logger.error({ err: error }, `task failed (${reason}): ${error.message}`);
-      const failure = ApplicationFailure.create({ message: error.message, type, nonRetryable: true, details: [detail] });
-      failure.stack = error.stack ?? failure.stack;
-      return failure;
+      return failure(true);
     }
-    // A RetryAfterError without a usable delay falls back to the task's own schedule.
-    const asked = err instanceof RetryAfterError ? err.delaySeconds : undefined;
-    const usable = typeof asked === 'number' && Number.isFinite(asked) && asked >= 0;
-    let delay = usable ? asked : retryDelayFor(options.retryDelaySeconds, failuresNow);
-    if (options.retryJitterFactor) delay += Math.random() * options.retryJitterFactor * delay;
-    // Never hand Temporal a delay it cannot encode (NaN, Infinity) or one beyond any sane wait.
-    if (!Number.isFinite(delay) || delay < 0) delay = 0;
-    delay = Math.min(delay, MAX_RETRY_DELAY_SECONDS);
+    const delay = retryDelaySeconds(err, failures, options);
     // Record the failure count before failing, so the next attempt (on any worker) sees it.
-    Context.current().heartbeat({ failures: failuresNow });
-    context.logger.warn(
-      { err: error, retryInSeconds: delay },
-      `task failed, retry ${failuresNow} of ${spec.retries} in ${delay} s: ${error.message}`,
-    );
-    const failure = ApplicationFailure.create({
-      message: error.message,
-      type,
-      nonRetryable: false,
-      details: [detail],
-      // Temporal treats a zero delay as unset; one millisecond is as good as immediate.
-      nextRetryDelay: Math.max(1, Math.round(delay * 1000)),
-    });
-    failure.stack = error.stack ?? failure.stack;
-    return failure;
+    Context.current().heartbeat({ failures });
+    context.logger.warn({ err: error, retryInSeconds: delay }, `task failed, retry ${failures} of ${spec.retries} in ${delay} s: ${error.message}`);
+    // Temporal treats a zero delay as unset; one millisecond is as good as immediate.
+    return failure(false, Math.max(1, Math.round(delay * 1000)));
+  };
+
+  /** The user's retryCondition, bounded in time: undefined to retry, else why not. */
+  const askRetryCondition = async (err: unknown, context: RunContext): Promise<string | undefined> => {
+    if (!options.retryCondition) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const limit = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${RETRY_CONDITION_TIMEOUT_MS / 1000} s`)), RETRY_CONDITION_TIMEOUT_MS);
+      });
+      const answer = await Promise.race([Promise.resolve(options.retryCondition(err, context)), limit]);
+      return answer ? undefined : 'retryCondition said no';
+    } catch (conditionError) {
+      return `retryCondition failed: ${(conditionError as Error)?.message ?? conditionError}`;
+    } finally {
+      clearTimeout(timer);
+    }
   };
   return run;
 }

@@ -35,18 +35,21 @@ export interface FailureOptions {
   nextRetryDelayMs?: number;
   /** The failure's type when it is not the error's name (an ApplicationFailure a task rethrew). */
   type?: string;
+  /** The failure's cause. Default: the error's own `cause` when it is an Error; null for none. */
+  cause?: Error | null;
 }
 
 /** The ApplicationFailure that carries `error` across Temporal; `rebuild` turns it back. */
 export function failureFor(error: Error, options: FailureOptions = {}): ApplicationFailure {
-  const cause = (error as { cause?: unknown }).cause;
+  const own = (error as { cause?: unknown }).cause;
+  const cause = options.cause === undefined ? (own instanceof Error ? own : undefined) : (options.cause ?? undefined);
   const failure = ApplicationFailure.create({
     message: error.message,
     type: options.type ?? (error.name || 'Error'),
     nonRetryable: options.nonRetryable ?? error instanceof NonRetryableError,
     details: [{ ...detailFor(error), ...options.context }],
     nextRetryDelay: options.nextRetryDelayMs,
-    cause: cause instanceof Error ? cause : undefined,
+    cause,
   });
   failure.stack = error.stack ?? failure.stack;
   return failure;
