@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { NonRetryableError, RetryAfterError } from '../src';
+import { exponentialBackoff, NonRetryableError, RetryAfterError } from '../src';
 import { MAX_RETRY_DELAY_SECONDS, retryDelaySeconds, stopReason } from '../src/activities/retry-decision';
 
 class QuotaError extends Error {
@@ -33,6 +33,6 @@ describe('the retry decision (pure)', { timeout: 10_000 }, () => {
     assert.equal(retryDelaySeconds(new Error('x'), 1, { retryDelaySeconds: 10, retryJitterFactor: 0.5 }, () => 0.5), 12.5);
     assert.equal(retryDelaySeconds(new RetryAfterError('later', Number.POSITIVE_INFINITY), 1, {}), 0, 'an infinite ask is no delay');
     assert.equal(retryDelaySeconds(new RetryAfterError('later', 10 ** 12), 1, {}), MAX_RETRY_DELAY_SECONDS);
-    assert.equal(retryDelaySeconds(new Error('x'), 3, { retryDelaySeconds: { baseSeconds: 1, factor: 2, maxSeconds: 3 } }), 3);
+    assert.equal(retryDelaySeconds(new Error('x'), 3, { retryDelaySeconds: exponentialBackoff({ baseSeconds: 1, factor: 2, maxSeconds: 3 }) }), 3);
   });
 });

@@ -15,7 +15,7 @@ import { failureFor } from '../core/failure-details';
 import { setFlowParameters } from './flow-context';
 import { installHumanHandlers, setRunState } from './human';
 import { MAP_SHARD_WORKFLOW } from '../core/map-shard';
-import { runMapShard, type ShardInput } from './map-shard';
+import { runMapShard, type ShardInput } from './map-shard-child';
 import { flowNamed, registeredFlowNames } from './registry';
 
 export default async function batonFlow(params: unknown): Promise<unknown> {

@@ -11,7 +11,7 @@
 import { BatonError } from '../core/errors';
 import { FutureList, RunFuture } from './future';
 import { Limiter } from './limiter';
-import { checkShardSize, DEFAULT_SHARD_SIZE, shardedMap } from './map-shard';
+import { checkShardSize, DEFAULT_SHARD_SIZE, shardedMap } from './map-shard-dispatch';
 import { runNameOf, schedule, specOf } from './schedule-task';
 
 const UNMAPPED = Symbol.for('baton.unmapped');
