@@ -79,7 +79,7 @@ describe('maps past one workflow: shards over child workflows', () => {
 
     fs.writeFileSync(path.join(dir, 'fixed'), 'yes');
     const { mode } = await w.client.flowRuns.retry(handle.id);
-    assert.equal(mode, 'resume');
+    assert.equal(mode, 'from-failure');
     assert.deepEqual(await w.client.flowRuns.result(handle.id), [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110]);
     assert.deepEqual(ran(), [1, 1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 1], 'only item 6 ran again');
     assert.deepEqual(await shardStates(), ['Completed', 'Completed', 'Completed']);

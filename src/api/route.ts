@@ -30,7 +30,13 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   body?: ZodType<B>;
   /** Response schema for the success status. */
   response?: ZodType;
+  /** The success status. @default 200 */
   status?: number;
+  /**
+   * Other statuses the handler answers with through {@link Reply}, with the same `response`
+   * schema: 200 when a create finds what it would create, 503 from a health check in trouble.
+   */
+  replies?: number[];
   /** Error statuses the route can answer with, for the document. */
   errors?: number[];
   handler: (input: RouteInput<P, Q, B>) => Promise<unknown>;
@@ -131,10 +137,13 @@ export function openApiDocument(routes: AnyRoute[], info: { title: string; versi
     if (def.body || def.query || def.params) errors.add(400);
     const responses: Record<string, unknown> = {};
     const status = def.status ?? 200;
-    responses[String(status)] =
-      status === 204 || !def.response
-        ? { description: 'done' }
-        : { description: 'success', content: { 'application/json': { schema: jsonSchema(def.response, 'output') } } };
+    for (const code of [status, ...(def.replies ?? [])]) {
+      const description = code < 300 ? (code === 204 ? 'done' : 'success') : (STATUS_TEXT[code] ?? 'error');
+      responses[String(code)] =
+        code === 204 || !def.response
+          ? { description }
+          : { description, content: { 'application/json': { schema: jsonSchema(def.response, 'output') } } };
+    }
     for (const code of [...errors].sort()) {
       responses[String(code)] = {
         description: STATUS_TEXT[code] ?? 'error',

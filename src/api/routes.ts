@@ -54,7 +54,8 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       tag: 'system',
       access: 'public',
       response: Health,
-      errors: [503],
+      // A Health body either way: 'degraded' when Temporal cannot be reached.
+      replies: [503],
       handler: async () => {
         const namespace = client.options.target.namespace;
         try {
@@ -78,6 +79,8 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       body: CreateDeployment,
       response: Deployment,
       status: 201,
+      // 200: updated an existing deployment, or a dry run.
+      replies: [200],
       handler: async ({ query, body }) => {
         if (query.dryRun === 'true') return new Reply(200, client.deployments.check(body));
         const { deployment, created } = await client.deployments.apply(body);
@@ -176,6 +179,8 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       body: RunDeployment,
       response: StartedRun,
       status: 201,
+      // 200: the idempotency key named a run already started.
+      replies: [200],
       errors: [404],
       handler: async ({ params, body }) => {
         const { handle, created } = await client.deployments.run(params.name, body);

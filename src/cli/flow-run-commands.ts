@@ -81,15 +81,15 @@ export async function flowRun(api: ApiClient, sub: string | undefined, args: str
     case 'retry': {
       const { values, positionals } = parse(
         args,
-        { watch: { type: 'boolean' }, json: { type: 'boolean' }, restart: { type: 'boolean' }, resume: { type: 'boolean' } },
+        { watch: { type: 'boolean' }, json: { type: 'boolean' }, restart: { type: 'boolean' }, 'from-failure': { type: 'boolean' } },
         ['id'],
       );
-      if (values.restart && values.resume) throw new UsageError('give --restart or --resume, not both');
-      const mode = values.restart ? 'restart' : values.resume ? 'resume' : undefined;
+      if (values.restart && values['from-failure']) throw new UsageError('give --restart or --from-failure, not both');
+      const mode = values.restart ? 'restart' : values['from-failure'] ? 'from-failure' : undefined;
       const run = await api.call<StartedRun & { mode: string }>('POST', path(positionals[0]!, '/retry'), mode ? { mode } : {});
       if (!values.watch) {
         if (values.json) printJson(run);
-        else if (run.mode === 'resume') console.log(`resumed flow run ${run.id} from its first failed task`);
+        else if (run.mode === 'from-failure') console.log(`retrying flow run ${run.id} from its first failed task`);
         else console.log(`started flow run ${run.id} (${run.runName ?? '-'}), a retry of ${positionals[0]}`);
         return 0;
       }

@@ -46,7 +46,7 @@ flow runs (through the API)
   flow-run inspect <id> [--json]
   flow-run watch <id> [--json]
   flow-run cancel <id>
-  flow-run retry <id> [--restart | --resume] [--watch] [--json]
+  flow-run retry <id> [--from-failure | --restart] [--watch] [--json]
   flow-run pause <id>
   flow-run resume <id> [--key k]
 

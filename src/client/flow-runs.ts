@@ -54,6 +54,13 @@ export interface StartFlowRunOptions {
 }
 
 
+/**
+ * How `retry` goes on with a run that ended: `from-failure` continues the same run from its first
+ * failed task (a Temporal reset, keeping what completed before it); `restart` starts a new run with
+ * the same parameters. (To resume is to let a paused run go on: `resume`.)
+ */
+export type RetryMode = 'from-failure' | 'restart';
+
 export class FlowRuns {
   constructor(private readonly ctx: ClientContext) {}
 
@@ -251,36 +258,36 @@ export class FlowRuns {
   }
 
   /**
-   * Retries a run that ended. `resume` (the default for a failed or timed-out run) continues the
+   * Retries a run that ended. `from-failure` (the default for a failed or timed-out run) continues the
    * same flow run from its first failed task, keeping every result that came before it: Temporal
    * resets the workflow to the point where that task was scheduled. `restart` (the default
    * otherwise) starts a new run with the same parameters, linked to this one.
    */
-  async retry<R>(flowRunId: string, options: { mode?: 'resume' | 'restart' } = {}): Promise<{ handle: FlowRunHandle<R>; mode: 'resume' | 'restart' }> {
+  async retry<R>(flowRunId: string, options: { mode?: RetryMode } = {}): Promise<{ handle: FlowRunHandle<R>; mode: RetryMode }> {
     const info = await this.get(flowRunId);
     if (!isFinal(info.state) && info.state !== 'Crashed') {
       throw new ConflictError(`flow run ${flowRunId} is still ${info.state}; retry it once it has ended`);
     }
-    const mode = options.mode ?? (info.state === 'Failed' || info.state === 'TimedOut' ? 'resume' : 'restart');
-    if (mode === 'resume') {
+    const mode: RetryMode = options.mode ?? (info.state === 'Failed' || info.state === 'TimedOut' ? 'from-failure' : 'restart');
+    if (mode === 'from-failure') {
       if (info.state === 'Completed' || info.state === 'Cached') {
-        throw new ConflictError(`flow run ${flowRunId} completed: there is nothing to resume (use mode 'restart')`);
+        throw new ConflictError(`flow run ${flowRunId} completed: there is no failure to continue from (use mode 'restart')`);
       }
-      await this.resume_(flowRunId, info.temporalRunId);
+      await this.resetToFirstFailure(flowRunId, info.temporalRunId);
       return { handle: new FlowRunHandle<R>(this, flowRunId, info.flowName, info.runName), mode };
     }
     return { handle: await this.restart<R>(flowRunId, info), mode };
   }
 
   /** Resets the run to the workflow task that scheduled its first failed task (or its last one). */
-  private async resume_(flowRunId: string, temporalRunId: string): Promise<void> {
+  private async resetToFirstFailure(flowRunId: string, temporalRunId: string): Promise<void> {
     const history = await this.ctx.temporal.workflow.getHandle(flowRunId, temporalRunId).fetchHistory();
-    const point = resumePoint(history.events ?? []);
-    if (point === undefined) throw new ConflictError(`flow run ${flowRunId} has no point to resume from`);
+    const point = resetPoint(history.events ?? []);
+    if (point === undefined) throw new ConflictError(`flow run ${flowRunId} has no point to continue from`);
     await this.ctx.workflowService.resetWorkflowExecution({
       namespace: this.ctx.namespace,
       workflowExecution: { workflowId: flowRunId, runId: temporalRunId },
-      reason: 'baton: resume from failure',
+      reason: 'baton: retry from the first failure',
       workflowTaskFinishEventId: point as never,
       requestId: randomUUID(),
     });
@@ -338,10 +345,10 @@ type Event = temporal.api.history.v1.IHistoryEvent;
 const EventType = temporal.api.enums.v1.EventType;
 
 /**
- * Where to resume a failed run: the workflow task that scheduled its first failed task or subflow
+ * Where a failed run is reset to when retried from its failure: the workflow task that scheduled its first failed task or subflow
  * (so everything that completed before it is kept), else its last completed workflow task.
  */
-export function resumePoint(events: Event[]): Long | number | undefined {
+export function resetPoint(events: Event[]): Long | number | undefined {
   const failedSchedules = new Set<string>();
   for (const e of events) {
     const a = e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;

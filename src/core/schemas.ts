@@ -237,12 +237,12 @@ export type StartedRun = z.infer<typeof StartedRun>;
 
 export const RetryRun = z
   .object({
-    mode: doc(z.enum(['resume', 'restart']).optional(), 'resume: continue this run from its first failed task (default for Failed and TimedOut); restart: a new run.'),
+    mode: doc(z.enum(['from-failure', 'restart']).optional(), 'from-failure: continue this run from its first failed task (default for Failed and TimedOut); restart: a new run with the same parameters.'),
   })
   .strict()
   .register(contract, { id: 'RetryRun' });
 
-export const RetriedRun = StartedRun.extend({ mode: z.enum(['resume', 'restart']) }).register(contract, { id: 'RetriedRun' });
+export const RetriedRun = StartedRun.extend({ mode: z.enum(['from-failure', 'restart']) }).register(contract, { id: 'RetriedRun' });
 
 export const FlowInfo = z
   .object({

@@ -207,7 +207,7 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'resume-from-failure',
-    description: "a run whose second task failed, resumed with retry(id, { mode: 'resume' }) (both runs recorded)",
+    description: "a run whose second task failed, resumed with retry(id, { mode: 'from-failure' }) (both runs recorded)",
     async drive(ctx) {
       const id = 'replay-resume-from-failure';
       const handle = await ctx.client.flowRuns.start('replay-resumable', { dir: ctx.dir }, { flowRunId: id });
@@ -217,7 +217,7 @@ export const SCENARIOS: Scenario[] = [
       );
       const failed = await ctx.client.flowRuns.get(id);
       fs.writeFileSync(path.join(ctx.dir, 'fixed'), 'yes');
-      await ctx.client.flowRuns.retry(id, { mode: 'resume' });
+      await ctx.client.flowRuns.retry(id, { mode: 'from-failure' });
       await ctx.client.flowRuns.result(id);
       const resumed = await ctx.client.flowRuns.get(id);
       return [

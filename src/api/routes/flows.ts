@@ -39,6 +39,8 @@ export function flowRoutes(client: BatonClient) {
       body: RunFlow,
       response: StartedRun,
       status: 201,
+      // 200: the idempotency key named a run already started.
+      replies: [200],
       errors: [404],
       handler: async ({ params, body }) => {
         const flow = client.flow(params.name);

@@ -5,12 +5,12 @@ import { describe, test } from 'node:test';
 import { workerAndApi } from './api-helpers';
 import { eventually, readLines, tempDir, uid } from './helpers';
 
-describe('retry: resume from failure, or restart', () => {
+describe('retry: from the first failure, or restart', () => {
   const t = workerAndApi();
 
   const counts = (dir: string) => [1, 2, 3, 4, 5].map((i) => readLines(dir, `ran-${i}`).length);
 
-  test('resume re-runs only the failed task and what follows it; restart re-runs everything', async () => {
+  test('from-failure re-runs only the failed task and what follows it; restart re-runs everything', async () => {
     const dir = tempDir();
     const name = uid('resume');
     await t.api.call('POST', '/api/deployments', { name, flow: 'five-steps', taskQueue: t.w.taskQueue });
@@ -22,7 +22,7 @@ describe('retry: resume from failure, or restart', () => {
     fs.writeFileSync(path.join(dir, 'fixed'), 'yes');
     const resumed = await t.api.call('POST', `/api/flow-runs/${id}/retry`, {});
     assert.equal(resumed.status, 201, JSON.stringify(resumed.body));
-    assert.equal(resumed.body.mode, 'resume');
+    assert.equal(resumed.body.mode, 'from-failure');
     assert.equal(resumed.body.id, id, 'the same flow run goes on');
     assert.deepEqual(await t.w.client.flowRuns.result(id), [10, 20, 30, 40, 50]);
     assert.deepEqual(counts(dir), [1, 1, 1, 3, 1], 'steps 1-3 kept their results; only 4 and 5 ran');
@@ -43,8 +43,8 @@ describe('retry: resume from failure, or restart', () => {
     assert.deepEqual(counts(dir), [2, 2, 2, 4, 2], 'restart ran every task again (none has a cache policy)');
     assert.equal((await t.api.call('GET', `/api/flow-runs/${restarted.body.id}`)).body.retryOf, id);
 
-    const resumeCompleted = await t.api.call('POST', `/api/flow-runs/${id}/retry`, { mode: 'resume' });
-    assert.equal(resumeCompleted.status, 409);
-    assert.match(resumeCompleted.body.error.message, /nothing to resume/);
+    const retryCompleted = await t.api.call('POST', `/api/flow-runs/${id}/retry`, { mode: 'from-failure' });
+    assert.equal(retryCompleted.status, 409);
+    assert.match(retryCompleted.body.error.message, /no failure to continue from/);
   });
 });
