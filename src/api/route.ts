@@ -125,6 +125,7 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'not found',
   409: 'conflicts with the current state',
   413: 'request body too large',
+  415: 'request body in an encoding or charset the API does not read',
   503: 'Temporal is unreachable, or no worker runs the flow run',
 };
 
@@ -135,6 +136,8 @@ export function openApiDocument(routes: AnyRoute[], info: { title: string; versi
     const path = toOpenApiPath(def.path);
     const errors = new Set([...(def.errors ?? []), ...(def.access === 'public' ? [] : [401]), ...(def.access === 'admin' ? [403] : [])]);
     if (def.body || def.query || def.params) errors.add(400);
+    // express.json answers these before the route runs: a body over the limit, an unknown encoding or charset.
+    if (def.body) errors.add(413).add(415);
     const responses: Record<string, unknown> = {};
     const status = def.status ?? 200;
     for (const code of [status, ...(def.replies ?? [])]) {
