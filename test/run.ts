@@ -1,7 +1,11 @@
 /**
- * `npm test`: starts one real Temporal dev server (fresh SQLite file, free loopback ports), runs
- * every test file with Node's test runner against it, then stops it. Test files get the server
- * through TEMPORAL_ADDRESS and use unique task queues and ids.
+ * `npm test`: installs what the selected tests need when it is missing (see provision.ts), starts
+ * one real Temporal dev server (fresh SQLite file, free loopback ports) and, when the Redis tests
+ * run, a redis-server; runs the test files with Node's test runner against them, then stops them.
+ * Test files get the server through TEMPORAL_ADDRESS and use unique task queues and ids.
+ *
+ * Nothing can hang: each test file runs under a time limit (BATON_TEST_TIMEOUT_MS), tests that may
+ * wait long set their own, and the whole run has one more (BATON_TEST_SUITE_TIMEOUT_MINUTES).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -10,19 +14,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config';
 import { freePort, startDevServer } from '../src/server/temporal-server';
+import { findBinary, provision, ProvisionError, requirements } from './provision';
 
-/** A Redis server on a free loopback port, for the shared-cache tests (Debian's redis-server). */
-async function startRedis(home: string): Promise<{ url: string; child: ChildProcess } | undefined> {
-  const binary = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((b) => fs.existsSync(b));
-  if (!binary) {
-    console.log('# redis-server not found: the Redis cache tests will fail (install Debian\'s redis-server)');
-    return undefined;
-  }
+/**
+ * `--test-timeout`. Node 20's runner applies it to each test file's process as a whole, not to each
+ * test in it, so tests that may wait long set their own `timeout` too. The longest file took 126 s
+ * of a 12-minute full run on a 2-core machine shared with other runs; this leaves room for slower.
+ */
+const TEST_TIMEOUT_MS = Number(process.env.BATON_TEST_TIMEOUT_MS ?? 600_000);
+/** The whole run's limit: the full suite takes about 12 minutes on a 2-core machine. */
+const SUITE_TIMEOUT_MS = Number(process.env.BATON_TEST_SUITE_TIMEOUT_MINUTES ?? 60) * 60_000;
+
+/** A Redis server on a free loopback port, for the shared-cache tests. */
+async function startRedis(binary: string, home: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', home], { stdio: 'ignore' });
   process.once('exit', () => child.kill('SIGTERM'));
   const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && child.exitCode === null) {
     const up = await new Promise<boolean>((resolve) => {
       const s = net.connect({ port, host: '127.0.0.1' }, () => {
         s.destroy();
@@ -33,7 +42,41 @@ async function startRedis(home: string): Promise<{ url: string; child: ChildProc
     if (up) return { url: `redis://127.0.0.1:${port}`, child };
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error('redis-server did not start');
+  child.kill('SIGKILL');
+  throw new Error(`${binary} did not accept connections on 127.0.0.1:${port} within 10 s`);
+}
+
+/** Runs Node's test runner in its own process group, so a watchdog or Ctrl-C stops every test process. */
+function runTests(files: string[], root: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files];
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: 'inherit', detached: true });
+  const stopGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  const forward = (signal: NodeJS.Signals) => () => stopGroup(signal);
+  const onInt = forward('SIGINT');
+  const onTerm = forward('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  const watchdog = setTimeout(() => {
+    console.error(`# the test run passed its limit of ${SUITE_TIMEOUT_MS / 60_000} minutes (BATON_TEST_SUITE_TIMEOUT_MINUTES): stopping it`);
+    stopGroup('SIGTERM');
+    setTimeout(() => stopGroup('SIGKILL'), 10_000).unref();
+  }, SUITE_TIMEOUT_MS);
+  return new Promise<number>((resolve) => {
+    child.on('exit', (code, signal) => {
+      clearTimeout(watchdog);
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      // Test files' own children (workers, servers) must not outlive the run.
+      stopGroup('SIGKILL');
+      resolve(code ?? (signal ? 1 : 0));
+    });
+  });
 }
 
 async function main(): Promise<number> {
@@ -45,11 +88,19 @@ async function main(): Promise<number> {
     .filter((f) => filter.length === 0 || filter.some((x) => f.includes(x)))
     .sort()
     .map((f) => path.join('test', f));
+  if (files.length === 0) {
+    console.error(`no test file matches ${filter.join(', ')}`);
+    return 1;
+  }
+  await provision(files, (text) => process.stdout.write(text));
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-test-'));
   const config = loadConfig({ ...process.env, BATON_HOME: home });
   const [port, uiPort] = [await freePort(), await freePort()];
   const started = Date.now();
-  const redis = await startRedis(home);
+  const redisBinary = requirements()
+    .filter((r) => r.pkg === 'redis-server' && r.tests.some((t) => files.some((f) => f.includes(t))))
+    .map(findBinary)[0];
+  const redis = redisBinary ? await startRedis(redisBinary, home) : undefined;
   const target = await startDevServer({ config, port, uiPort, log: (l) => console.log(`# ${l}`) });
   console.log(`# Temporal dev server ready on ${target.address} in ${Date.now() - started} ms`);
   const env = {
@@ -64,15 +115,7 @@ async function main(): Promise<number> {
     BATON_LOG_LEVEL: process.env.BATON_LOG_LEVEL ?? 'fatal',
   };
   try {
-    const code = await new Promise<number>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
-        { cwd: root, env, stdio: 'inherit' },
-      );
-      child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
-    });
-    return code;
+    return await runTests(files, root, env);
   } finally {
     redis?.child.kill('SIGTERM');
     await target.devServer?.stop();
@@ -83,7 +126,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err);
+    console.error(err instanceof ProvisionError ? `npm test: ${err.message}` : err);
     process.exit(1);
   },
 );
