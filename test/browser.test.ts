@@ -19,20 +19,26 @@ describe('in a real browser', () => {
   let w: TestWorker;
   let api: TestApi;
   let browser: Browser;
-  before(async () => {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install Debian's chromium package`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-    w = await startWorker();
-    api = await startTestApi(w.client);
-  });
+  before(
+    async () => {
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      assert.ok(
+        fs.existsSync(CHROMIUM),
+        `Chromium not found at ${CHROMIUM}: run these tests with \`npm test\`, which installs Debian's chromium when missing (or set BATON_CHROMIUM)`,
+      );
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, timeout: 60_000 });
+      w = await startWorker();
+      api = await startTestApi(w.client);
+    },
+    { timeout: 180_000 },
+  );
   after(async () => {
     await browser?.close();
     await api?.close();
     await w?.stop();
   });
 
-  test('the approvals page shows what a run asks, refuses bad input by field, and approves it', async () => {
+  test('the approvals page shows what a run asks, refuses bad input by field, and approves it', { timeout: 120_000 }, async () => {
     const name = uid('page');
     await api.call('POST', '/api/deployments', { name, flow: 'approval-flow', taskQueue: w.taskQueue });
     const run = await api.call('POST', `/api/deployments/${name}/runs`, { parameters: { release: 'browser' } });
@@ -67,7 +73,7 @@ describe('in a real browser', () => {
     await page.close();
   });
 
-  test('the Temporal Web UI lists a Baton run by its run name, with its tasks named in the history', async () => {
+  test('the Temporal Web UI lists a Baton run by its run name, with its tasks named in the history', { timeout: 120_000 }, async () => {
     const handle = await w.client.flowRuns.start('named-runs', { region: uid('ui'), date: '2026-11-21T10:00:00Z' });
     await handle.result();
     const ui = process.env.BATON_WEB_UI_URL!;
