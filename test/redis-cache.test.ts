@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -50,8 +51,22 @@ describe('the Redis cache store, shared by workers', () => {
     workers.push(w);
     return w;
   };
-  before(() => {
+  before(async () => {
     assert.ok(REDIS, "no Redis: run these tests with `npm test`, which installs Debian's redis-server when missing and starts it on loopback");
+    // The Redis client retries a refused connection forever: check the server answers first.
+    const { hostname, port } = new URL(REDIS);
+    const answers = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host: hostname, port: Number(port || 6379), timeout: 5_000 }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+      socket.once('timeout', () => {
+        socket.destroy();
+        resolve(false);
+      });
+    });
+    assert.ok(answers, `Redis at ${REDIS} does not accept connections`);
   });
   after(() => {
     for (const w of workers) w.child.kill('SIGKILL');
