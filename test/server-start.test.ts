@@ -19,7 +19,7 @@ function portOpen(port: number): Promise<boolean> {
 }
 
 describe('baton server start', () => {
-  test('embedded Temporal + API + worker: deploy and run the quickstart through the CLI, then stop cleanly', async () => {
+  test('embedded Temporal + API + worker: deploy and run the quickstart through the CLI, then stop cleanly', { timeout: 180_000 }, async () => {
     const [temporalPort, uiPort, apiPort] = [await freePort(), await freePort(), await freePort()];
     const home = tempDir();
     const env: NodeJS.ProcessEnv = { ...process.env, BATON_HOME: home, BATON_TEMPORAL_PORT: String(temporalPort), BATON_TEMPORAL_UI_PORT: String(uiPort), BATON_API_PORT: String(apiPort) };
@@ -53,5 +53,73 @@ describe('baton server start', () => {
     assert.equal(await exited, 0);
     assert.equal(await portOpen(temporalPort), false, 'the embedded Temporal server stopped too');
     assert.equal(await portOpen(apiPort), false);
+  });
+});
+
+/** Spawns a command and collects its stdout lines as they come. */
+function spawnWithLines(command: string, args: string[], env: NodeJS.ProcessEnv) {
+  // In a process group of its own, as in a terminal: Ctrl-C reaches npm and everything it started.
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let [stdout, stderr] = ['', ''];
+  child.stdout!.on('data', (c) => (stdout += String(c)));
+  child.stderr!.on('data', (c) => (stderr += String(c)));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  /** Sends a signal to every process still in the group; false when none is left. */
+  const signalGroup = (signal: NodeJS.Signals | 0): boolean => {
+    try {
+      process.kill(-child.pid!, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return { child, exited, signalGroup, output: () => stdout, errors: () => stderr };
+}
+
+describe('npm start', () => {
+  test('runs the quickstart, then serves the Web UI, the REST API and the approvals page on loopback, and prints their URLs', { timeout: 180_000 }, async () => {
+    const [temporalPort, uiPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+    const env: NodeJS.ProcessEnv = { ...process.env, BATON_HOME: tempDir(), BATON_TEMPORAL_PORT: String(temporalPort), BATON_TEMPORAL_UI_PORT: String(uiPort), BATON_API_PORT: String(apiPort) };
+    for (const key of Object.keys(env)) if (key.startsWith('TEMPORAL_') || key === 'BATON_WEB_UI_URL' || key === 'BATON_API_KEYS') delete env[key];
+    const npm = spawnWithLines('npm', ['start', '--silent', '--', '--count', '3'], env);
+    try {
+      const printed = await Promise.race([
+        eventually(() => (npm.output().includes('approvals  http') ? npm.output() : undefined), 150_000),
+        npm.exited.then(() => Promise.reject(new Error(`npm start exited before serving:\n${npm.output()}\n${npm.errors()}`))),
+      ]);
+      assert.match(printed, /result: \["Processed customer-01","Processed customer-02","Processed customer-03"\]/);
+      const runId = /started flow run (\S+)/.exec(printed)?.[1];
+      const url = (label: string) => new RegExp(`^  ${label} +(http://\\S+)`, 'm').exec(printed)?.[1];
+      const [webUi, apiList, approvals] = [url('Web UI'), url('API'), url('approvals')];
+      assert.equal(webUi, `http://127.0.0.1:${uiPort}`);
+      assert.equal(apiList, `http://127.0.0.1:${apiPort}/api/flow-runs`);
+      assert.equal(approvals, `http://127.0.0.1:${apiPort}/approvals`);
+
+      const health = await fetch(`http://127.0.0.1:${apiPort}/api/health`);
+      assert.equal(health.status, 200, 'no API key needed on loopback');
+      const list = (await (await fetch(apiList!)).json()) as { flowRuns: { id: string; flowName: string; state: string }[] };
+      assert.deepEqual(
+        list.flowRuns.filter((r) => r.id === runId).map((r) => [r.flowName, r.state]),
+        [['quickstart', 'Completed']],
+        'the quickstart run is listed',
+      );
+      const page = await fetch(approvals!);
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+      assert.match(await page.text(), /<title>Baton approvals<\/title>/);
+      assert.equal((await fetch(webUi!)).status, 200);
+    } finally {
+      // Ctrl-C. (npm itself then exits non-zero, as for any command Ctrl-C ends.)
+      npm.signalGroup('SIGINT');
+    }
+    try {
+      await eventually(() => !npm.signalGroup(0) || undefined, 60_000);
+    } finally {
+      // Whatever happened, nothing it started outlives the test.
+      npm.signalGroup('SIGKILL');
+    }
+    assert.doesNotMatch(npm.errors(), /baton:|Error/, 'it stopped without an error');
+    assert.equal(await portOpen(apiPort), false, 'the API stopped');
+    assert.equal(await portOpen(temporalPort), false, 'the embedded Temporal server stopped');
   });
 });

@@ -1,12 +1,14 @@
 /**
- * `baton start` (what `npm start` runs): brings up the embedded Temporal server and a worker for
- * the examples, runs the quickstart flow once, prints its result, state, task runs and the Web UI
- * link, then keeps the server and worker running until Ctrl-C (or exits with `--once`).
+ * `baton start` (what `npm start` runs): brings up the embedded Temporal server, a worker for the
+ * examples and the REST API with the approvals page, runs the quickstart flow once, prints its
+ * result, state, task runs and where to look (the Web UI, the API, the approvals page), then keeps
+ * everything running until Ctrl-C (or exits after the run with `--once`).
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config';
+import { loadConfig, openCacheStore } from '../config';
 import { BatonClient } from '../client/client';
+import { startApi } from '../api/server';
 import { resolveTemporal } from '../server/temporal-server';
 import { createWorker } from '../workers/worker';
 import { createLogger } from '../workers/logger';
@@ -27,18 +29,25 @@ export async function runQuickstart(args: string[]): Promise<void> {
   });
   const say = (line: string) => console.log(line);
   const target = await resolveTemporal(config, say);
-  const worker = await createWorker({ flows: path.join(EXAMPLES, 'index.ts'), target, config, logger });
-  const running = worker.run();
-  const client = await BatonClient.connect({ target, taskQueue: worker.taskQueue, flows: worker.module.flows });
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await worker.shutdown().catch(() => undefined);
-    await client.close().catch(() => undefined);
-    await target.devServer?.stop();
-  };
+  // Stopped in reverse order of starting; the Temporal server last.
+  const stops: (() => Promise<unknown>)[] = [];
   try {
+    const worker = await createWorker({ flows: path.join(EXAMPLES, 'index.ts'), target, config, logger });
+    const running = worker.run();
+    stops.unshift(() => worker.shutdown());
+    const client = await BatonClient.connect({ target, taskQueue: worker.taskQueue, flows: worker.module.flows });
+    stops.unshift(() => client.close());
+    // The API comes up before the run, so a busy port fails at once. `--once` serves nothing.
+    let apiUrl: string | undefined;
+    if (!values.once) {
+      const cache = await openCacheStore(config, logger);
+      stops.unshift(async () => cache.close?.());
+      // Keyless, it listens on loopback only (startApi refuses anything else without BATON_API_KEYS).
+      const api = await startApi({ client, cache, config, logger });
+      stops.unshift(() => api.close());
+      apiUrl = api.url;
+    }
+
     say(`\nworker polling task queue '${worker.taskQueue}' with flows: ${worker.module.flows.map((f) => f.flowName).join(', ')}`);
     const handle = await client.flowRuns.start('quickstart', { count: Number(values.count) });
     say(`started flow run ${handle.id} (${handle.runName})`);
@@ -49,13 +58,20 @@ export async function runQuickstart(args: string[]): Promise<void> {
     say(`tasks:  ${info.taskRuns.map((t) => `${t.runName ?? t.name} ${t.state}`).join(', ')}`);
     if (info.webUrl) say(`web ui: ${info.webUrl}`);
     if (values.once) return;
-    say(`\nTemporal ${target.address} and the worker keep running; Ctrl-C to stop.`);
+
+    say(`\nserving until Ctrl-C:`);
+    say(`  Temporal   ${target.address}`);
+    if (target.webUiUrl) say(`  Web UI     ${target.webUiUrl}`);
+    say(`  API        ${apiUrl}/api/flow-runs (docs ${apiUrl}/api/docs)`);
+    say(`  approvals  ${apiUrl}/approvals`);
+    say(`  worker     task queue '${worker.taskQueue}'`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
       void running.then(resolve, resolve);
     });
   } finally {
-    await stop();
+    for (const stop of stops) await stop().catch(() => undefined);
+    await target.devServer?.stop();
   }
 }
