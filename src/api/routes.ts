@@ -1,4 +1,7 @@
-/** Every route of the REST API, declared with its schemas (see route.ts); flow routes live in routes/flows.ts. */
+/**
+ * Every route of the REST API, declared with its schemas (see route.ts); flow routes live in
+ * routes/flows.ts. Every route that reads or writes Temporal names 503: Temporal is unreachable.
+ */
 import { z } from 'zod';
 import type { CacheStore } from '../activities/cache-store';
 import type { BatonClient } from '../client/client';
@@ -81,6 +84,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       status: 201,
       // 200: updated an existing deployment, or a dry run.
       replies: [200],
+      errors: [503],
       handler: async ({ query, body }) => {
         if (query.dryRun === 'true') return new Reply(200, client.deployments.check(body));
         const { deployment, created } = await client.deployments.apply(body);
@@ -95,6 +99,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       access: 'read',
       query: ListDeploymentsQuery,
       response: DeploymentList,
+      errors: [503],
       handler: async ({ query }) => client.deployments.list(query),
     }),
     defineRoute({
@@ -105,7 +110,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       access: 'read',
       params: NameParam,
       response: Deployment,
-      errors: [404],
+      errors: [404, 503],
       handler: async ({ params }) => client.deployments.get(params.name),
     }),
     defineRoute({
@@ -117,7 +122,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       params: NameParam,
       body: UpdateDeployment,
       response: Deployment,
-      errors: [404],
+      errors: [404, 503],
       handler: async ({ params, body }) => client.deployments.update(params.name, body),
     }),
     defineRoute({
@@ -128,7 +133,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       access: 'admin',
       params: NameParam,
       status: 204,
-      errors: [404],
+      errors: [404, 503],
       handler: async ({ params }) => client.deployments.delete(params.name),
     }),
     defineRoute({
@@ -139,7 +144,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       access: 'admin',
       params: NameParam,
       response: Deployment,
-      errors: [404],
+      errors: [404, 503],
       handler: async ({ params }) => client.deployments.pause(params.name),
     }),
     defineRoute({
@@ -150,7 +155,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       access: 'admin',
       params: NameParam,
       response: Deployment,
-      errors: [404, 409],
+      errors: [404, 409, 503],
       handler: async ({ params }) => client.deployments.resume(params.name),
     }),
     defineRoute({
@@ -163,7 +168,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       body: Backfill,
       response: Accepted,
       status: 202,
-      errors: [404, 409],
+      errors: [404, 409, 503],
       handler: async ({ params, body }) => {
         await client.deployments.backfill(params.name, body);
         return { accepted: true as const };
@@ -181,7 +186,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       status: 201,
       // 200: the idempotency key named a run already started.
       replies: [200],
-      errors: [404],
+      errors: [404, 503],
       handler: async ({ params, body }) => {
         const { handle, created } = await client.deployments.run(params.name, body);
         return new Reply(created ? 201 : 200, started(handle, created));
@@ -195,6 +200,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       access: 'read',
       query: ListFlowRunsQuery,
       response: FlowRunList,
+      errors: [503],
       handler: async ({ query }) => client.flowRuns.list(query),
     }),
     defineRoute({
@@ -205,7 +211,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       access: 'read',
       params: IdParam,
       response: FlowRun,
-      errors: [404],
+      errors: [404, 503],
       handler: async ({ params }) => client.flowRuns.get(params.id),
     }),
     defineRoute({
@@ -216,7 +222,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       access: 'read',
       params: IdParam,
       response: TaskRunList,
-      errors: [404],
+      errors: [404, 503],
       handler: async ({ params }) => ({ taskRuns: await client.flowRuns.taskRuns(params.id) }),
     }),
     defineRoute({
@@ -228,7 +234,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       params: IdParam,
       response: Accepted,
       status: 202,
-      errors: [404, 409],
+      errors: [404, 409, 503],
       handler: async ({ params }) => {
         await client.flowRuns.cancel(params.id);
         return { accepted: true as const };
@@ -244,7 +250,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       body: RetryRun,
       response: RetriedRun,
       status: 201,
-      errors: [404, 409],
+      errors: [404, 409, 503],
       handler: async ({ params, body }) => {
         const { handle, mode } = await client.flowRuns.retry(params.id, { mode: body.mode });
         return { ...started(handle, mode === 'restart'), mode };
@@ -273,7 +279,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       params: IdParam,
       response: Accepted,
       status: 202,
-      errors: [404, 409],
+      errors: [404, 409, 503],
       handler: async ({ params, principal }) => {
         await client.flowRuns.pause(params.id, principal.name);
         return { accepted: true as const };
@@ -289,7 +295,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       body: Resume,
       response: Accepted,
       status: 202,
-      errors: [404, 409],
+      errors: [404, 409, 503],
       handler: async ({ params, body, principal }) => {
         await client.flowRuns.resume(params.id, { key: body.key, by: principal.name });
         return { accepted: true as const };
@@ -303,6 +309,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       access: 'read',
       query: ListApprovalsQuery,
       response: ApprovalList,
+      errors: [503],
       handler: async ({ query }) => client.approvals.list(query),
     }),
     defineRoute({
