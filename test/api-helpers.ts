@@ -1,4 +1,7 @@
-/** The API in-process on a free loopback port, and a small JSON HTTP helper. */
+/**
+ * The API in-process on a free loopback port, and a small JSON HTTP helper that checks every answer
+ * against the OpenAPI document the same app serves (see openapi-check.ts).
+ */
 import type { AddressInfo } from 'node:net';
 import { after, before } from 'node:test';
 import type { Server } from 'node:http';
@@ -8,20 +11,46 @@ import { FileCacheStore } from '../src/activities/cache-store';
 import type { BatonClient } from '../src/client/client';
 import { cacheDir, loadConfig } from '../src/config';
 import { startWorker, type TestWorker } from './helpers';
+import { ResponseChecker, type OpenApiDocument } from './openapi-check';
 
 export interface TestApi {
   base: string;
+  /**
+   * Sends a request and returns the answer once it has passed the document's check: an answer the
+   * document does not describe (operation, status or body) fails the test with all three.
+   */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  /** Every `"METHOD /template status"` this API has answered through `call`, checked. */
+  readonly observed: ReadonlySet<string>;
+  /** The checker built from the document this API serves. */
+  checker(): Promise<ResponseChecker>;
   close(): Promise<void>;
 }
 
-export async function startTestApi(client: BatonClient, keys?: string, options: { decideWaitSeconds?: number } = {}): Promise<TestApi> {
-  const cache = new FileCacheStore(cacheDir(loadConfig()));
-  const server: Server = createApp({ client, apiKeys: parseApiKeys(keys), cache, ...options }).listen(0, '127.0.0.1');
+export interface TestApiOptions {
+  decideWaitSeconds?: number;
+  /** false: an API without a result cache (`DELETE /api/cache` then answers 409). @default true */
+  cache?: boolean;
+}
+
+export async function startTestApi(client: BatonClient, keys?: string, options: TestApiOptions = {}): Promise<TestApi> {
+  const { cache: withCache = true, ...appOptions } = options;
+  const cache = withCache ? new FileCacheStore(cacheDir(loadConfig())) : undefined;
+  const server: Server = createApp({ client, apiKeys: parseApiKeys(keys), cache, ...appOptions }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const observed = new Set<string>();
+  let checker: Promise<ResponseChecker> | undefined;
+  const loadChecker = () =>
+    (checker ??= (async () => {
+      const res = await fetch(`${base}/api/openapi.json`);
+      if (res.status !== 200) throw new Error(`GET /api/openapi.json answered ${res.status}`);
+      return new ResponseChecker((await res.json()) as OpenApiDocument);
+    })());
   return {
     base,
+    observed,
+    checker: loadChecker,
     async call(method, path, body, headers = {}) {
       const res = await fetch(base + path, {
         method,
@@ -35,6 +64,8 @@ export async function startTestApi(client: BatonClient, keys?: string, options: 
       } catch {
         // not JSON: keep the text
       }
+      const pair = (await loadChecker()).check(method, path, { status: res.status, contentType: res.headers.get('content-type'), text, body: parsed });
+      if (pair) observed.add(pair);
       return { status: res.status, body: parsed };
     },
     close: () => new Promise((r) => server.close(() => r())),

@@ -1,0 +1,317 @@
+/**
+ * The OpenAPI document against what the API really sends: every operation it lists, and every
+ * status it names for each, is produced here against a real worker and Temporal, and every answer
+ * is checked against the document by `call` (see openapi-check.ts). The last test asserts that the
+ * (operation, status) pairs seen are exactly the ones the document names.
+ */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { BatonClient } from '../src/client/client';
+import { startTestApi, type TestApi } from './api-helpers';
+import { eventually, startWorker, testTarget, uid, type TestWorker } from './helpers';
+import type { OpenApiDocument } from './openapi-check';
+
+const ADMIN = 'conformance-admin-0123456789';
+const READER = 'conformance-reader-0123456789';
+
+/** A TCP relay to Temporal that can be cut, so an API loses Temporal for real while it keeps running. */
+async function relay(address: string): Promise<{ address: string; cut(): Promise<void> }> {
+  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    const upstream = net.connect(port, host);
+    const drop = () => {
+      socket.destroy();
+      upstream.destroy();
+    };
+    for (const s of [socket, upstream]) {
+      sockets.add(s);
+      s.on('error', drop).on('close', () => {
+        sockets.delete(s);
+        drop();
+      });
+    }
+    socket.pipe(upstream).pipe(socket);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    cut: async () => {
+      const closed = new Promise((r) => server.close(r));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+  };
+}
+
+/** A path for an operation's template: `{name}` → values.name. */
+const fill = (template: string, values: Record<string, string>) => template.replace(/\{(\w+)\}/g, (_, p: string) => encodeURIComponent(values[p] ?? p));
+
+/** The smallest valid body of each operation that takes one (for the statuses that need input to pass). */
+const VALID_BODY: Record<string, unknown> = {
+  'POST /api/deployments': { name: 'placeholder', flow: 'hello', parameters: { name: 'placeholder' } },
+  'PATCH /api/deployments/{name}': { version: '2' },
+  'POST /api/deployments/{name}/backfill': { start: '2020-06-01T00:00:00Z', end: '2020-06-02T00:00:00Z' },
+  'POST /api/deployments/{name}/runs': {},
+  'POST /api/flows/{name}/runs': { parameters: { name: 'conformance' } },
+  'POST /api/flow-runs/{id}/retry': {},
+  'POST /api/flow-runs/{id}/resume': {},
+  'POST /api/flow-runs/{id}/approvals/{key}': { decision: 'approve', input: { reviewer: 'ada', priority: 1 } },
+};
+
+describe('the OpenAPI document names exactly what the API answers, on every operation', () => {
+  let w: TestWorker;
+  let api: TestApi;
+  let locked: TestApi;
+  let uncached: TestApi;
+  let cutApi: TestApi;
+  let cutClient: BatonClient;
+  let cutRelay: { cut(): Promise<void> };
+  /** Every operation of the document, as "METHOD /template", with the statuses it names. */
+  let operations: Map<string, string[]>;
+  /** Operations that take a query. */
+  const withQuery = new Set<string>();
+  const runs: string[] = [];
+  const deployments: string[] = [];
+  const scheduled = uid('conf-sched');
+  const unscheduled = uid('conf-bare');
+
+  before(async () => {
+    w = await startWorker();
+    api = await startTestApi(w.client);
+    locked = await startTestApi(w.client, `ops:admin:${ADMIN},dash:read:${READER}`);
+    uncached = await startTestApi(w.client, undefined, { cache: false });
+    const target = testTarget();
+    const r = await relay(target.connectionOptions.address!);
+    cutRelay = r;
+    // No gRPC retries: with Temporal gone, each call fails at once instead of backing off for seconds.
+    cutClient = await BatonClient.connect({
+      target: { ...target, connectionOptions: { ...target.connectionOptions, address: r.address, interceptors: [] } },
+      taskQueue: w.taskQueue,
+      flows: w.client.flows,
+    });
+    cutApi = await startTestApi(cutClient);
+    const document = (await api.call('GET', '/api/openapi.json')).body as OpenApiDocument;
+    operations = new Map();
+    for (const [template, ops] of Object.entries(document.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const key = `${method.toUpperCase()} ${template}`;
+        operations.set(key, Object.keys(op.responses));
+        if (op.parameters?.some((p) => p.in === 'query')) withQuery.add(key);
+      }
+    }
+    for (const [name, schedules] of [[scheduled, [{ cron: '0 0 1 1 *' }]], [unscheduled, []]] as const) {
+      const res = await api.call('POST', '/api/deployments', { name, flow: 'hello', parameters: { name: 'dep' }, taskQueue: w.taskQueue, schedules, paused: true });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      deployments.push(name);
+    }
+  });
+  after(async () => {
+    for (const id of runs) await w?.client.temporal.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+    for (const name of deployments) await w?.client.deployments.delete(name).catch(() => undefined);
+    await locked?.close();
+    await uncached?.close();
+    await cutApi?.close();
+    await cutClient?.close();
+    await cutRelay?.cut();
+    await api?.close();
+    await w?.stop();
+  });
+
+  const body = (key: string) => VALID_BODY[key];
+  const methodOf = (key: string) => key.split(' ')[0]!;
+  const templateOf = (key: string) => key.split(' ')[1]!;
+  const names = (status: string) => [...operations].filter(([, statuses]) => statuses.includes(status)).map(([key]) => key);
+  const awaiting = async (id: string) =>
+    eventually(async () => ((await api.call('GET', `/api/flow-runs/${id}`)).body.state === 'AwaitingApproval' ? true : undefined), 30_000);
+  const startApproval = async () => {
+    const res = await api.call('POST', '/api/flows/approval-flow/runs', { parameters: { release: uid('r') } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    runs.push(res.body.id);
+    await awaiting(res.body.id);
+    return res.body.id as string;
+  };
+
+  test('the check refuses an answer the document does not describe', { timeout: 10_000 }, async () => {
+    const checker = await api.checker();
+    const json = (status: number, body: unknown) => ({ status, contentType: 'application/json; charset=utf-8', text: JSON.stringify(body), body });
+    const error = { error: { code: 'NOT_FOUND', message: 'no flow run' } };
+    assert.equal(checker.check('GET', '/api/flow-runs/abc?x=1', json(404, error)), 'GET /api/flow-runs/{id} 404');
+    assert.equal(checker.check('GET', '/api/flow-runs/abc/task-runs', json(200, { taskRuns: [] })), 'GET /api/flow-runs/{id}/task-runs 200');
+    assert.throws(() => checker.check('GET', '/api/flow-runs/abc', json(409, error)), /GET \/api\/flow-runs\/\{id\} answered 409, which the document does not name[^]*body: \{"error"/);
+    assert.throws(() => checker.check('GET', '/api/flow-runs/abc/task-runs', json(200, { taskRuns: [], extra: 1 })), /must NOT have additional properties/);
+    assert.throws(() => checker.check('GET', '/api/flow-runs/abc/task-runs', json(200, { taskRuns: [{ id: 'x' }] })), /\/taskRuns\/0 must have required property 'kind'/);
+    assert.throws(() => checker.check('GET', '/api/flow-runs/abc', { status: 404, contentType: 'text/html', text: '<p>', body: '<p>' }), /not application\/json/);
+    assert.throws(() => checker.check('DELETE', '/api/deployments/d', { status: 204, contentType: 'application/json', text: '{}', body: {} }), /has no body in the document/);
+    assert.throws(() => checker.check('GET', '/api/no-such-route', json(404, error)), /is no operation of the document/);
+    assert.equal(checker.check('GET', '/approvals', { status: 200, contentType: 'text/html', text: '<html>', body: '<html>' }), undefined);
+  });
+
+  test('401 without a key and 403 with a read-only key, on every operation that names them', { timeout: 30_000 }, async () => {
+    for (const key of names('401')) {
+      const res = await locked.call(methodOf(key), fill(templateOf(key), {}), body(key));
+      assert.equal(res.status, 401, key);
+    }
+    for (const key of names('403')) {
+      const res = await locked.call(methodOf(key), fill(templateOf(key), {}), body(key), { authorization: `Bearer ${READER}` });
+      assert.equal(res.status, 403, key);
+    }
+    // The public health check needs no key; a listing with the read key works.
+    assert.equal((await locked.call('GET', '/api/health')).status, 200);
+    assert.equal((await locked.call('GET', '/api/flows', undefined, { authorization: `Bearer ${READER}` })).status, 200);
+  });
+
+  test('400 on every operation that names it: a path parameter too long, an unknown query field, or a bad body', { timeout: 30_000 }, async () => {
+    for (const key of names('400')) {
+      const template = templateOf(key);
+      let path = fill(template, { name: 'n'.repeat(101), id: 'i'.repeat(1_001), key: 'k'.repeat(201) });
+      let sent = body(key);
+      if (!template.includes('{')) {
+        // No path parameter: a strict query refuses an unknown field; a body route a bad body.
+        if (withQuery.has(key)) path += '?colour=red';
+        else sent = { colour: 'red' };
+      }
+      const res = await api.call(methodOf(key), path, sent);
+      assert.equal(res.status, 400, `${key}: ${JSON.stringify(res.body)}`);
+    }
+  });
+
+  test('413 for a body over 1 MB and 415 for a charset the API does not read, on every operation with a body', { timeout: 30_000 }, async () => {
+    const big = JSON.stringify({ description: 'x'.repeat(1_100_000) });
+    for (const key of names('413')) {
+      const res = await api.call(methodOf(key), fill(templateOf(key), { name: scheduled, id: 'any' }), big);
+      assert.equal(res.status, 413, key);
+      assert.equal(res.body.error.code, 'TOO_LARGE');
+    }
+    for (const key of names('415')) {
+      const path = fill(templateOf(key), { name: scheduled, id: 'any' });
+      const res = await api.call(methodOf(key), path, JSON.stringify(body(key) ?? {}), { 'content-type': 'application/json; charset=latin1' });
+      assert.equal(res.status, 415, key);
+      assert.equal(res.body.error.code, 'UNSUPPORTED');
+    }
+  });
+
+  test('404 for an unknown deployment, flow or flow run, on every operation that names it', { timeout: 30_000 }, async () => {
+    const missing = uid('missing');
+    for (const key of names('404')) {
+      const res = await api.call(methodOf(key), fill(templateOf(key), { name: missing, id: missing, key: 'ship' }), body(key));
+      assert.equal(res.status, 404, `${key}: ${JSON.stringify(res.body)}`);
+      assert.match(res.body.error.message, new RegExp(missing));
+    }
+  });
+
+  test('deployments: create, update, dry run, list, read, change, pause, resume, backfill, run, delete; 409 without a schedule', { timeout: 60_000 }, async () => {
+    const name = uid('conf-dep');
+    deployments.push(name);
+    const created = await api.call('POST', '/api/deployments', { name, flow: 'hello', parameters: { name: 'dep' }, taskQueue: w.taskQueue, paused: true });
+    assert.equal(created.status, 201);
+    const update = { name, flow: 'hello', parameters: { name: 'dep' }, taskQueue: w.taskQueue, version: '2', paused: true };
+    assert.equal((await api.call('POST', '/api/deployments', update)).status, 200);
+    const dry = await api.call('POST', '/api/deployments?dryRun=true', { ...update, name: uid('dry') });
+    assert.equal(dry.status, 200, JSON.stringify(dry.body));
+    assert.equal((await api.call('GET', `/api/deployments?flow=hello&pageSize=500`)).status, 200);
+    assert.equal((await api.call('GET', `/api/deployments/${scheduled}`)).status, 200);
+    assert.equal((await api.call('PATCH', `/api/deployments/${name}`, { version: '3' })).status, 200);
+    assert.equal((await api.call('POST', `/api/deployments/${scheduled}/pause`)).status, 200);
+    const resumed = await api.call('POST', `/api/deployments/${scheduled}/resume`);
+    assert.equal(resumed.status, 200);
+    assert.equal((await api.call('POST', `/api/deployments/${scheduled}/pause`)).body.paused, true);
+    // A window where the yearly schedule fires nothing: accepted, and no run starts.
+    assert.equal((await api.call('POST', `/api/deployments/${scheduled}/backfill`, VALID_BODY['POST /api/deployments/{name}/backfill'])).status, 202);
+    const noSchedule = await api.call('POST', `/api/deployments/${unscheduled}/resume`);
+    assert.equal(noSchedule.status, 409);
+    assert.equal((await api.call('POST', `/api/deployments/${unscheduled}/backfill`, VALID_BODY['POST /api/deployments/{name}/backfill'])).status, 409);
+
+    const idempotencyKey = uid('key');
+    const run = await api.call('POST', `/api/deployments/${scheduled}/runs`, { parameters: { name: 'dep' }, idempotencyKey });
+    assert.equal(run.status, 201, JSON.stringify(run.body));
+    runs.push(run.body.id);
+    const again = await api.call('POST', `/api/deployments/${scheduled}/runs`, { parameters: { name: 'dep' }, idempotencyKey });
+    assert.equal(again.status, 200);
+    assert.equal(again.body.id, run.body.id);
+    assert.equal(await w.client.flowRuns.result(run.body.id), 'hello dep.');
+
+    assert.equal((await api.call('DELETE', `/api/deployments/${name}`)).status, 204);
+  });
+
+  test('flow runs: start, list, read, task runs, retry, cancel, pause, resume, approvals; 409 on a run in the wrong state', { timeout: 120_000 }, async () => {
+    assert.equal((await api.call('GET', '/api/flows')).status, 200);
+    const idempotencyKey = uid('key');
+    const first = await api.call('POST', '/api/flows/hello/runs', { parameters: { name: 'conf' }, idempotencyKey });
+    assert.equal(first.status, 201);
+    const id = first.body.id as string;
+    runs.push(id);
+    assert.equal((await api.call('POST', '/api/flows/hello/runs', { parameters: { name: 'conf' }, idempotencyKey })).status, 200);
+    assert.equal(await w.client.flowRuns.result(id), 'hello conf.');
+    assert.equal((await api.call('GET', `/api/flow-runs/${id}`)).body.state, 'Completed');
+    assert.equal((await api.call('GET', `/api/flow-runs/${id}/task-runs`)).status, 200);
+    assert.equal((await api.call('GET', `/api/flow-runs?flow=hello&pageSize=5`)).status, 200);
+    // The run has ended: each action on a live run is a conflict.
+    for (const [action, sent] of [['cancel'], ['pause'], ['resume', {}], ['approvals/ship', VALID_BODY['POST /api/flow-runs/{id}/approvals/{key}']]] as const) {
+      const res = await api.call('POST', `/api/flow-runs/${id}/${action}`, sent);
+      assert.equal(res.status, 409, `${action}: ${JSON.stringify(res.body)}`);
+    }
+    const retried = await api.call('POST', `/api/flow-runs/${id}/retry`, {});
+    assert.equal(retried.status, 201);
+    assert.equal(retried.body.mode, 'restart');
+    runs.push(retried.body.id);
+    assert.equal(await w.client.flowRuns.result(retried.body.id), 'hello conf.');
+
+    // A run waiting for a person: a retry is a conflict; pause, resume, list, decide work.
+    const waiting = await startApproval();
+    assert.equal((await api.call('POST', `/api/flow-runs/${waiting}/retry`, {})).status, 409);
+    assert.equal((await api.call('POST', `/api/flow-runs/${waiting}/pause`)).status, 202);
+    assert.equal((await api.call('POST', `/api/flow-runs/${waiting}/resume`, {})).status, 202);
+    const pending = await api.call('GET', '/api/approvals?flow=approval-flow&pageSize=500');
+    assert.ok(pending.body.approvals.some((a: { flowRunId: string }) => a.flowRunId === waiting));
+    const decided = await api.call('POST', `/api/flow-runs/${waiting}/approvals/ship`, VALID_BODY['POST /api/flow-runs/{id}/approvals/{key}']);
+    assert.equal(decided.status, 200, JSON.stringify(decided.body));
+    assert.equal(((await w.client.flowRuns.result(waiting)) as { shipped: boolean }).shipped, true);
+
+    const cancelled = await startApproval();
+    assert.equal((await api.call('POST', `/api/flow-runs/${cancelled}/cancel`)).status, 202);
+    await eventually(async () => ((await api.call('GET', `/api/flow-runs/${cancelled}`)).body.state === 'Cancelled' ? true : undefined), 30_000);
+  });
+
+  test('a decision on a run whose task queue no worker polls → 503', { timeout: 30_000 }, async () => {
+    const handle = await w.client.flowRuns.start('approval-flow', {}, { taskQueue: uid('no-worker') });
+    runs.push(handle.id);
+    const res = await api.call('POST', `/api/flow-runs/${handle.id}/approvals/ship`, { decision: 'reject' });
+    assert.equal(res.status, 503, JSON.stringify(res.body));
+    assert.equal(res.body.error.code, 'WORKER_UNAVAILABLE');
+  });
+
+  test('the cache: cleared by task (200); an API without a cache → 409', { timeout: 30_000 }, async () => {
+    const cleared = await api.call('DELETE', `/api/cache?task=${uid('no-such-task')}`);
+    assert.equal(cleared.status, 200);
+    assert.equal(cleared.body.removed, 0);
+    assert.equal((await uncached.call('DELETE', '/api/cache')).status, 409);
+  });
+
+  test('Temporal unreachable → 503 on every operation that names it; health reports degraded', { timeout: 60_000 }, async () => {
+    assert.equal((await cutApi.call('GET', '/api/health')).body.status, 'ok', 'reachable through the relay at first');
+    await cutRelay.cut();
+    const health = await cutApi.call('GET', '/api/health');
+    assert.equal(health.status, 503);
+    assert.deepEqual(health.body.temporal.reachable, false);
+    // Every operation, valid input: `call` checks each answer against the document, and those
+    // that need Temporal must say it is unreachable.
+    const needTemporal = new Set(names('503'));
+    const wrong: string[] = [];
+    for (const key of operations.keys()) {
+      const name = templateOf(key).startsWith('/api/flows/') ? 'hello' : scheduled;
+      const res = await cutApi.call(methodOf(key), fill(templateOf(key), { name, id: uid('run'), key: 'ship' }), body(key));
+      if (needTemporal.has(key) ? res.status !== 503 : res.status >= 300) wrong.push(`${key}: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    assert.deepEqual(wrong, []);
+  });
+
+  test('the pairs seen are exactly the (operation, status) pairs the document names', { timeout: 10_000 }, async () => {
+    const named = (await api.checker()).named();
+    const seen = new Set([api, locked, uncached, cutApi].flatMap((api) => [...api.observed]));
+    const missing = [...named].filter((p) => !seen.has(p)).sort();
+    assert.deepEqual(missing, [], `named by the document but never produced:\n  ${missing.join('\n  ')}`);
+    assert.deepEqual([...seen].filter((p) => !named.has(p)), []);
+  });
+});
