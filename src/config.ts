@@ -2,6 +2,8 @@
  * Baton's configuration, read from the environment once and validated as a whole: one error
  * lists every bad variable. Temporal connection settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
  * TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE) are read by Temporal's own envconfig.
+ * Loading the configuration has no side effects: it builds no stores or codecs (the functions
+ * below do, when called) and reads defaults only from the environment it is given.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +12,6 @@ import type { DataConverter } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { FileCacheStore, type CacheStore } from './activities/cache-store';
 import { FileBlobStore, LargePayloadCodec } from './activities/large-payloads';
-import { RedisCacheStore } from './activities/redis-cache-store';
 import { ConfigError } from './core/errors';
 
 const intFromEnv = (min: number, max: number) =>
@@ -38,10 +39,8 @@ export const BatonConfig = z.object({
   /** Embedded dev server: gRPC port, Web UI port, and the folder the Temporal CLI is cached in. */
   BATON_TEMPORAL_PORT: intFromEnv(1, 65_535).default(7233),
   BATON_TEMPORAL_UI_PORT: intFromEnv(1, 65_535).default(8233),
-  BATON_TEMPORAL_CLI_CACHE: z
-    .string()
-    .min(1)
-    .default(path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'baton', 'temporal-cli')),
+  /** Default `$XDG_CACHE_HOME/baton/temporal-cli`, or `$HOME/.cache/baton/temporal-cli`. */
+  BATON_TEMPORAL_CLI_CACHE: z.string().min(1),
   /** Public base URL of the Temporal Web UI, for links to runs. */
   BATON_WEB_UI_URL: z.url('must be a URL').optional(),
   /** Payloads larger than this many KiB go to the blob store (BATON_HOME/blobs), not the history. */
@@ -82,6 +81,8 @@ export function cacheDir(config: Pick<BatonConfig, 'BATON_HOME' | 'BATON_CACHE_D
 export async function openCacheStore(config: BatonConfig, logger?: Logger): Promise<CacheStore> {
   if (config.BATON_CACHE_STORE === 'redis') {
     if (!config.BATON_REDIS_URL) throw new ConfigError([{ path: 'BATON_REDIS_URL', message: "is required when BATON_CACHE_STORE is 'redis'" }]);
+    // Loaded only when asked for: the client and the API never load the Redis driver.
+    const { RedisCacheStore } = await import('./activities/redis-cache-store');
     return RedisCacheStore.connect(config.BATON_REDIS_URL, { logger });
   }
   return new FileCacheStore(cacheDir(config), logger);
@@ -94,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BatonConfig {
     const value = env[key];
     if (value !== undefined && value !== '') input[key] = value;
   }
+  input.BATON_TEMPORAL_CLI_CACHE ??= path.join(env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache'), 'baton', 'temporal-cli');
   const parsed = BatonConfig.safeParse(input);
   if (!parsed.success) {
     throw new ConfigError(

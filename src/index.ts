@@ -1,7 +1,10 @@
 /**
- * Baton: Prefect's way of writing flows and tasks, run durably on Temporal. This is the Node
- * side: tasks, the client, workers and the embedded server. Flow modules import
- * `baton/workflows` instead, which is safe inside Temporal's sandbox.
+ * Baton: Prefect's way of writing flows and tasks, run durably on Temporal. This entry point is
+ * for authoring tasks: `task()`, the run context, errors, retry and cache options. It loads
+ * neither the worker's native module nor Express. The other entry points, by role:
+ * `baton/workflows` (flow code, inside Temporal's sandbox), `baton/client` (start and read runs,
+ * deployments, approvals), `baton/worker` (workers and the embedded server), `baton/api` (the
+ * REST facade).
  *
  * @example
  * // tasks.ts
@@ -14,8 +17,9 @@
  * const { greet } = tasks<typeof t>();
  * export const hello = flow({ name: 'hello' }, async ({ name }: { name: string }) => greet(name));
  *
- * // run it
- * const client = await BatonClient.fromConfig(loadConfig());
+ * // run it (a worker runs: npx baton worker start --flows .)
+ * import { BatonClient, loadConfig } from 'baton/client';
+ * const client = await BatonClient.fromConfig(loadConfig(), { flows: [hello] });
  * console.log(await client.flowRuns.run(hello, { name: 'Ada' }));
  */
 export { task, isTask } from './activities/task';
@@ -49,21 +53,4 @@ export type { FieldIssue } from './core/errors';
 export { STATES, isFinal, isSuccess } from './core/states';
 export type { State } from './core/states';
 export type { FlowOptions } from './core/flow-options';
-export { BatonClient } from './client/client';
-export type { BatonClientOptions } from './client/client';
-export { FlowRuns, friendlyRunName } from './client/flow-runs';
-export type { StartFlowRunOptions } from './client/flow-runs';
-export { FlowRunHandle } from './client/flow-run-handle';
-export type { FlowRun, FlowRunSummary, Deployment, ErrorBody } from './core/schemas';
-export type { TaskRun } from './core/schemas';
-export { loadConfig, BatonConfig } from './config';
-export { resolveTemporal, startDevServer, configuredTarget } from './server/temporal-server';
-export type { TemporalTarget, DevServer } from './server/temporal-server';
-export { createWorker, runWorkerUntilSignal } from './workers/worker';
-export type { BatonWorker, BatonWorkerOptions } from './workers/worker';
-export { loadModule } from './workers/load-module';
-export { serve, startServing } from './serve';
-export type { ServeOptions, Serving } from './serve';
-export { Deployments } from './client/deployments';
-export { createApp } from './api/app';
-export { startApi } from './api/server';
+export type { FlowRun, FlowRunSummary, TaskRun, Deployment, ErrorBody } from './core/schemas';

@@ -66,13 +66,12 @@ export const greetAll = flow({ name: 'greet-all', flowRunName: 'greet-{batch}' }
 export * from './tasks';
 `,
   // Starts a run through the installed client and prints its result and state.
-  'start-run.ts': `import { BatonClient, configuredTarget } from 'baton';
+  'start-run.ts': `import { BatonClient, configuredTarget, loadConfig } from 'baton/client';
 import { greetAll } from './flows';
 
 async function main(): Promise<void> {
-  const target = configuredTarget();
-  if (!target) throw new Error('TEMPORAL_ADDRESS is not set');
-  const client = await BatonClient.connect({ target, taskQueue: process.argv[2]!, flows: [greetAll] });
+  if (!configuredTarget()) throw new Error('TEMPORAL_ADDRESS is not set');
+  const client = await BatonClient.fromConfig(loadConfig(), { taskQueue: process.argv[2]!, flows: [greetAll] });
   try {
     const handle = await client.flowRuns.start(greetAll, { batch: 'pack', names: ['Ada', 'Grace'] });
     const result = await handle.result();

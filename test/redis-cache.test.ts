@@ -3,6 +3,7 @@
  * installs Debian's redis-server when missing and starts one). Without Redis every test here fails
  * at once with the reason; a worker that exits fails the test waiting on it instead of hanging it.
  */
+import { dataConverter, loadConfig } from '../src/config';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -75,7 +76,7 @@ describe('the Redis cache store, shared by workers', () => {
   test('two workers computing the same key at the same moment run the task once', { timeout: 120_000 }, async () => {
     const [qa, qb] = [uid('qa'), uid('qb')];
     const [wa, wb] = [start(qa), start(qb)];
-    const client = await BatonClient.connect({ target: testTarget(), flows: [] });
+    const client = await BatonClient.connect({ target: testTarget(), dataConverter: dataConverter(loadConfig()), flows: [] });
     try {
       const probe = { dir: tempDir(), key: 'runs' };
       const id = uid('same-key');
@@ -97,7 +98,7 @@ describe('the Redis cache store, shared by workers', () => {
     const [qa, qb] = [uid('qa'), uid('qb')];
     const [wa, wb] = [start(qa), start(qb)];
     const [a, b] = [wa.child, wb.child];
-    const client = await BatonClient.connect({ target: testTarget(), flows: [] });
+    const client = await BatonClient.connect({ target: testTarget(), dataConverter: dataConverter(loadConfig()), flows: [] });
     try {
       const probe = { dir: tempDir(), key: 'runs' };
       const id = uid('lease');

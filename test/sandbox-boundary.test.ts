@@ -9,6 +9,7 @@ import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ROOT } from './helpers';
+import { runtimeImports } from './source-imports';
 
 const SANDBOX_DIRS = ['src/workflows', 'src/core'].map((d) => path.join(ROOT, d));
 /** Packages that are safe inside the sandbox. */
@@ -21,18 +22,6 @@ interface Violation {
   reason: string;
 }
 
-/** Runtime import specifiers of a source file (type-only imports are erased, so they are skipped). */
-export function runtimeImports(source: string): string[] {
-  const found: string[] = [];
-  const statement = /^\s*(import|export)\s+(type\s+)?([^'";]*?)\s*from\s*['"]([^'"]+)['"]/gm;
-  for (const m of source.matchAll(statement)) {
-    const typeOnly = Boolean(m[2]) || /^\{\s*(type\s+[\w$]+\s*(as\s+[\w$]+\s*)?,?\s*)+\}$/.test(m[3] ?? '');
-    if (!typeOnly) found.push(m[4]!);
-  }
-  for (const m of source.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) found.push(m[1]!);
-  for (const m of source.matchAll(/\b(?:require|import)\s*\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push(m[1]!);
-  return found;
-}
 
 export function checkFile(file: string, source: string): Violation[] {
   const violations: Violation[] = [];

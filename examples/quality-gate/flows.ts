@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { flow, tasks } from '../../src/workflows';
+import { flow, tasks } from 'baton/workflows';
 import type * as t from './tasks';
 
 const { loadRows, checkRow, publish } = tasks<typeof t>();

@@ -1,4 +1,4 @@
-import { task } from '../../src';
+import { task } from 'baton';
 
 export interface Row {
   id: number;

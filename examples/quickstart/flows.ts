@@ -1,6 +1,6 @@
 // Flows run in Temporal's deterministic sandbox: they only import task *types*.
 import { z } from 'zod';
-import { flow, log, tasks } from '../../src/workflows';
+import { flow, log, tasks } from 'baton/workflows';
 import type * as t from './tasks';
 
 const { getCustomerIds, processCustomer } = tasks<typeof t>();

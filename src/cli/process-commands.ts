@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { BatonClient } from '../client/client';
-import { loadConfig, openCacheStore, type BatonConfig } from '../config';
+import { dataConverter, loadConfig, openCacheStore, type BatonConfig } from '../config';
 import { parseApiKeys } from '../api/auth';
 import { startApi } from '../api/server';
 import { resolveTemporal } from '../server/temporal-server';
@@ -76,7 +76,7 @@ async function runProcesses(args: string[], parts: { worker: boolean; api: boole
       workerRunning = () => worker.worker.getState() === 'RUNNING';
     }
     if (parts.api) {
-      const client = await BatonClient.connect({ target, taskQueue: taskQueue ?? config.BATON_TASK_QUEUE, flows: module.flows });
+      const client = await BatonClient.connect({ target, dataConverter: dataConverter(config), taskQueue: taskQueue ?? config.BATON_TASK_QUEUE, flows: module.flows });
       stops.push(() => client.close());
       const cache = await openCacheStore(config, logger);
       stops.push(async () => cache.close?.());

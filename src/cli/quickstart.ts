@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, openCacheStore } from '../config';
+import { dataConverter, loadConfig, openCacheStore } from '../config';
 import { BatonClient } from '../client/client';
 import { startApi } from '../api/server';
 import { resolveTemporal } from '../server/temporal-server';
@@ -35,7 +35,7 @@ export async function runQuickstart(args: string[]): Promise<void> {
     const worker = await createWorker({ flows: path.join(EXAMPLES, 'index.ts'), target, config, logger });
     const running = worker.run();
     stops.unshift(() => worker.shutdown());
-    const client = await BatonClient.connect({ target, taskQueue: worker.taskQueue, flows: worker.module.flows });
+    const client = await BatonClient.connect({ target, dataConverter: dataConverter(config), taskQueue: worker.taskQueue, flows: worker.module.flows });
     stops.unshift(() => client.close());
     // The API comes up before the run, so a busy port fails at once. `--once` serves nothing.
     let apiUrl: string | undefined;

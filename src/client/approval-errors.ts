@@ -88,6 +88,9 @@ export function decisionError(err: unknown, { flowRunId, key }: DecisionContext)
     }
     return new ConflictError(`flow run ${flowRunId} refused the decision on '${key}': ${failureText(cause?.name, cause?.message ?? err.message)}`);
   }
+  // The SDK wraps gRPC errors (a ServiceError from describe, say): judge by what it wraps.
+  const wrapped = (err as { cause?: unknown } | null)?.cause;
+  if (!isGrpcServiceError(err) && isGrpcServiceError(wrapped)) return decisionError(wrapped, { flowRunId, key });
   if (isGrpcServiceError(err)) {
     const details = causeText(err.details || err.message);
     switch (err.code) {

@@ -119,6 +119,9 @@ export async function buildFlowBundle(options: {
       // Let the generated entry (outside any package) resolve Temporal's workflow runtime.
       config.resolve = config.resolve ?? {};
       config.resolve.modules = [...(config.resolve.modules ?? ['node_modules']), path.resolve(workflowPackage, '..', '..')];
+      // Flows import `baton/workflows`: always the flow runtime this worker runs (its registry and
+      // dispatcher), whether Baton runs from a checkout's sources or as an installed package.
+      config.resolve.alias = { ...(config.resolve.alias as Record<string, string | false>), 'baton/workflows$': require.resolve('../workflows/index') };
       config.plugins = [
         ...(config.plugins ?? []),
         {
