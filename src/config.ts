@@ -82,7 +82,8 @@ export async function openCacheStore(config: BatonConfig, logger?: Logger): Prom
   if (config.BATON_CACHE_STORE === 'redis') {
     if (!config.BATON_REDIS_URL) throw new ConfigError([{ path: 'BATON_REDIS_URL', message: "is required when BATON_CACHE_STORE is 'redis'" }]);
     // Loaded only when asked for: the client and the API never load the Redis driver.
-    const { RedisCacheStore } = await import('./activities/redis-cache-store');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { RedisCacheStore } = require('./activities/redis-cache-store') as typeof import('./activities/redis-cache-store');
     return RedisCacheStore.connect(config.BATON_REDIS_URL, { logger });
   }
   return new FileCacheStore(cacheDir(config), logger);

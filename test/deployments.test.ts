@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { CreateDeployment } from '../src/core/schemas';
 import { NotFoundError, ParameterValidationError, ValidationError } from '../src/core/errors';
+import { scheduleIdOf } from '../src/client/deployments';
 import { startTestApi, type TestApi } from './api-helpers';
 import { eventually, ROOT, startWorker, tempDir, uid, type TestWorker } from './helpers';
 
@@ -97,8 +98,12 @@ describe('deployments over HTTP', () => {
     const missing = await api.call('POST', `/api/deployments/${name}/runs`, {});
     assert.equal(missing.status, 400);
     assert.match(missing.body.error.message, /name: /);
-    await new Promise((r) => setTimeout(r, 1_500));
-    assert.equal((await api.call('GET', `/api/flow-runs?deployment=${name}`)).body.flowRuns.length, before, 'no run was started');
+    // A run started after the refusals is listed once it exists; had a refused request started a run,
+    // it would be listed by then too.
+    const fence = await api.call('POST', `/api/deployments/${name}/runs`, { parameters: { name: 'fence' } });
+    assert.equal(fence.status, 201);
+    await eventually(async () => ((await api.call('GET', `/api/flow-runs?deployment=${name}`)).body.flowRuns.some((r: { id: string }) => r.id === fence.body.id) ? true : undefined));
+    assert.equal((await api.call('GET', `/api/flow-runs?deployment=${name}`)).body.flowRuns.length, before + 1, 'no refused request started a run');
   });
 
   test('the same idempotency key, twice and concurrently, gives one run', async () => {
@@ -122,7 +127,14 @@ describe('deployments over HTTP', () => {
     await deploy({ name, flow: 'hello', parameters: { name: 'life' }, schedules: [{ intervalSeconds: 1 }], paused: true });
     const paused = await api.call('GET', `/api/deployments/${name}`);
     assert.equal(paused.body.paused, true);
-    await new Promise((r) => setTimeout(r, 2_500));
+    // Wait until two of its times have come, then read the schedule's own record of what it did.
+    const schedule = w.client.temporal.schedule.getHandle(scheduleIdOf(name));
+    const due = (await schedule.describe()).info.nextActionTimes.slice(0, 2);
+    assert.equal(due.length, 2, 'a paused schedule still knows its next times');
+    await eventually(() => (Date.now() > due[1]!.getTime() + 200 ? true : undefined), 10_000);
+    const record = await schedule.describe();
+    assert.equal(record.info.numActionsTaken, 0, 'paused: the schedule took no action');
+    assert.deepEqual(record.info.recentActions, []);
     assert.equal((await api.call('GET', `/api/flow-runs?deployment=${name}`)).body.flowRuns.length, 0, 'paused: no runs');
 
     const resumed = await api.call('POST', `/api/deployments/${name}/resume`);

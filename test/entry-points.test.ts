@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { BatonClient } from '../src/client';
 import { loadConfig } from '../src/config';
 import { ROOT } from './helpers';
 import { runtimeImports } from './source-imports';
@@ -52,6 +53,18 @@ describe('entry points by role', { timeout: 120_000 }, () => {
       }
     }
     assert.deepEqual([...missing], []);
+  });
+
+  test("BatonClient.fromConfig connects to the configured server with Baton's data converter", async () => {
+    const client = await BatonClient.fromConfig(loadConfig(), { taskQueue: 'entry-points' });
+    try {
+      assert.equal(client.namespace, process.env.TEMPORAL_NAMESPACE ?? 'default');
+      assert.equal(client.options.dataConverter?.payloadCodecs?.length, 1, 'large payloads are read through the blob codec');
+      assert.equal(client.options.taskQueue, 'entry-points');
+      assert.ok(Array.isArray((await client.flowRuns.list({ pageSize: 1 })).flowRuns));
+    } finally {
+      await client.close();
+    }
   });
 
   test('loadConfig reads defaults from the environment it is given, and nothing else', () => {

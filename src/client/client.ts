@@ -75,7 +75,11 @@ export class BatonClient {
     config: import('../config').BatonConfig,
     options: Omit<BatonClientOptions, 'target' | 'dataConverter'> = {},
   ): Promise<BatonClient> {
-    const [{ dataConverter }, { resolveTemporal }] = await Promise.all([import('../config'), import('../server/temporal-server')]);
+    // Loaded here, not at the top: a client given its options needs neither.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { dataConverter } = require('../config') as typeof import('../config');
+    const { resolveTemporal } = require('../server/temporal-server') as typeof import('../server/temporal-server');
+    /* eslint-enable @typescript-eslint/no-require-imports */
     return BatonClient.connect({
       target: await resolveTemporal(config),
       dataConverter: dataConverter(config),

@@ -80,24 +80,33 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
       { cause: err },
     );
   }
-  const workflowBundle = await buildFlowBundle({
-    flows: loaded.flows,
-    specs: loaded.tasks.map((t) => t.spec),
-    cacheDir: config.BATON_HOME,
-    logger,
-  });
-  const worker = await Worker.create({
-    connection,
-    namespace: options.target.namespace,
-    taskQueue,
-    workflowBundle,
-    activities,
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentTasks ?? config.BATON_MAX_CONCURRENT_TASKS,
-    maxConcurrentWorkflowTaskExecutions: config.BATON_MAX_CONCURRENT_FLOW_TASKS,
-    shutdownGraceTime: config.BATON_SHUTDOWN_GRACE_SECONDS * 1000,
-    dataConverter: dataConverter(config),
-    ...options.tuning,
-  });
+  let worker: Worker;
+  try {
+    const workflowBundle = await buildFlowBundle({
+      flows: loaded.flows,
+      specs: loaded.tasks.map((t) => t.spec),
+      cacheDir: config.BATON_HOME,
+      logger,
+    });
+    worker = await Worker.create({
+      connection,
+      namespace: options.target.namespace,
+      taskQueue,
+      workflowBundle,
+      activities,
+      maxConcurrentActivityTaskExecutions: options.maxConcurrentTasks ?? config.BATON_MAX_CONCURRENT_TASKS,
+      maxConcurrentWorkflowTaskExecutions: config.BATON_MAX_CONCURRENT_FLOW_TASKS,
+      shutdownGraceTime: config.BATON_SHUTDOWN_GRACE_SECONDS * 1000,
+      dataConverter: dataConverter(config),
+      ...options.tuning,
+    });
+  } catch (err) {
+    // A module that does not bundle (or a worker Temporal refuses) must not leave the process
+    // hanging on open connections: close them and let the error reach the caller.
+    await connection.close().catch(() => undefined);
+    await store.close?.().catch(() => undefined);
+    throw err;
+  }
   logger.info(
     {
       taskQueue,
