@@ -27,7 +27,7 @@ describe('the baton CLI, end to end through the API', () => {
     api = await startTestApi(w.client);
     env = { BATON_API_URL: api.base };
     // The deployments run on this test's task queue.
-    const text = fs.readFileSync(path.join(FIXTURES, 'deploy', 'baton.yaml'), 'utf8').replace(/^(  - name: .*)$/gm, `$1\n    taskQueue: ${w.taskQueue}`);
+    const text = fs.readFileSync(path.join(FIXTURES, 'deploy', 'baton.yaml'), 'utf8').replace(/^( {2}- name: .*)$/gm, `$1\n    taskQueue: ${w.taskQueue}`);
     fs.writeFileSync(path.join(dir, 'baton.yaml'), text);
   });
   after(async () => {

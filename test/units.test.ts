@@ -32,7 +32,6 @@ describe('run-name templates', () => {
     assert.deepEqual(parameterNames(async (a: number, b = 2, ...rest: number[]) => a + b + rest.length), ['a', 'b', 'rest']);
     assert.deepEqual(parameterNames(async function named(x: string) { return x; }), ['x']);
     assert.deepEqual(parameterNames(({ a }: { a: number }) => a), []);
-    // eslint-disable-next-line no-new-func
     assert.deepEqual(parameterNames(new Function('return async(ms,label)=>ms')() as (...a: never[]) => unknown), ['ms', 'label']);
   });
 });

@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import workerPackage from '@temporalio/worker/package.json';
 import { BatonClient } from '../../src/client/client';
 import { dataConverter, loadConfig } from '../../src/config';
 import { freePort, startDevServer } from '../../src/server/temporal-server';
@@ -21,7 +22,7 @@ import { SCENARIOS, type Execution, type Scenario } from './scenarios';
 
 /** A scenario that takes longer than this is stuck. */
 const SCENARIO_TIMEOUT_MS = 180_000;
-const SDK_VERSION = (require('@temporalio/worker/package.json') as { version: string }).version;
+const SDK_VERSION = workerPackage.version;
 
 function withTimeout<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

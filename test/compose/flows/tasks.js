@@ -2,13 +2,13 @@
 // there, `done` to this worker process's own journal file in a folder the test shares with the
 // containers, with the container's id, so the test can tell which work a killed container held.
 'use strict';
-const crypto = require('node:crypto');
+const { randomUUID } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { setTimeout: sleep } = require('node:timers/promises');
 const { task, getRunContext } = require('baton');
 
-const WORKER = crypto.randomUUID();
+const WORKER = randomUUID();
 
 /** The container's id, from the bind mounts Docker makes for every container (/etc/hostname...). */
 function containerId() {
