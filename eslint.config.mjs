@@ -11,10 +11,12 @@ import tseslint from 'typescript-eslint';
  * folders. test/sandbox-boundary.test.ts checks the same at run time, including require().
  */
 const sandboxPaths = [
-  ...builtinModules.filter((m) => !m.startsWith('_')).map((name) => ({
-    name,
-    message: 'A Node built-in cannot run in the workflow sandbox; do this in a task (src/activities).',
-  })),
+  ...builtinModules
+    .filter((m) => !m.startsWith('_'))
+    .map((name) => ({
+      name,
+      message: 'A Node built-in cannot run in the workflow sandbox; do this in a task (src/activities).',
+    })),
   ...['pino', 'express', 'redis', '@temporalio/worker', '@temporalio/activity', '@temporalio/client'].map((name) => ({
     name,
     message: 'Node-only package: the workflow sandbox cannot load it. Flows log through the workflow logger.',
@@ -41,14 +43,7 @@ const zodAtRunTime = {
 
 export default tseslint.config(
   {
-    ignores: [
-      '**/node_modules/**',
-      '**/dist/**',
-      '**/.baton/**',
-      'test/fixtures/histories/**',
-      'bench/.venv/**',
-      'test-artifacts/**',
-    ],
+    ignores: ['**/node_modules/**', '**/dist/**', '**/.baton/**', 'test/fixtures/histories/**', 'bench/.venv/**', 'test-artifacts/**'],
   },
   js.configs.recommended,
   tseslint.configs.recommended,
@@ -83,10 +78,7 @@ export default tseslint.config(
     // A later entry replaces the rule's options for these files, so it repeats the sandbox lists.
     files: ['src/workflows/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        { paths: [...sandboxPaths, zodAtRunTime], patterns: sandboxPatterns },
-      ],
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: [...sandboxPaths, zodAtRunTime], patterns: sandboxPatterns }],
     },
   },
 );

@@ -187,7 +187,13 @@ async function main(): Promise<void> {
         { ...process.env, TEMPORAL_ADDRESS: '' },
         LIMIT.batonSide,
       );
-      rows = JSON.parse(batonOut.trim().split('\n').pop()!.replace(/^JSON:/, '')) as typeof rows;
+      rows = JSON.parse(
+        batonOut
+          .trim()
+          .split('\n')
+          .pop()!
+          .replace(/^JSON:/, ''),
+      ) as typeof rows;
     }
     const baton = (id: string, match: string) => rows.find((r) => r.id === id && r.workload.includes(match))?.baton ?? NaN;
     const num = (key: string) => (typeof prefect[key] === 'number' ? (prefect[key] as number) : NaN);
@@ -222,7 +228,11 @@ async function main(): Promise<void> {
           `its figure is for the same ${prefect.sizes.w4} flows run at most ${prefect.w4_concurrency} at a time`,
       );
     }
-    console.log(`Prefect server settings: ${Object.entries(SERVER_SETTINGS).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    console.log(
+      `Prefect server settings: ${Object.entries(SERVER_SETTINGS)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
     console.log(`Prefect client settings: ${JSON.stringify(prefect.settings)}`);
     const errors = Object.entries(prefect).filter(([k]) => k.endsWith('_error') && !(k === 'w4_error' && Number.isFinite(num('w4_flows_per_s'))));
     for (const [k, v] of errors) console.log(`Prefect ${k.replace('_error', '').toUpperCase()} FAILED: ${String(v)}`);

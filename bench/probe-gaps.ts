@@ -16,7 +16,13 @@ import * as rawActivities from './raw/activities';
   const config = loadConfig({ ...process.env, BATON_HOME: fs.mkdtempSync('/tmp/probe-') });
   const target = await startDevServer({ config, port: await freePort(), uiPort: await freePort(), dynamicConfig: extra });
   const conn = await NativeConnection.connect({ address: target.address });
-  const worker = await Worker.create({ connection: conn, taskQueue: 'p', workflowsPath: require.resolve('./raw/workflows'), activities: rawActivities, ...workerOptions });
+  const worker = await Worker.create({
+    connection: conn,
+    taskQueue: 'p',
+    workflowsPath: require.resolve('./raw/workflows'),
+    activities: rawActivities,
+    ...workerOptions,
+  });
   const running = worker.run();
   const client = new Client({ connection: await Connection.connect({ address: target.address }) });
   await client.workflow.execute('rawChain', { taskQueue: 'p', workflowId: 'warm', args: [3] });

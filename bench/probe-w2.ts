@@ -17,5 +17,7 @@ import fs from 'node:fs';
   const t0 = performance.now();
   await client.workflow.execute('rawChain', { taskQueue: 'p', workflowId: 'w1', args: [50] });
   console.log(JSON.stringify(extra), pragmas, 'ms/step', ((performance.now() - t0) / 50).toFixed(1));
-  worker.shutdown(); await running; await target.devServer?.stop();
+  worker.shutdown();
+  await running;
+  await target.devServer?.stop();
 })();

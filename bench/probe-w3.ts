@@ -47,7 +47,13 @@ async function summarize(client: Client, workflowId: string, ms: number, n: numb
   const config = loadConfig({ ...process.env, BATON_LOG_LEVEL: 'error' });
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-probe-'));
   const target = await startDevServer({ config: { ...config, BATON_HOME: home }, port: await freePort(), uiPort: await freePort() });
-  const batonWorker = await createWorker({ flows: path.join(__dirname, 'baton'), target, config: { ...config, BATON_HOME: path.join(home, 'baton') }, taskQueue: 'pb', logger: createLogger(config) });
+  const batonWorker = await createWorker({
+    flows: path.join(__dirname, 'baton'),
+    target,
+    config: { ...config, BATON_HOME: path.join(home, 'baton') },
+    taskQueue: 'pb',
+    logger: createLogger(config),
+  });
   const rawWorker = await Worker.create({
     connection: await NativeConnection.connect(target.connectionOptions as never),
     namespace: target.namespace,
@@ -61,7 +67,11 @@ async function summarize(client: Client, workflowId: string, ms: number, n: numb
   });
   const running = [batonWorker.run(), rawWorker.run()];
   const baton = await BatonClient.connect({ target, dataConverter: dataConverter({ ...config, BATON_HOME: home }), taskQueue: 'pb', flows: batonWorker.module.flows });
-  const raw = new Client({ connection: await Connection.connect(target.connectionOptions), namespace: target.namespace, ...(process.env.RAW_CODEC ? { dataConverter: dataConverter({ ...config, BATON_HOME: home }) } : {}) });
+  const raw = new Client({
+    connection: await Connection.connect(target.connectionOptions),
+    namespace: target.namespace,
+    ...(process.env.RAW_CODEC ? { dataConverter: dataConverter({ ...config, BATON_HOME: home }) } : {}),
+  });
   await baton.flowRuns.run('bench-map', { n: 10 });
   await raw.workflow.execute('rawMap', { taskQueue: 'pr', workflowId: 'warm', args: [10] });
   for (let r = 0; r < rounds; r++) {

@@ -30,9 +30,7 @@ const { values } = parseArgs({
 const SMOKE = values.smoke;
 const ROUNDS = Number(values.rounds ?? (SMOKE ? 1 : 3));
 const ONLY = values.only ? new Set(values.only.split(',')) : undefined;
-const SIZE = SMOKE
-  ? { w1: 3, w2: 5, w3: 20, w4: 5, w5: 10, w7: 60, w8: 120 }
-  : { w1: 40, w2: 100, w3: 1_000, w4: 200, w5: 1_000, w7: 10_000, w8: 100_000 };
+const SIZE = SMOKE ? { w1: 3, w2: 5, w3: 20, w4: 5, w5: 10, w7: 60, w8: 120 } : { w1: 40, w2: 100, w3: 1_000, w4: 200, w5: 1_000, w7: 10_000, w8: 100_000 };
 /** Items per child workflow in W7/W8: Baton's default shard size, and the same for the raw side. */
 const SHARD = SMOKE ? 25 : 1_000;
 /** Shards (raw: child workflows) running at once, as Baton does by default. */

@@ -42,9 +42,21 @@ async function main(): Promise<void> {
   const sides = [];
   for (const [i, v] of VARIANTS.entries()) {
     const taskQueue = `tune-${suffix}-${i}`;
-    const worker = await createWorker({ flows: path.join(__dirname, 'baton'), target, config: { ...config, BATON_HOME: path.join(home, 'baton') }, taskQueue, logger, tuning: v.tuning });
+    const worker = await createWorker({
+      flows: path.join(__dirname, 'baton'),
+      target,
+      config: { ...config, BATON_HOME: path.join(home, 'baton') },
+      taskQueue,
+      logger,
+      tuning: v.tuning,
+    });
     const running = worker.run();
-    const client = await BatonClient.connect({ target, dataConverter: dataConverter({ ...config, BATON_HOME: path.join(home, 'baton') }), taskQueue, flows: worker.module.flows });
+    const client = await BatonClient.connect({
+      target,
+      dataConverter: dataConverter({ ...config, BATON_HOME: path.join(home, 'baton') }),
+      taskQueue,
+      flows: worker.module.flows,
+    });
     await client.flowRuns.run('bench-map', { n: 10 });
     sides.push({ ...v, worker, running, client, chain: [] as number[], map: [] as number[], flows: [] as number[] });
   }

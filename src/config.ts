@@ -15,11 +15,7 @@ import { FileBlobStore, LargePayloadCodec } from './activities/large-payloads';
 import { ConfigError } from './core/errors';
 
 const intFromEnv = (min: number, max: number) =>
-  z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`);
+  z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
 export const BatonConfig = z.object({
   /** Folder for Baton's local state: the dev server's SQLite file, logs, caches. */
@@ -99,9 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BatonConfig {
   input.BATON_TEMPORAL_CLI_CACHE ??= path.join(env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache'), 'baton', 'temporal-cli');
   const parsed = BatonConfig.safeParse(input);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => ({ path: String(i.path[0] ?? '(config)'), message: i.message })),
-    );
+    throw new ConfigError(parsed.error.issues.map((i) => ({ path: String(i.path[0] ?? '(config)'), message: i.message })));
   }
   return parsed.data;
 }

@@ -101,14 +101,21 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
         if (op.parameters?.some((p) => p.in === 'query')) withQuery.add(key);
       }
     }
-    for (const [name, schedules] of [[scheduled, [{ cron: '0 0 1 1 *' }]], [unscheduled, []]] as const) {
+    for (const [name, schedules] of [
+      [scheduled, [{ cron: '0 0 1 1 *' }]],
+      [unscheduled, []],
+    ] as const) {
       const res = await api.call('POST', '/api/deployments', { name, flow: 'hello', parameters: { name: 'dep' }, taskQueue: w.taskQueue, schedules, paused: true });
       assert.equal(res.status, 201, JSON.stringify(res.body));
       deployments.push(name);
     }
   });
   after(async () => {
-    for (const id of runs) await w?.client.temporal.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+    for (const id of runs)
+      await w?.client.temporal.workflow
+        .getHandle(id)
+        .terminate('test over')
+        .catch(() => undefined);
     for (const name of deployments) await w?.client.deployments.delete(name).catch(() => undefined);
     await locked?.close();
     await uncached?.close();
@@ -139,11 +146,20 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
     const error = { error: { code: 'NOT_FOUND', message: 'no flow run' } };
     assert.equal(checker.check('GET', '/api/flow-runs/abc?x=1', json(404, error)), 'GET /api/flow-runs/{id} 404');
     assert.equal(checker.check('GET', '/api/flow-runs/abc/task-runs', json(200, { taskRuns: [] })), 'GET /api/flow-runs/{id}/task-runs 200');
-    assert.throws(() => checker.check('GET', '/api/flow-runs/abc', json(409, error)), /GET \/api\/flow-runs\/\{id\} answered 409, which the document does not name[^]*body: \{"error"/);
+    assert.throws(
+      () => checker.check('GET', '/api/flow-runs/abc', json(409, error)),
+      /GET \/api\/flow-runs\/\{id\} answered 409, which the document does not name[^]*body: \{"error"/,
+    );
     assert.throws(() => checker.check('GET', '/api/flow-runs/abc/task-runs', json(200, { taskRuns: [], extra: 1 })), /must NOT have additional properties/);
-    assert.throws(() => checker.check('GET', '/api/flow-runs/abc/task-runs', json(200, { taskRuns: [{ id: 'x' }] })), /\/taskRuns\/0 must have required property 'kind'/);
+    assert.throws(
+      () => checker.check('GET', '/api/flow-runs/abc/task-runs', json(200, { taskRuns: [{ id: 'x' }] })),
+      /\/taskRuns\/0 must have required property 'kind'/,
+    );
     assert.throws(() => checker.check('GET', '/api/flow-runs/abc', { status: 404, contentType: 'text/html', text: '<p>', body: '<p>' }), /not application\/json/);
-    assert.throws(() => checker.check('DELETE', '/api/deployments/d', { status: 204, contentType: 'application/json', text: '{}', body: {} }), /has no body in the document/);
+    assert.throws(
+      () => checker.check('DELETE', '/api/deployments/d', { status: 204, contentType: 'application/json', text: '{}', body: {} }),
+      /has no body in the document/,
+    );
     assert.throws(() => checker.check('GET', '/api/no-such-route', json(404, error)), /is no operation of the document/);
     assert.equal(checker.check('GET', '/approvals', { status: 200, contentType: 'text/html', text: '<html>', body: '<html>' }), undefined);
   });
@@ -312,6 +328,9 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
     const seen = new Set([api, locked, uncached, cutApi].flatMap((api) => [...api.observed]));
     const missing = [...named].filter((p) => !seen.has(p)).sort();
     assert.deepEqual(missing, [], `named by the document but never produced:\n  ${missing.join('\n  ')}`);
-    assert.deepEqual([...seen].filter((p) => !named.has(p)), []);
+    assert.deepEqual(
+      [...seen].filter((p) => !named.has(p)),
+      [],
+    );
   });
 });

@@ -42,7 +42,10 @@ describe('REST facade (in-process over HTTP)', () => {
     assert.deepEqual(run.parameters, { a: 1, b: 2 });
     assert.equal(run.runName, 'child-1-2');
     const tasks = (await (await fetch(`${base}/api/flow-runs/${handle.id}/task-runs`)).json()) as { taskRuns: { name: string; state: string }[] };
-    assert.deepEqual(tasks.taskRuns.map((t) => [t.name, t.state]), [['add', 'Completed']]);
+    assert.deepEqual(
+      tasks.taskRuns.map((t) => [t.name, t.state]),
+      [['add', 'Completed']],
+    );
   });
 
   test('unknown runs and routes are 404s with a code and message, never a stack', async () => {

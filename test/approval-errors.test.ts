@@ -29,7 +29,11 @@ describe('why a decision was not taken, in words fit for an answer', () => {
       [failed(ApplicationFailure.create({ type: 'ConflictError', message: "approval 'ship' was already decided" })), 409, /already decided/],
       [failed(ApplicationFailure.create({ type: 'NotFoundError', message: "no approval 'ship' is pending" })), 404, /no approval 'ship'/],
       [failed(ApplicationFailure.nonRetryable('No registered handler for update: baton.decide')), 409, /run-1 takes no approvals/],
-      [Object.assign(new Error('8 RESOURCE_EXHAUSTED: too many'), { code: 8, details: 'too many outstanding updates', metadata: {} }), 503, /Temporal cannot take the decision on flow run run-1 now: too many outstanding updates/],
+      [
+        Object.assign(new Error('8 RESOURCE_EXHAUSTED: too many'), { code: 8, details: 'too many outstanding updates', metadata: {} }),
+        503,
+        /Temporal cannot take the decision on flow run run-1 now: too many outstanding updates/,
+      ],
       [new Error('something odd'), 409, /run-1 could not take the decision on 'ship': something odd/],
     ];
     for (const [err, status, message] of cases) {

@@ -28,7 +28,11 @@ describe('an approval that cannot be decided says why', () => {
     api = await startTestApi(w.client, undefined, { decideWaitSeconds: WAIT_SECONDS });
   });
   after(async () => {
-    for (const id of ids) await w.client.temporal.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+    for (const id of ids)
+      await w.client.temporal.workflow
+        .getHandle(id)
+        .terminate('test over')
+        .catch(() => undefined);
     await api.close();
     await w.stop();
   });
@@ -68,7 +72,7 @@ describe('an approval that cannot be decided says why', () => {
     assert.ok(events.some((e) => e.workflowTaskFailedEventAttributes?.failure?.message === 'input checked twice'));
   });
 
-  test('nobody has ever polled the run\'s task queue → 503 at once, and nothing is sent to the run', { timeout: 60_000 }, async () => {
+  test("nobody has ever polled the run's task queue → 503 at once, and nothing is sent to the run", { timeout: 60_000 }, async () => {
     const handle = await w.client.flowRuns.start('plain-approval', {}, { taskQueue: uid('no-worker') });
     ids.push(handle.id);
     const before = await historyLength(handle.id);
@@ -79,7 +83,7 @@ describe('an approval that cannot be decided says why', () => {
     assert.equal(await historyLength(handle.id), before);
   });
 
-  test('the run\'s worker is gone → 503 within the bound, saying no worker runs it', { timeout: 90_000 }, async () => {
+  test("the run's worker is gone → 503 within the bound, saying no worker runs it", { timeout: 90_000 }, async () => {
     const gone = await startWorker({ flows: FLOWS });
     let id: string;
     try {

@@ -15,7 +15,13 @@ describe('benchmarks (smoke)', () => {
     });
     for (const id of ['W1', 'W2', 'W3', 'W4', 'W5', 'W7', 'W8']) assert.match(stdout, new RegExp(`^\\| ${id} \\|`, 'm'), `${id} is reported`);
     assert.match(stdout, /^W6: SQLite commits\/s on this disk \(WAL\): FULL=\d+ NORMAL=\d+$/m);
-    const rows = JSON.parse(stdout.trim().split('\n').pop()!.replace(/^JSON:/, '')) as { id: string; baton: number; raw: number | null }[];
+    const rows = JSON.parse(
+      stdout
+        .trim()
+        .split('\n')
+        .pop()!
+        .replace(/^JSON:/, ''),
+    ) as { id: string; baton: number; raw: number | null }[];
     assert.ok(rows.length >= 8);
     for (const r of rows) {
       // W8 runs Baton only (W7 compares the same pattern with raw Temporal).

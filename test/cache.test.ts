@@ -133,6 +133,9 @@ describe('cache keys and the filesystem store', () => {
     }
     const final = (await store.get(key)) as { value: { n: number; blob: string } };
     assert.equal(final.value.blob.length, String(final.value.n).length * 200_000);
-    assert.deepEqual(fs.readdirSync(store.dir).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      fs.readdirSync(store.dir).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
   });
 });

@@ -51,7 +51,10 @@ describe('the baton CLI, end to end through the API', () => {
     const ls = await baton(['flow-run', 'ls', '--deployment', 'cli-hello', '--json'], env);
     assert.equal(ls.code, 0, ls.stderr);
     const page = JSON.parse(ls.stdout) as { flowRuns: { runName: string; state: string; deployment: string }[] };
-    assert.deepEqual(page.flowRuns.map((r) => [r.runName, r.state, r.deployment]), [['hello-Grace', 'Completed', 'cli-hello']]);
+    assert.deepEqual(
+      page.flowRuns.map((r) => [r.runName, r.state, r.deployment]),
+      [['hello-Grace', 'Completed', 'cli-hello']],
+    );
 
     const inspect = await baton(['deployment', 'inspect', 'cli-hello-weekly', '--json'], env);
     assert.equal(JSON.parse(inspect.stdout).paused, true);
@@ -93,7 +96,10 @@ describe('the baton CLI, end to end through the API', () => {
     assert.match(run.stdout, /greet-Ada: Completed/);
     assert.match(run.stdout, /result: "hello Ada!"/);
     const listed = (await api.call('GET', `/api/flow-runs?tag=${tag}`)).body.flowRuns as { flowName: string; deployment: string | null }[];
-    assert.deepEqual(listed.map((r) => [r.flowName, r.deployment]), [['hello', null]]);
+    assert.deepEqual(
+      listed.map((r) => [r.flowName, r.deployment]),
+      [['hello', null]],
+    );
 
     // A value that is not JSON stays a string; the run name and idempotency key reach the API.
     const key = uid('cli-key');
@@ -164,7 +170,10 @@ describe('the baton CLI, end to end through the API', () => {
 
   test('deployment pause, resume, backfill and delete from the CLI', async () => {
     const name = uid('cli-life');
-    const deployed = await baton(['deploy', '--name', name, '--flow', 'hello', '--interval', '3600', '--param', 'name=cli', '--task-queue', w.taskQueue, '--paused'], env);
+    const deployed = await baton(
+      ['deploy', '--name', name, '--flow', 'hello', '--interval', '3600', '--param', 'name=cli', '--task-queue', w.taskQueue, '--paused'],
+      env,
+    );
     assert.equal(deployed.code, 0, deployed.stderr);
     const resumed = await baton(['deployment', 'resume', name], env);
     assert.match(resumed.stdout, new RegExp(`deployment ${name} resumed`));
@@ -190,7 +199,10 @@ describe('the baton CLI, end to end through the API', () => {
       const page = JSON.parse(ls.stdout) as { approvals: { flowRunId: string; key: string }[] };
       return page.approvals.length === 2 ? page.approvals : undefined;
     });
-    assert.deepEqual(listed.map((x) => x.key), ['ship', 'ship']);
+    assert.deepEqual(
+      listed.map((x) => x.key),
+      ['ship', 'ship'],
+    );
 
     const bad = await baton(['approval', 'approve', a, 'ship', '--input', 'reviewer=', '--input', 'priority=7'], env);
     assert.equal(bad.code, 1);

@@ -15,9 +15,7 @@ function spawnWorker(taskQueue: string): ChildProcess {
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((resolve) => child.once('exit', () => resolve()));
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 describe('crash recovery', () => {
@@ -56,7 +54,10 @@ describe('crash recovery', () => {
       }
       for (let i = 1; i <= 6; i++) {
         const lines = readLines(dir, `step-${i}`);
-        assert.ok(lines.some((l) => l.event === 'done'), `step ${i} finished`);
+        assert.ok(
+          lines.some((l) => l.event === 'done'),
+          `step ${i} finished`,
+        );
         if (!doneAtKill.includes(i) && lines.filter((l) => l.event === 'start').length > 1) {
           // The step that was running at the kill ran again on the second worker, not as a retry.
           assert.ok(lines.some((l) => l.pid === second.pid));

@@ -66,7 +66,10 @@ describe('deployments over HTTP', () => {
       assert.equal(local, '09:30', `${iso} is ${local} in New York`);
     }
     // 09:30 in New York is 14:30 UTC in winter (EST, UTC-5).
-    assert.ok(next.some((iso) => iso.endsWith('T14:30:00.000Z')), next.join(', '));
+    assert.ok(
+      next.some((iso) => iso.endsWith('T14:30:00.000Z')),
+      next.join(', '),
+    );
     assert.deepEqual(res.body.schedules, [{ cron: '30 9 * * *', timezone: 'America/New_York' }]);
   });
 
@@ -88,13 +91,19 @@ describe('deployments over HTTP', () => {
     assert.deepEqual(detail.parameters, { excited: true, name: 'Ada' });
     assert.equal(detail.deployment, name);
     const tasks = await api.call('GET', `/api/flow-runs/${run.body.id}/task-runs`);
-    assert.deepEqual(tasks.body.taskRuns.map((t: { runName: string; state: string }) => [t.runName, t.state]), [['greet-Ada', 'Completed']]);
+    assert.deepEqual(
+      tasks.body.taskRuns.map((t: { runName: string; state: string }) => [t.runName, t.state]),
+      [['greet-Ada', 'Completed']],
+    );
 
     const before = (await api.call('GET', `/api/flow-runs?deployment=${name}`)).body.flowRuns.length;
     const bad = await api.call('POST', `/api/deployments/${name}/runs`, { parameters: { name: 42 } });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.code, 'PARAMETER_VALIDATION');
-    assert.deepEqual(bad.body.error.details.map((d: { path: string }) => d.path), ['name']);
+    assert.deepEqual(
+      bad.body.error.details.map((d: { path: string }) => d.path),
+      ['name'],
+    );
     const missing = await api.call('POST', `/api/deployments/${name}/runs`, {});
     assert.equal(missing.status, 400);
     assert.match(missing.body.error.message, /name: /);
@@ -102,7 +111,9 @@ describe('deployments over HTTP', () => {
     // it would be listed by then too.
     const fence = await api.call('POST', `/api/deployments/${name}/runs`, { parameters: { name: 'fence' } });
     assert.equal(fence.status, 201);
-    await eventually(async () => ((await api.call('GET', `/api/flow-runs?deployment=${name}`)).body.flowRuns.some((r: { id: string }) => r.id === fence.body.id) ? true : undefined));
+    await eventually(async () =>
+      (await api.call('GET', `/api/flow-runs?deployment=${name}`)).body.flowRuns.some((r: { id: string }) => r.id === fence.body.id) ? true : undefined,
+    );
     assert.equal((await api.call('GET', `/api/flow-runs?deployment=${name}`)).body.flowRuns.length, before + 1, 'no refused request started a run');
   });
 
@@ -156,7 +167,10 @@ describe('deployments over HTTP', () => {
     assert.equal(runs.length, 4);
     const badWindow = await api.call('POST', `/api/deployments/${hourly}/backfill`, { start: end, end: start });
     assert.equal(badWindow.status, 400);
-    assert.deepEqual(badWindow.body.error.details.map((d: { path: string }) => d.path), ['end']);
+    assert.deepEqual(
+      badWindow.body.error.details.map((d: { path: string }) => d.path),
+      ['end'],
+    );
 
     const del = await api.call('DELETE', `/api/deployments/${name}`);
     assert.equal(del.status, 204);
@@ -338,7 +352,13 @@ describe('deployment checks: the same from code, the API and the CLI', () => {
 
     cleanup.push(good, other);
     const applied = await w.client.deployments.applyAll([entries[0]!, { name: other, flow: 'hello', taskQueue: w.taskQueue, parameters: { name: 'b' } }]);
-    assert.deepEqual(applied.map((a) => [a.deployment.name, a.created]), [[good, true], [other, true]]);
+    assert.deepEqual(
+      applied.map((a) => [a.deployment.name, a.created]),
+      [
+        [good, true],
+        [other, true],
+      ],
+    );
   });
 
   test('the API answers a dry run with what it would apply, changing nothing; its checks are apply()s', LIMIT, async () => {
@@ -351,7 +371,10 @@ describe('deployment checks: the same from code, the API and the CLI', () => {
     await assertAbsent(name);
     const bad = await api.call('POST', '/api/deployments?dryRun=true', { name, flow: 'hello', taskQueue: w.taskQueue, parameters: { name: 42 } });
     assert.equal(bad.status, 400);
-    assert.deepEqual(bad.body.error.details.map((d: { path: string }) => d.path), ['parameters.name']);
+    assert.deepEqual(
+      bad.body.error.details.map((d: { path: string }) => d.path),
+      ['parameters.name'],
+    );
     const real = await api.call('POST', '/api/deployments', { name, flow: 'hello', taskQueue: w.taskQueue, parameters: { name: 42 } });
     assert.equal(real.status, 400);
     assert.equal(real.body.error.message, bad.body.error.message);

@@ -26,7 +26,8 @@ describe('entry points by role', { timeout: 120_000 }, () => {
 
   test("'baton/client' loads no worker and no Express; 'baton/api' no worker; each exports its role", () => {
     const client = load('src/client/index.ts');
-    for (const heavy of ['@temporalio/worker', '@temporalio/core-bridge', 'express', 'redis']) assert.ok(!client.packages.includes(heavy), `'baton/client' loaded ${heavy}`);
+    for (const heavy of ['@temporalio/worker', '@temporalio/core-bridge', 'express', 'redis'])
+      assert.ok(!client.packages.includes(heavy), `'baton/client' loaded ${heavy}`);
     assert.ok(client.exported.includes('BatonClient') && client.exported.includes('loadConfig'));
     const api = load('src/api/index.ts');
     for (const heavy of ['@temporalio/worker', '@temporalio/core-bridge']) assert.ok(!api.packages.includes(heavy), `'baton/api' loaded ${heavy}`);
@@ -43,7 +44,9 @@ describe('entry points by role', { timeout: 120_000 }, () => {
     assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './api', './client', './package.json', './worker', './workflows']);
     const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
     const files = (dir: string): string[] =>
-      fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') || e.name.endsWith('.js') ? [path.join(dir, e.name)] : []));
+      fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') || e.name.endsWith('.js') ? [path.join(dir, e.name)] : []));
     const missing = new Set<string>();
     for (const file of [...files(path.join(ROOT, 'src')), ...files(path.join(ROOT, 'bin'))]) {
       for (const specifier of runtimeImports(fs.readFileSync(file, 'utf8'))) {

@@ -29,9 +29,7 @@ import { ROOT } from './helpers';
 const TEST_TIMEOUT = { timeout: 30_000 };
 
 /** Every exported error class, found by walking the module, so a new class cannot be forgotten. */
-const CLASSES = Object.entries(errors).filter(
-  (entry): entry is [string, typeof BatonError] => typeof entry[1] === 'function' && entry[1].prototype instanceof Error,
-);
+const CLASSES = Object.entries(errors).filter((entry): entry is [string, typeof BatonError] => typeof entry[1] === 'function' && entry[1].prototype instanceof Error);
 
 function taskFailed<T extends TaskFailedError>(error: T): T {
   error.errorName = 'TypeError';
@@ -153,7 +151,10 @@ describe('error classes', () => {
     const seen = mod.exports;
     assert.equal(seen.length, CLASSES.length);
     // The minifier did rename the classes, so the check below means something.
-    assert.ok(seen.some((s) => s.className !== s.exported), `no class was renamed: ${seen.map((s) => s.className).join(', ')}`);
+    assert.ok(
+      seen.some((s) => s.className !== s.exported),
+      `no class was renamed: ${seen.map((s) => s.className).join(', ')}`,
+    );
     for (const s of seen) {
       const original = CLASSES.find(([name]) => name === s.exported)![1];
       assert.equal(s.name, s.exported, `${s.exported}.name after minifying`);

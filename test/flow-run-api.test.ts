@@ -97,7 +97,10 @@ describe('POST /api/flows/:name/runs: a flow run without a deployment', () => {
       assert.equal(now.status, 201);
       assert.equal(await t.w.client.flowRuns.result(now.body.id), 'hello Now.');
     } finally {
-      await t.w.client.temporal.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+      await t.w.client.temporal.workflow
+        .getHandle(id)
+        .terminate('test over')
+        .catch(() => undefined);
     }
   });
 });

@@ -35,7 +35,10 @@ describe('people in the loop', () => {
     // scheduled once it has.
     assert.deepEqual(await scheduledWhilePaused(t.w.client.temporal, id), [], 'nothing scheduled between the pause and the resume');
     const stamps = readLines(dir, 'stamps') as { index: number; start: number; end: number }[];
-    assert.ok(stamps.some((s) => s.start >= resumedAt), 'work went on after resume');
+    assert.ok(
+      stamps.some((s) => s.start >= resumedAt),
+      'work went on after resume',
+    );
     assert.equal(await state(id), 'Completed');
     const again = await t.api.call('POST', `/api/flow-runs/${id}/pause`);
     assert.equal(again.status, 409);
@@ -73,7 +76,10 @@ describe('people in the loop', () => {
 
     const bad = await t.api.call('POST', `/api/flow-runs/${id}/approvals/ship`, { decision: 'approve', input: { reviewer: '', priority: 9 } });
     assert.equal(bad.status, 400);
-    assert.deepEqual(bad.body.error.details.map((d: { path: string }) => d.path), ['input.reviewer', 'input.priority']);
+    assert.deepEqual(
+      bad.body.error.details.map((d: { path: string }) => d.path),
+      ['input.reviewer', 'input.priority'],
+    );
     const wrongKey = await t.api.call('POST', `/api/flow-runs/${id}/approvals/nope`, { decision: 'approve' });
     assert.equal(wrongKey.status, 404);
     const badDecision = await t.api.call('POST', `/api/flow-runs/${id}/approvals/ship`, { decision: 'maybe' });

@@ -73,8 +73,7 @@ describe('maps past one workflow: shards over child workflows', () => {
     await assert.rejects(handle.result(), /step 6 is broken/);
     const ran = () => Array.from({ length: 12 }, (_, i) => readLines(dir, `ran-${i}`).length);
     assert.deepEqual(ran(), [1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1], 'item 6 failed twice (retries 1)');
-    const shardStates = async () =>
-      (await w.client.flowRuns.taskRuns(handle.id)).filter((r) => r.name === 'baton.map-shard').map((r) => r.state);
+    const shardStates = async () => (await w.client.flowRuns.taskRuns(handle.id)).filter((r) => r.name === 'baton.map-shard').map((r) => r.state);
     assert.deepEqual(await shardStates(), ['Completed', 'Failed', 'Completed']);
 
     fs.writeFileSync(path.join(dir, 'fixed'), 'yes');
@@ -144,7 +143,10 @@ describe('maps past one workflow: shards over child workflows', () => {
       assert.deepEqual(await scheduledWhilePaused(w.client.temporal, id), [], `${id}: nothing scheduled between the pause and the resume`);
     }
     const stamps = readLines(dir, 'stamps') as { index: number; start: number }[];
-    assert.ok(stamps.some((s) => s.start >= resumedAt), 'work went on after resume');
+    assert.ok(
+      stamps.some((s) => s.start >= resumedAt),
+      'work went on after resume',
+    );
   });
 
   test('cancelling the flow cancels its shards', async () => {

@@ -37,11 +37,15 @@ describe('many flows waiting', () => {
     const baseline = measure();
 
     const ids: string[] = [];
-    await inBatches(Array.from({ length: 200 }, (_, i) => i), 20, async (i) => {
-      const res = await t.api.call('POST', `/api/deployments/${deployment}/runs`, { parameters: { release: `r${i}` } });
-      assert.equal(res.status, 201);
-      ids.push(res.body.id);
-    });
+    await inBatches(
+      Array.from({ length: 200 }, (_, i) => i),
+      20,
+      async (i) => {
+        const res = await t.api.call('POST', `/api/deployments/${deployment}/runs`, { parameters: { release: `r${i}` } });
+        assert.equal(res.status, 201);
+        ids.push(res.body.id);
+      },
+    );
     const waiting = await eventually(async () => {
       const list = await t.api.call('GET', `/api/approvals?deployment=${deployment}&pageSize=500`);
       return list.body.approvals.length === 200 ? list.body.approvals : undefined;

@@ -32,7 +32,10 @@ describe('map, submit, waitAll, asCompleted', () => {
   test('map runs items in parallel, results in input order', async () => {
     const durations = [700, 600, 500, 400, 300, 200];
     const runs = (await w.client.flowRuns.run('map-sleepers', { durations })) as Ran[];
-    assert.deepEqual(runs.map((r) => r.label), durations.map(() => 'mapped'));
+    assert.deepEqual(
+      runs.map((r) => r.label),
+      durations.map(() => 'mapped'),
+    );
     assert.ok(maxOverlap(runs) >= 4, `only ${maxOverlap(runs)} ran at once`);
     const span = Math.max(...runs.map((r) => r.end)) - Math.min(...runs.map((r) => r.start));
     const sum = durations.reduce((a, b) => a + b, 0);

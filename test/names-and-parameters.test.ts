@@ -17,19 +17,16 @@ describe('parameters and run names', () => {
 
   test('a bad flow parameter is rejected naming the field, and no run exists', async () => {
     const flowRunId = uid('bad');
-    await assert.rejects(
-      w.client.flowRuns.start('call-task', { task: 'nope', args: 'x' }, { flowRunId }),
-      (err: unknown) => {
-        assert.ok(err instanceof ParameterValidationError);
-        assert.deepEqual(
-          err.issues.map((i) => i.path),
-          ['task', 'args'],
-        );
-        assert.match(err.message, /task: Invalid option/);
-        assert.match(err.message, /args: .*expected array/);
-        return true;
-      },
-    );
+    await assert.rejects(w.client.flowRuns.start('call-task', { task: 'nope', args: 'x' }, { flowRunId }), (err: unknown) => {
+      assert.ok(err instanceof ParameterValidationError);
+      assert.deepEqual(
+        err.issues.map((i) => i.path),
+        ['task', 'args'],
+      );
+      assert.match(err.message, /task: Invalid option/);
+      assert.match(err.message, /args: .*expected array/);
+      return true;
+    });
     await assert.rejects(w.client.temporal.workflow.getHandle(flowRunId).describe(), WorkflowNotFoundError);
   });
 
@@ -57,10 +54,13 @@ describe('parameters and run names', () => {
     // 2026-11-21 is a Saturday.
     assert.deepEqual(summaries, ['agent-emea-on-Saturday', 'sum-2-plus-3']);
     const runs = await w.client.flowRuns.taskRuns(handle.id);
-    assert.deepEqual(runs.map((r) => [r.name, r.runName, r.state]), [
-      ['agent-task', 'agent-emea-on-Saturday', 'Completed'],
-      ['named-by-function', 'sum-2-plus-3', 'Completed'],
-    ]);
+    assert.deepEqual(
+      runs.map((r) => [r.name, r.runName, r.state]),
+      [
+        ['agent-task', 'agent-emea-on-Saturday', 'Completed'],
+        ['named-by-function', 'sum-2-plus-3', 'Completed'],
+      ],
+    );
   });
 
   test('a flow without a run-name template gets a readable generated name', async () => {
@@ -78,7 +78,10 @@ describe('parameters and run names', () => {
     const list = (await (await fetch(`${ui}/api/v1/namespaces/default/workflows?query=${query}`)).json()) as {
       executions: { execution: { workflowId: string }; type: { name: string } }[];
     };
-    assert.deepEqual(list.executions.map((e) => [e.execution.workflowId, e.type.name]), [[handle.id, 'named-runs']]);
+    assert.deepEqual(
+      list.executions.map((e) => [e.execution.workflowId, e.type.name]),
+      [[handle.id, 'named-runs']],
+    );
     const body = (await (await fetch(`${ui}/api/v1/namespaces/default/workflows/${handle.id}/history`)).json()) as {
       history: { events: { eventType: string; userMetadata?: { summary?: { data: string } } }[] };
     };
@@ -86,9 +89,6 @@ describe('parameters and run names', () => {
       e.userMetadata?.summary ? JSON.parse(Buffer.from(e.userMetadata.summary.data, 'base64').toString()) : undefined;
     const events = body.history.events;
     assert.equal(summary(events.find((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED')!), 'report-apac-2026-11-23');
-    assert.deepEqual(
-      events.filter((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED').map(summary),
-      ['agent-apac-on-Monday', 'sum-2-plus-3'],
-    );
+    assert.deepEqual(events.filter((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED').map(summary), ['agent-apac-on-Monday', 'sum-2-plus-3']);
   });
 });

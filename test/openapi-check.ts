@@ -138,7 +138,8 @@ export class ResponseChecker {
     } else if (!schema) {
       fail(`${op.key} ${received.status}: the document gives no application/json schema`);
     } else {
-      if (!/^application\/json\b/.test(received.contentType ?? '')) fail(`${op.key} ${received.status} answered ${received.contentType ?? 'no content type'}, not application/json`);
+      if (!/^application\/json\b/.test(received.contentType ?? ''))
+        fail(`${op.key} ${received.status} answered ${received.contentType ?? 'no content type'}, not application/json`);
       if (typeof received.body === 'string' || received.body === undefined) fail(`${op.key} ${received.status}: the body is not JSON`);
       const validate = this.validator(`${op.key} ${received.status}`, schema);
       if (!validate(received.body)) {

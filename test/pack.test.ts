@@ -105,12 +105,20 @@ describe('the packed package', () => {
         files: { path: string }[];
       }[];
       const files = packed[0]!.files.map((f) => f.path);
-      for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/workflows/index.js', 'dist/cli/main.js', 'bin/baton.js']) assert.ok(files.includes(f), `the tarball holds ${f}`);
-      assert.deepEqual(files.filter((f) => /^(src|test|bench)\//.test(f)), [], 'no sources or tests in the tarball');
+      for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/workflows/index.js', 'dist/cli/main.js', 'bin/baton.js'])
+        assert.ok(files.includes(f), `the tarball holds ${f}`);
+      assert.deepEqual(
+        files.filter((f) => /^(src|test|bench)\//.test(f)),
+        [],
+        'no sources or tests in the tarball',
+      );
 
       fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'baton-pack-check', version: '1.0.0', private: true }, null, 2));
       // From the local npm cache when it has every package (npm test's own install filled it).
-      must(await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', path.join(work, packed[0]!.filename)], project), 'npm install');
+      must(
+        await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', path.join(work, packed[0]!.filename)], project),
+        'npm install',
+      );
       for (const [name, text] of Object.entries(PROJECT_FILES)) fs.writeFileSync(path.join(project, name), text);
 
       // The installed command, as `npx baton worker start` runs it: compiled code, the project's TypeScript.

@@ -18,7 +18,10 @@ describe('zod checks behave the same at the edge, in flow parameters and in appr
           `${field}: ${JSON.stringify(INVALID[field])} must be refused`,
         );
       }
-      const run = await w.client.flowRuns.start<unknown, { received: Record<string, unknown>; dateRestored: boolean; insideFlow: { validRefused: string[]; invalidRefused: string[] } }>('zod-formats', VALID);
+      const run = await w.client.flowRuns.start<
+        unknown,
+        { received: Record<string, unknown>; dateRestored: boolean; insideFlow: { validRefused: string[]; invalidRefused: string[] } }
+      >('zod-formats', VALID);
       const result = await run.result();
       assert.deepEqual(JSON.parse(JSON.stringify(result.received)), parsedValid(), 'the flow gets the values parsed at the edge');
       assert.equal(result.received.transformed, 4, 'a transform applied once, at the edge');
@@ -126,7 +129,9 @@ describe('a flow timeout counts from when the flow starts running', { timeout: 1
       assert.equal(info.state, 'TimedOut');
       assert.equal(info.error?.type, 'FlowTimeoutError');
       assert.ok(info.durationMs! >= 3_000 && info.durationMs! < 15_000, `ended after ${info.durationMs} ms`);
-      await eventually(async () => ((await w!.client.flowRuns.list({ flow: 'timed-steps', state: 'TimedOut', pageSize: 1000 })).flowRuns.some((r) => r.id === slow.id) ? true : undefined));
+      await eventually(async () =>
+        (await w!.client.flowRuns.list({ flow: 'timed-steps', state: 'TimedOut', pageSize: 1000 })).flowRuns.some((r) => r.id === slow.id) ? true : undefined,
+      );
     } finally {
       await w?.stop();
       await starter.stop();

@@ -19,7 +19,10 @@ export interface Requirement {
 }
 
 function onPath(name: string): string[] {
-  return (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, name));
+  return (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter(Boolean)
+    .map((dir) => path.join(dir, name));
 }
 
 /** Everything the suite may need. BATON_CHROMIUM points the browser tests at a Chromium of your own. */

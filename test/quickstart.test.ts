@@ -22,7 +22,13 @@ describe('examples', () => {
     assert.equal(info.state, 'Completed');
     assert.deepEqual(info.tags, ['example']);
     assert.equal(info.taskRuns.length, 11);
-    assert.deepEqual(info.taskRuns.slice(0, 2).map((r) => [r.name, r.runName]), [['get-customer-ids', undefined], ['process-customer', 'process-customer-01']]);
+    assert.deepEqual(
+      info.taskRuns.slice(0, 2).map((r) => [r.name, r.runName]),
+      [
+        ['get-customer-ids', undefined],
+        ['process-customer', 'process-customer-01'],
+      ],
+    );
     assert.match(info.webUrl ?? '', /\/namespaces\/default\/workflows\/quickstart-/);
   });
 

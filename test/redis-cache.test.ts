@@ -34,7 +34,9 @@ function worker(taskQueue: string): TestWorkerProcess {
     process.stderr.write(c);
   });
   const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code, signal) => reject(new Error(`worker on ${taskQueue} exited (${signal ?? `code ${code}`}) before the run ended: ${stderr.trim().slice(-500)}`))),
+    child.once('exit', (code, signal) =>
+      reject(new Error(`worker on ${taskQueue} exited (${signal ?? `code ${code}`}) before the run ended: ${stderr.trim().slice(-500)}`)),
+    ),
   );
   exited.catch(() => undefined);
   return { child, exited };
@@ -105,7 +107,11 @@ describe('the Redis cache store, shared by workers', () => {
       const call = { calls: [{ task: 'sharedSlow', args: [probe, id, 6_000] }] };
       const first = await client.temporal.workflow.start('run-tasks', { taskQueue: qa, workflowId: uid('holder'), args: [call] });
       await Promise.race([eventually(() => readLines(probe.dir, probe.key).some((l) => l.pid === a.pid) || undefined, 60_000), wa.exited]);
-      const second = await client.temporal.workflow.start('run-tasks', { taskQueue: qb, workflowId: uid('waiter'), args: [{ calls: [{ task: 'sharedSlow', args: [probe, id, 500] }] }] });
+      const second = await client.temporal.workflow.start('run-tasks', {
+        taskQueue: qb,
+        workflowId: uid('waiter'),
+        args: [{ calls: [{ task: 'sharedSlow', args: [probe, id, 500] }] }],
+      });
       // The second worker has the task, and has been in it long enough to heartbeat (a third of the
       // task's 2 s heartbeat timeout): without the lock it would have recorded its start by now.
       await Promise.race([
@@ -124,11 +130,14 @@ describe('the Redis cache store, shared by workers', () => {
       const result = await resultWhileUp(second, wb);
       assert.deepEqual(result, [`computed ${id} by ${b.pid}`]);
       const lines = readLines(probe.dir, probe.key);
-      assert.deepEqual(lines.map((l) => [l.event, l.pid === a.pid ? 'killed' : 'other']), [
-        ['start', 'killed'],
-        ['start', 'other'],
-        ['done', 'other'],
-      ]);
+      assert.deepEqual(
+        lines.map((l) => [l.event, l.pid === a.pid ? 'killed' : 'other']),
+        [
+          ['start', 'killed'],
+          ['start', 'other'],
+          ['done', 'other'],
+        ],
+      );
       await first.terminate('test cleanup');
     } finally {
       await client.close();

@@ -21,9 +21,12 @@ const REPLAY_TIMEOUT_MS = 60_000;
 
 describe('replay: recorded histories replay against the current code', () => {
   let options: ReplayWorkerOptions;
-  before(async () => {
-    options = await replayWorkerOptions({ flows: REPLAY_FLOWS, config: loadConfig() });
-  }, { timeout: BUNDLE_TIMEOUT_MS });
+  before(
+    async () => {
+      options = await replayWorkerOptions({ flows: REPLAY_FLOWS, config: loadConfig() });
+    },
+    { timeout: BUNDLE_TIMEOUT_MS },
+  );
 
   test('every scenario has a recorded history', () => {
     const missing = SCENARIOS.filter((s) => !historyFiles().includes(historyPath(s.name))).map((s) => s.name);

@@ -21,8 +21,14 @@ describe('task retries', () => {
     const out = await w.client.flowRuns.run('call-task', { task: 'flaky', args: [{ dir, key }, 3] });
     assert.deepEqual(out, { ok: true, value: { attempt: 4, failures: 3 } });
     const lines = readLines(dir, key);
-    assert.deepEqual(lines.map((l) => l.attempt), [1, 2, 3, 4]);
-    assert.deepEqual(lines.map((l) => l.failures), [0, 1, 2, 3]);
+    assert.deepEqual(
+      lines.map((l) => l.attempt),
+      [1, 2, 3, 4],
+    );
+    assert.deepEqual(
+      lines.map((l) => l.failures),
+      [0, 1, 2, 3],
+    );
     const gaps = lines.slice(1).map((l, i) => (l.at as number) - (lines[i]!.at as number));
     // retryDelaySeconds [0.2, 0.6, 1.2]: each gap at least its delay, and in that order.
     [200, 600, 1200].forEach((delay, i) => assert.ok(gaps[i]! >= delay - 20, `gap ${i} was ${gaps[i]} ms, want ≥ ${delay}`));
@@ -165,8 +171,7 @@ describe('RetryAfterError without a delay', () => {
     await w?.stop();
   });
 
-  const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
-    t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : undefined;
+  const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => (t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : undefined);
 
   test("waits the task's own retryDelaySeconds, as the server schedules it", { timeout: 60_000 }, async () => {
     const key = uid('retry-after-none');

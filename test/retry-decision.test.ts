@@ -30,7 +30,10 @@ describe('the retry decision (pure)', { timeout: 10_000 }, () => {
     assert.equal(retryDelaySeconds(new RetryAfterError('later'), 1, { retryDelaySeconds: 3 }), 3, 'no delay: the schedule');
     assert.equal(retryDelaySeconds(new RetryAfterError('later', Number.NaN), 1, { retryDelaySeconds: 3 }), 3);
     assert.equal(retryDelaySeconds(new RetryAfterError('later', -1), 1, { retryDelaySeconds: 3 }), 3);
-    assert.equal(retryDelaySeconds(new Error('x'), 1, { retryDelaySeconds: 10, retryJitterFactor: 0.5 }, () => 0.5), 12.5);
+    assert.equal(
+      retryDelaySeconds(new Error('x'), 1, { retryDelaySeconds: 10, retryJitterFactor: 0.5 }, () => 0.5),
+      12.5,
+    );
     assert.equal(retryDelaySeconds(new RetryAfterError('later', Number.POSITIVE_INFINITY), 1, {}), 0, 'an infinite ask is no delay');
     assert.equal(retryDelaySeconds(new RetryAfterError('later', 10 ** 12), 1, {}), MAX_RETRY_DELAY_SECONDS);
     assert.equal(retryDelaySeconds(new Error('x'), 3, { retryDelaySeconds: exponentialBackoff({ baseSeconds: 1, factor: 2, maxSeconds: 3 }) }), 3);

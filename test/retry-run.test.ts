@@ -28,13 +28,10 @@ describe('retry: from the first failure, or restart', () => {
     assert.deepEqual(counts(dir), [1, 1, 1, 3, 1], 'steps 1-3 kept their results; only 4 and 5 ran');
     const detail = (await t.api.call('GET', `/api/flow-runs/${id}`)).body;
     assert.equal(detail.state, 'Completed');
-    assert.deepEqual(detail.taskRuns.map((t: { runName: string; state: string }) => `${t.runName}:${t.state}`), [
-      'step-1:Completed',
-      'step-2:Completed',
-      'step-3:Completed',
-      'step-4:Completed',
-      'step-5:Completed',
-    ]);
+    assert.deepEqual(
+      detail.taskRuns.map((t: { runName: string; state: string }) => `${t.runName}:${t.state}`),
+      ['step-1:Completed', 'step-2:Completed', 'step-3:Completed', 'step-4:Completed', 'step-5:Completed'],
+    );
 
     const restarted = await t.api.call('POST', `/api/flow-runs/${id}/retry`, { mode: 'restart' });
     assert.equal(restarted.body.mode, 'restart');

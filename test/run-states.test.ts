@@ -13,7 +13,10 @@ describe('flow run states: the list agrees with a single read, for every state',
   });
   after(async () => {
     for (const id of cleanup) {
-      await w.client.temporal.workflow.getHandle(id).terminate('test cleanup').catch(() => undefined);
+      await w.client.temporal.workflow
+        .getHandle(id)
+        .terminate('test cleanup')
+        .catch(() => undefined);
     }
     await w.stop();
   });
@@ -31,21 +34,18 @@ describe('flow run states: the list agrees with a single read, for every state',
 
   /** Lists every state (filtered to the state-tour flow) and checks the run is in exactly the one it reads. */
   async function listedExactlyAs(id: string, expected: State): Promise<void> {
-    await eventually(
-      async () => {
-        const found: State[] = [];
-        for (const state of STATES) {
-          const page = await w.client.flowRuns.list({ flow: 'state-tour', state, pageSize: 1000 });
-          const run = page.flowRuns.find((r) => r.id === id);
-          if (run) {
-            assert.equal(run.state, state, `a run listed under ${state} must read ${state}`);
-            found.push(state);
-          }
+    await eventually(async () => {
+      const found: State[] = [];
+      for (const state of STATES) {
+        const page = await w.client.flowRuns.list({ flow: 'state-tour', state, pageSize: 1000 });
+        const run = page.flowRuns.find((r) => r.id === id);
+        if (run) {
+          assert.equal(run.state, state, `a run listed under ${state} must read ${state}`);
+          found.push(state);
         }
-        return found.length === 1 && found[0] === expected ? true : undefined;
-      },
-      20_000,
-    ).catch(async () => {
+      }
+      return found.length === 1 && found[0] === expected ? true : undefined;
+    }, 20_000).catch(async () => {
       const found = [];
       for (const state of STATES) {
         if ((await w.client.flowRuns.list({ flow: 'state-tour', state, pageSize: 1000 })).flowRuns.some((r) => r.id === id)) found.push(state);
@@ -74,10 +74,15 @@ describe('flow run states: the list agrees with a single read, for every state',
     const handle = await w.client.flowRuns.start('map-sleepers', { durations: [1_500] });
     cleanup.push(handle.id);
     await reaches(handle.id, 'Running');
-    assert.equal((await w.client.flowRuns.list({ flow: 'map-sleepers', state: 'Running', pageSize: 1000 })).flowRuns.some((r) => r.id === handle.id), true);
+    assert.equal(
+      (await w.client.flowRuns.list({ flow: 'map-sleepers', state: 'Running', pageSize: 1000 })).flowRuns.some((r) => r.id === handle.id),
+      true,
+    );
     seen.add('Running');
     await handle.result();
-    await eventually(async () => ((await w.client.flowRuns.list({ flow: 'map-sleepers', state: 'Completed', pageSize: 1000 })).flowRuns.some((r) => r.id === handle.id) ? true : undefined));
+    await eventually(async () =>
+      (await w.client.flowRuns.list({ flow: 'map-sleepers', state: 'Completed', pageSize: 1000 })).flowRuns.some((r) => r.id === handle.id) ? true : undefined,
+    );
     assert.equal(await stateOf(handle.id), 'Completed');
     const id = await start('approve');
     await reaches(id, 'AwaitingApproval');
@@ -115,6 +120,9 @@ describe('flow run states: the list agrees with a single read, for every state',
   test('Cached is never a flow run state; every other state was checked', async () => {
     const cached = await w.client.flowRuns.list({ flow: 'state-tour', state: 'Cached', pageSize: 1000 });
     assert.deepEqual(cached.flowRuns, []);
-    assert.deepEqual(STATES.filter((s) => !seen.has(s) && s !== 'Cached'), []);
+    assert.deepEqual(
+      STATES.filter((s) => !seen.has(s) && s !== 'Cached'),
+      [],
+    );
   });
 });

@@ -22,7 +22,6 @@ interface Violation {
   reason: string;
 }
 
-
 export function checkFile(file: string, source: string): Violation[] {
   const violations: Violation[] = [];
   for (const specifier of runtimeImports(source)) {
@@ -58,7 +57,7 @@ describe('sandbox boundary', () => {
     );
   });
 
-  test("the flow runtime shared between runs never loads zod: runs get their own, unfrozen copy", () => {
+  test('the flow runtime shared between runs never loads zod: runs get their own, unfrozen copy', () => {
     // Temporal deep-freezes what a worker thread shares; zod's module-level regular expressions
     // cannot take a check once frozen (z.email() failed inside flows that way).
     const seen = new Set<string>();

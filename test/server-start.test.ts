@@ -22,7 +22,13 @@ describe('baton server start', () => {
   test('embedded Temporal + API + worker: deploy and run the quickstart through the CLI, then stop cleanly', { timeout: 180_000 }, async () => {
     const [temporalPort, uiPort, apiPort] = [await freePort(), await freePort(), await freePort()];
     const home = tempDir();
-    const env: NodeJS.ProcessEnv = { ...process.env, BATON_HOME: home, BATON_TEMPORAL_PORT: String(temporalPort), BATON_TEMPORAL_UI_PORT: String(uiPort), BATON_API_PORT: String(apiPort) };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      BATON_HOME: home,
+      BATON_TEMPORAL_PORT: String(temporalPort),
+      BATON_TEMPORAL_UI_PORT: String(uiPort),
+      BATON_API_PORT: String(apiPort),
+    };
     for (const key of Object.keys(env)) if (key.startsWith('TEMPORAL_') || key === 'BATON_WEB_UI_URL') delete env[key];
     const server = spawn(process.execPath, [path.join(ROOT, 'bin', 'baton.js'), 'server', 'start'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
     const exited = new Promise<number>((resolve) => server.on('exit', (code) => resolve(code ?? 1)));
@@ -79,7 +85,13 @@ function spawnWithLines(command: string, args: string[], env: NodeJS.ProcessEnv)
 describe('npm start', () => {
   test('runs the quickstart, then serves the Web UI, the REST API and the approvals page on loopback, and prints their URLs', { timeout: 180_000 }, async () => {
     const [temporalPort, uiPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-    const env: NodeJS.ProcessEnv = { ...process.env, BATON_HOME: tempDir(), BATON_TEMPORAL_PORT: String(temporalPort), BATON_TEMPORAL_UI_PORT: String(uiPort), BATON_API_PORT: String(apiPort) };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      BATON_HOME: tempDir(),
+      BATON_TEMPORAL_PORT: String(temporalPort),
+      BATON_TEMPORAL_UI_PORT: String(uiPort),
+      BATON_API_PORT: String(apiPort),
+    };
     for (const key of Object.keys(env)) if (key.startsWith('TEMPORAL_') || key === 'BATON_WEB_UI_URL' || key === 'BATON_API_KEYS') delete env[key];
     const npm = spawnWithLines('npm', ['start', '--silent', '--', '--count', '3'], env);
     try {

@@ -61,7 +61,10 @@ describe('cancellation', () => {
       const i = await handle.describe();
       return i.state === 'Cancelled' ? i : undefined;
     });
-    assert.deepEqual(info.taskRuns.map((t) => t.state), ['Cancelled']);
+    assert.deepEqual(
+      info.taskRuns.map((t) => t.state),
+      ['Cancelled'],
+    );
     assert.ok(!readLines(dir, 'step-1').some((l) => l.event === 'done'), 'the task stopped');
   });
 });

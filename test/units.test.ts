@@ -10,7 +10,10 @@ import { exponentialBackoff, retryDelayFor } from '../src/core/task-options';
 describe('run-name templates', () => {
   const saturday = new Date('2026-11-21T09:05:03Z');
   test('strftime directives, in UTC', () => {
-    assert.equal(strftime(saturday, '%A %a %B %b %Y-%m-%d %H:%M:%S %j %y %I%p %F %T %%'), 'Saturday Sat November Nov 2026-11-21 09:05:03 325 26 09AM 2026-11-21 09:05:03 %');
+    assert.equal(
+      strftime(saturday, '%A %a %B %b %Y-%m-%d %H:%M:%S %j %y %I%p %F %T %%'),
+      'Saturday Sat November Nov 2026-11-21 09:05:03 325 26 09AM 2026-11-21 09:05:03 %',
+    );
   });
   test('fields, dotted paths, formats and escaped braces', () => {
     assert.equal(
@@ -29,18 +32,38 @@ describe('run-name templates', () => {
     assert.equal(bindArguments([{ agentName: 'x' }], [])['agentName'], 'x');
   });
   test('parameter names come from the function source, however it was compiled', () => {
-    assert.deepEqual(parameterNames(async (a: number, b = 2, ...rest: number[]) => a + b + rest.length), ['a', 'b', 'rest']);
-    assert.deepEqual(parameterNames(async function named(x: string) { return x; }), ['x']);
-    assert.deepEqual(parameterNames(({ a }: { a: number }) => a), []);
+    assert.deepEqual(
+      parameterNames(async (a: number, b = 2, ...rest: number[]) => a + b + rest.length),
+      ['a', 'b', 'rest'],
+    );
+    assert.deepEqual(
+      parameterNames(async function named(x: string) {
+        return x;
+      }),
+      ['x'],
+    );
+    assert.deepEqual(
+      parameterNames(({ a }: { a: number }) => a),
+      [],
+    );
     assert.deepEqual(parameterNames(new Function('return async(ms,label)=>ms')() as (...a: never[]) => unknown), ['ms', 'label']);
   });
 });
 
 describe('task options', () => {
   test('retry delays: a number, a list (the last repeats), exponential backoff with a cap', () => {
-    assert.deepEqual([1, 2, 3].map((r) => retryDelayFor(5, r)), [5, 5, 5]);
-    assert.deepEqual([1, 2, 3, 4].map((r) => retryDelayFor([1, 10, 60], r)), [1, 10, 60, 60]);
-    assert.deepEqual([1, 2, 3, 4].map((r) => retryDelayFor(exponentialBackoff({ baseSeconds: 2, maxSeconds: 10 }), r)), [2, 4, 8, 10]);
+    assert.deepEqual(
+      [1, 2, 3].map((r) => retryDelayFor(5, r)),
+      [5, 5, 5],
+    );
+    assert.deepEqual(
+      [1, 2, 3, 4].map((r) => retryDelayFor([1, 10, 60], r)),
+      [1, 10, 60, 60],
+    );
+    assert.deepEqual(
+      [1, 2, 3, 4].map((r) => retryDelayFor(exponentialBackoff({ baseSeconds: 2, maxSeconds: 10 }), r)),
+      [2, 4, 8, 10],
+    );
   });
   test('bad options fail at declaration, naming each field', () => {
     assert.throws(

@@ -17,6 +17,11 @@ test("flow-side atob and btoa agree with Node's", { timeout: 10_000 }, () => {
       return 'refused';
     }
   };
-  for (const e of encoded) assert.equal(outcome(() => atob(e)), outcome(() => globalThis.atob(e)), JSON.stringify(e));
+  for (const e of encoded)
+    assert.equal(
+      outcome(() => atob(e)),
+      outcome(() => globalThis.atob(e)),
+      JSON.stringify(e),
+    );
   assert.throws(() => btoa('€'), { name: 'InvalidCharacterError' });
 });

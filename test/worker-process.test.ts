@@ -36,10 +36,13 @@ describe('worker process', () => {
       worker.child.kill('SIGTERM');
       assert.equal(await worker.done, 0);
       const lines = readLines(dir, 'step-1');
-      assert.deepEqual(lines.map((l) => [l.event, l.pid]), [
-        ['start', worker.child.pid],
-        ['done', worker.child.pid],
-      ]);
+      assert.deepEqual(
+        lines.map((l) => [l.event, l.pid]),
+        [
+          ['start', worker.child.pid],
+          ['done', worker.child.pid],
+        ],
+      );
       await client.temporal.workflow.getHandle(handle.workflowId).terminate('test cleanup');
     } finally {
       await client.close();

@@ -8,7 +8,14 @@ import * as rawActivities from '../raw/activities';
   const config = loadConfig({ ...process.env, BATON_HOME: fs.mkdtempSync('/tmp/probe-') });
   const target = await startDevServer({ config, port: await freePort(), uiPort: await freePort() });
   const conn = await NativeConnection.connect({ address: target.address });
-  const worker = await Worker.create({ connection: conn, taskQueue: 'p', workflowsPath: require.resolve('./workflows'), activities: rawActivities, maxConcurrentActivityTaskExecutions: 200, maxConcurrentWorkflowTaskExecutions: 40 });
+  const worker = await Worker.create({
+    connection: conn,
+    taskQueue: 'p',
+    workflowsPath: require.resolve('./workflows'),
+    activities: rawActivities,
+    maxConcurrentActivityTaskExecutions: 200,
+    maxConcurrentWorkflowTaskExecutions: 40,
+  });
   const running = worker.run();
   const client = new Client({ connection: await Connection.connect({ address: target.address }) });
   const variants = JSON.parse(process.argv[2]!) as [number, number, number, number][];

@@ -5,7 +5,7 @@ export const listOrders = task({ name: 'list-orders', retries: 2 }, async (count
   Array.from({ length: count }, (_, n) => `order-${String(n + 1).padStart(3, '0')}`),
 );
 
-export const shipOrder = task(
-  { name: 'ship-order', retries: 3, retryDelaySeconds: [1, 5, 15], taskRunName: 'ship-{orderId}' },
-  async (orderId: string) => ({ orderId, shippedAt: new Date().toISOString() }),
-);
+export const shipOrder = task({ name: 'ship-order', retries: 3, retryDelaySeconds: [1, 5, 15], taskRunName: 'ship-{orderId}' }, async (orderId: string) => ({
+  orderId,
+  shippedAt: new Date().toISOString(),
+}));

@@ -18,7 +18,13 @@ export function stableStringify(value: unknown): string {
     seen.add(v);
     if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : walk(x)));
     if (v instanceof Map) return { $map: [...v.entries()].map(([k, x]) => [walk(k), walk(x)]).sort((a, b) => (JSON.stringify(a[0]) < JSON.stringify(b[0]) ? -1 : 1)) };
-    if (v instanceof Set) return { $set: [...v].map(walk).map((x) => JSON.stringify(x)).sort() };
+    if (v instanceof Set)
+      return {
+        $set: [...v]
+          .map(walk)
+          .map((x) => JSON.stringify(x))
+          .sort(),
+      };
     const out: Record<string, unknown> = {};
     const proto = Object.getPrototypeOf(v);
     if (proto !== Object.prototype && proto !== null) out.$class = (v as object).constructor?.name ?? 'object';

@@ -19,11 +19,7 @@ export interface LookupRequest {
   args: unknown[];
 }
 
-export function cacheActivities(
-  tasks: { task: Task; spec: TaskSpec }[],
-  store: CacheStore,
-  logger: Logger,
-): Record<string, (...args: never[]) => Promise<unknown>> {
+export function cacheActivities(tasks: { task: Task; spec: TaskSpec }[], store: CacheStore, logger: Logger): Record<string, (...args: never[]) => Promise<unknown>> {
   const byName = new Map(tasks.map((t) => [t.spec.name, t]));
   return {
     [CACHE_LOOKUP_ACTIVITY]: async (request: LookupRequest) => {

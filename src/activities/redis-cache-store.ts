@@ -42,8 +42,7 @@ export class RedisCacheStore implements CacheStore {
         connectTimeout: 5_000,
         // Once connected, reconnect for as long as it takes; the first connection gives up after a
         // few tries, so a worker pointed at a missing Redis fails at start with the reason.
-        reconnectStrategy: (retries: number, cause: Error) =>
-          connected ? Math.min(100 * 2 ** retries, 5_000) : retries >= attempts ? cause : 200 * (retries + 1),
+        reconnectStrategy: (retries: number, cause: Error) => (connected ? Math.min(100 * 2 ** retries, 5_000) : retries >= attempts ? cause : 200 * (retries + 1)),
       },
     }) as RedisClientType;
     redis.on('error', (err: Error) => {

@@ -71,13 +71,7 @@ export function callCacheKey(
 }
 
 /** Builds the activity function that runs `t`. */
-export function taskActivity(
-  t: Task,
-  spec: TaskSpec,
-  baseLogger: Logger,
-  store?: CacheStore,
-  lockLeaseMs = 30_000,
-): (...args: unknown[]) => Promise<unknown> {
+export function taskActivity(t: Task, spec: TaskSpec, baseLogger: Logger, store?: CacheStore, lockLeaseMs = 30_000): (...args: unknown[]) => Promise<unknown> {
   const options = t.options;
 
   const keyFor = (args: unknown[], flowParameters: unknown, context: RunContext) =>

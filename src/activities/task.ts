@@ -9,13 +9,7 @@
  * );
  */
 import { BatonError } from '../core/errors';
-import {
-  DEFAULT_HEARTBEAT_SECONDS,
-  retryDelayFor,
-  type RetryDelaySeconds,
-  type RunName,
-  type TaskSpec,
-} from '../core/task-options';
+import { DEFAULT_HEARTBEAT_SECONDS, retryDelayFor, type RetryDelaySeconds, type RunName, type TaskSpec } from '../core/task-options';
 import type { CachePolicy } from '../core/cache-policy';
 import type { RunContext } from './run-context';
 
@@ -118,10 +112,7 @@ function checkOptions(options: TaskOptions<never>, label: string): void {
 }
 
 /** Declares a task. */
-export function task<Args extends unknown[], R>(
-  options: TaskOptions<Args>,
-  fn: (...args: Args) => Promise<R> | R,
-): Task<Args, R> {
+export function task<Args extends unknown[], R>(options: TaskOptions<Args>, fn: (...args: Args) => Promise<R> | R): Task<Args, R> {
   const name = options.name ?? (fn.name || undefined);
   checkOptions(options as TaskOptions<never>, name ?? '(unnamed)');
   const call = async (...args: Args): Promise<R> => fn(...args);
@@ -140,7 +131,13 @@ export function parameterNames(fn: (...args: never[]) => unknown): string[] {
   if (match[2]) return [match[2]];
   return (match[1] ?? '')
     .split(',')
-    .map((p) => p.trim().replace(/[=:].*$/s, '').replace(/^\.\.\./, '').trim())
+    .map((p) =>
+      p
+        .trim()
+        .replace(/[=:].*$/s, '')
+        .replace(/^\.\.\./, '')
+        .trim(),
+    )
     .filter((p) => /^[A-Za-z_$][\w$]*$/.test(p));
 }
 
@@ -158,10 +155,7 @@ export function taskSpec(t: Task, exportName?: string): TaskSpec {
     firstRetryDelaySeconds: retryDelayFor(o.retryDelaySeconds, 1),
     timeoutSeconds: o.timeoutSeconds,
     heartbeatSeconds: o.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS,
-    nonRetryableErrorNames: [
-      'NonRetryableError',
-      ...(o.nonRetryableErrors ?? []).map((m) => (typeof m === 'string' ? m : m.name)),
-    ],
+    nonRetryableErrorNames: ['NonRetryableError', ...(o.nonRetryableErrors ?? []).map((m) => (typeof m === 'string' ? m : m.name))],
     taskRunName: o.taskRunName as TaskSpec['taskRunName'],
     paramNames: parameterNames(t.fn as (...args: never[]) => unknown),
     cache: cacheSpec(o),

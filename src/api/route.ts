@@ -143,9 +143,7 @@ export function openApiDocument(routes: AnyRoute[], info: { title: string; versi
     for (const code of [status, ...(def.replies ?? [])]) {
       const description = code < 300 ? (code === 204 ? 'done' : 'success') : (STATUS_TEXT[code] ?? 'error');
       responses[String(code)] =
-        code === 204 || !def.response
-          ? { description }
-          : { description, content: { 'application/json': { schema: jsonSchema(def.response, 'output') } } };
+        code === 204 || !def.response ? { description } : { description, content: { 'application/json': { schema: jsonSchema(def.response, 'output') } } };
     }
     for (const code of [...errors].sort()) {
       responses[String(code)] = {

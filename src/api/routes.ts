@@ -46,8 +46,7 @@ export interface RouteOptions {
 }
 
 export function routes(client: BatonClient, cache?: CacheStore, options: RouteOptions = {}) {
-  const started = (handle: { id: string; flowName: string; runName?: string }, created: boolean): StartedRun =>
-    startedRun(client, handle, created);
+  const started = (handle: { id: string; flowName: string; runName?: string }, created: boolean): StartedRun => startedRun(client, handle, created);
 
   return [
     defineRoute({
@@ -76,9 +75,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       summary: 'Create a deployment, or update it when one has that name (idempotent); with dryRun=true, only check it',
       tag: 'deployments',
       access: 'admin',
-      query: z
-        .object({ dryRun: doc(z.enum(['true', 'false']).optional(), 'true: run every check and answer what would be applied, changing nothing') })
-        .strict(),
+      query: z.object({ dryRun: doc(z.enum(['true', 'false']).optional(), 'true: run every check and answer what would be applied, changing nothing') }).strict(),
       body: CreateDeployment,
       response: Deployment,
       status: 201,
@@ -259,7 +256,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
     defineRoute({
       method: 'delete',
       path: '/api/cache',
-      summary: 'Clear cached task results: all, one task\'s, or one key',
+      summary: "Clear cached task results: all, one task's, or one key",
       tag: 'cache',
       access: 'admin',
       query: ClearCacheQuery,
@@ -322,8 +319,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
       body: Decide,
       response: ApprovalResult,
       errors: [404, 409, 503],
-      handler: async ({ params, body, principal }) =>
-        client.approvals.decide(params.id, params.key, body, principal.name, { waitSeconds: options.decideWaitSeconds }),
+      handler: async ({ params, body, principal }) => client.approvals.decide(params.id, params.key, body, principal.name, { waitSeconds: options.decideWaitSeconds }),
     }),
   ];
 }

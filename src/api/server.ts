@@ -28,9 +28,7 @@ export async function startApi(options: {
   const apiKeys = parseApiKeys(config.BATON_API_KEYS);
   const host = config.BATON_API_HOST;
   if (apiKeys.length === 0 && !isLoopback(host)) {
-    throw new BatonError(
-      `refusing to listen on ${host} without API keys: set BATON_API_KEYS (name:role:secret,...) or BATON_API_HOST=127.0.0.1`,
-    );
+    throw new BatonError(`refusing to listen on ${host} without API keys: set BATON_API_KEYS (name:role:secret,...) or BATON_API_HOST=127.0.0.1`);
   }
   if (apiKeys.length === 0) {
     logger.warn(`no API keys configured (BATON_API_KEYS): listening on ${host} only, and every request acts as admin`);

@@ -2,15 +2,7 @@
  * The CLI's way to the API (BATON_API_URL, BATON_API_KEY). Error answers become Baton errors by
  * their code, so the CLI prints the API's own message and exits non-zero.
  */
-import {
-  BatonError,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  TemporalUnavailableError,
-  UnauthorizedError,
-  type FieldIssue,
-} from '../core/errors';
+import { BatonError, ConflictError, ForbiddenError, NotFoundError, TemporalUnavailableError, UnauthorizedError, type FieldIssue } from '../core/errors';
 
 export class ApiClient {
   constructor(

@@ -47,11 +47,11 @@ export async function approvalCommand(api: ApiClient, sub: string | undefined, a
         }
       } else if (list(values, 'input').length) input = params(list(values, 'input'));
       const [run, key] = positionals as [string, string];
-      const result = await api.call<{ decision: string; decidedBy: string }>(
-        'POST',
-        `/api/flow-runs/${encodeURIComponent(run)}/approvals/${encodeURIComponent(key)}`,
-        { decision: sub, ...(input !== undefined ? { input } : {}), ...(str(values, 'comment') ? { comment: str(values, 'comment') } : {}) },
-      );
+      const result = await api.call<{ decision: string; decidedBy: string }>('POST', `/api/flow-runs/${encodeURIComponent(run)}/approvals/${encodeURIComponent(key)}`, {
+        decision: sub,
+        ...(input !== undefined ? { input } : {}),
+        ...(str(values, 'comment') ? { comment: str(values, 'comment') } : {}),
+      });
       if (values.json) printJson(result);
       else console.log(`${key} on ${run}: ${result.decision === 'approve' ? 'approved' : 'rejected'} by ${result.decidedBy}`);
       return 0;
@@ -64,7 +64,11 @@ export async function approvalCommand(api: ApiClient, sub: string | undefined, a
 export async function pauseOrResume(api: ApiClient, action: 'pause' | 'resume', args: string[]): Promise<number> {
   const { values, positionals } = parse(args, action === 'resume' ? { key: { type: 'string' } } : {}, ['id']);
   const id = positionals[0]!;
-  await api.call('POST', `/api/flow-runs/${encodeURIComponent(id)}/${action}`, action === 'resume' ? (str(values, 'key') ? { key: str(values, 'key') } : {}) : undefined);
+  await api.call(
+    'POST',
+    `/api/flow-runs/${encodeURIComponent(id)}/${action}`,
+    action === 'resume' ? (str(values, 'key') ? { key: str(values, 'key') } : {}) : undefined,
+  );
   console.log(`${action} of ${id} requested`);
   return 0;
 }

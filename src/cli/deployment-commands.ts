@@ -146,7 +146,14 @@ export async function deployment(api: ApiClient, sub: string | undefined, args: 
         console.log(table([d], DEPLOYMENT_COLUMNS));
         console.log(`\nparameters: ${JSON.stringify(d.parameters)}\ntask queue: ${d.taskQueue}\noverlap:    ${d.overlap}`);
         console.log(`next runs:  ${d.nextRunTimes.slice(0, 5).map(when).join(', ') || '-'}`);
-        console.log(`recent:     ${d.recentRuns.slice(-5).map((r) => r.flowRunId).join(', ') || '-'}`);
+        console.log(
+          `recent:     ${
+            d.recentRuns
+              .slice(-5)
+              .map((r) => r.flowRunId)
+              .join(', ') || '-'
+          }`,
+        );
       }
       return 0;
     }

@@ -22,12 +22,7 @@ export interface HealthFile {
 }
 
 /** Rewrites `file` every `intervalMs` while `healthy()` holds; removes it on stop. */
-export function startHealthFile(
-  file: string,
-  record: () => Omit<HealthRecord, 'pid' | 'at'>,
-  healthy: () => boolean,
-  intervalMs = 5_000,
-): HealthFile {
+export function startHealthFile(file: string, record: () => Omit<HealthRecord, 'pid' | 'at'>, healthy: () => boolean, intervalMs = 5_000): HealthFile {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const write = () => {
     if (!healthy()) return;

@@ -9,7 +9,11 @@ export function table<T>(rows: T[], columns: Record<string, (row: T) => unknown>
   const headers = Object.keys(columns);
   const cells = rows.map((row) => headers.map((h) => format(columns[h]!(row))));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(headers.map((h) => h.toUpperCase())), ...cells.map(line)].join('\n');
 }
 

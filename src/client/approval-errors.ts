@@ -27,9 +27,7 @@ export class WorkerUnavailableError extends BatonError {
 /** A cause fit for an answer: its first line, file paths and URLs of the machine taken out, bounded. */
 export function causeText(message: string | undefined): string {
   const firstLine = (message ?? '').split('\n')[0]!.trim();
-  const withoutPaths = firstLine
-    .replace(/\bfile:\/\/\S+/g, '<file>')
-    .replace(/(?:[A-Za-z]:)?(?:[\\/][\w.@+-]+){2,}\.(?:[cm]?[jt]sx?|node)(?::\d+)*/g, '<file>');
+  const withoutPaths = firstLine.replace(/\bfile:\/\/\S+/g, '<file>').replace(/(?:[A-Za-z]:)?(?:[\\/][\w.@+-]+){2,}\.(?:[cm]?[jt]sx?|node)(?::\d+)*/g, '<file>');
   return withoutPaths.length > 500 ? `${withoutPaths.slice(0, 500)}…` : withoutPaths || 'no reason given';
 }
 
@@ -43,7 +41,11 @@ function failureText(type: string | undefined, message: string | undefined): str
  * that failed a workflow task (which carries only message and stack) the `TypeError: ` that heads
  * its stack. Only that name is read from the stack, never its frames.
  */
-export function failureType(failure: { message?: string | null; stackTrace?: string | null; applicationFailureInfo?: { type?: string | null } | null }): string | undefined {
+export function failureType(failure: {
+  message?: string | null;
+  stackTrace?: string | null;
+  applicationFailureInfo?: { type?: string | null } | null;
+}): string | undefined {
   const type = failure.applicationFailureInfo?.type;
   if (type) return type;
   const message = failure.message ?? '';

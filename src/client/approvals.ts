@@ -78,13 +78,7 @@ export class Approvals {
    * ValidationError (input refused, or the flow's input schema threw), WorkerUnavailableError (no
    * worker runs the flow run, or the one that does fails to take the decision within the wait).
    */
-  async decide(
-    flowRunId: string,
-    key: string,
-    decision: Decide,
-    decidedBy: string,
-    options: DecideOptions = {},
-  ): Promise<ApprovalResult<unknown>> {
+  async decide(flowRunId: string, key: string, decision: Decide, decidedBy: string, options: DecideOptions = {}): Promise<ApprovalResult<unknown>> {
     const request: DecideRequest = { key, decision: decision.decision, input: decision.input, comment: decision.comment, decidedBy };
     const handle = this.ctx.temporal.workflow.getHandle(flowRunId);
     let taskQueue: string;

@@ -71,10 +71,7 @@ export class BatonClient {
    * A client for Baton's configuration (`loadConfig()`): its Temporal server (the embedded one,
    * started if needed, or TEMPORAL_ADDRESS), data converter and default task queue.
    */
-  static async fromConfig(
-    config: import('../config').BatonConfig,
-    options: Omit<BatonClientOptions, 'target' | 'dataConverter'> = {},
-  ): Promise<BatonClient> {
+  static async fromConfig(config: import('../config').BatonConfig, options: Omit<BatonClientOptions, 'target' | 'dataConverter'> = {}): Promise<BatonClient> {
     // Loaded here, not at the top: a client given its options needs neither.
     /* eslint-disable @typescript-eslint/no-require-imports */
     const { dataConverter } = require('../config') as typeof import('../config');

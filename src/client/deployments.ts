@@ -256,9 +256,7 @@ export class Deployments {
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
       created = false;
-      await this.handle(meta.deployment).update((previous) =>
-        this.updateOptions({ ...meta, createdAt: this.metaOf(previous).createdAt }, flow),
-      );
+      await this.handle(meta.deployment).update((previous) => this.updateOptions({ ...meta, createdAt: this.metaOf(previous).createdAt }, flow));
     }
     return { deployment: await this.get(meta.deployment), created };
   }
@@ -391,7 +389,6 @@ export class Deployments {
     });
   }
 }
-
 
 /**
  * The parameters a schedule starts runs with: parsed and complete (and marked so) when the schema

@@ -4,12 +4,7 @@
  * and retry a run that ended (from its first failure, or as a new run).
  */
 import { createHash, randomInt, randomUUID } from 'node:crypto';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
-  WorkflowNotFoundError,
-  type WorkflowHandle,
-} from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, type Payload, type TypedSearchAttributes } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { ZodType } from 'zod';
@@ -53,7 +48,6 @@ export interface StartFlowRunOptions {
   retryOf?: string;
 }
 
-
 /**
  * How `retry` goes on with a run that ended: `from-failure` continues the same run from its first
  * failed task (a Temporal reset, keeping what completed before it); `restart` starts a new run with
@@ -83,11 +77,7 @@ export class FlowRuns {
    * Like `start`, and tells whether the run was created (false when an idempotency key
    * matched an existing run, which is returned instead).
    */
-  async startWithKey<P, R>(
-    flow: AnyFlow | string,
-    params?: P,
-    options: StartFlowRunOptions = {},
-  ): Promise<{ handle: FlowRunHandle<R>; created: boolean }> {
+  async startWithKey<P, R>(flow: AnyFlow | string, params?: P, options: StartFlowRunOptions = {}): Promise<{ handle: FlowRunHandle<R>; created: boolean }> {
     const declared = this.resolveFlow(flow);
     const flowOptions = declared.options as FlowOptions<unknown>;
     const parsed = parseParameters(declared.flowName, flowOptions.parameters as ZodType | undefined, params ?? {});
@@ -103,29 +93,29 @@ export class FlowRuns {
     }
     try {
       await this.ctx.temporal.workflow.start(declared.flowName, {
-      workflowId: flowRunId,
-      // An idempotency key names one run forever, even after it has finished.
-      workflowIdReusePolicy: keyed ? 'REJECT_DUPLICATE' : undefined,
-      taskQueue,
-      args: [parametersToSend(parsed)],
-      retry: flowRetryPolicy(flowOptions),
-      startDelay: options.startDelaySeconds ? options.startDelaySeconds * 1000 : undefined,
-      staticSummary: runName,
-      staticDetails: flowOptions.description,
-      memo: {
-        ...PARSED_PARAMETERS_MEMO,
-        flowVersion: flowOptions.version ?? null,
-        ...(options.deployment ? { deployment: options.deployment } : {}),
-        ...(options.retryOf ? { retryOf: options.retryOf } : {}),
-      },
-      typedSearchAttributes: [
-        { key: FLOW_NAME, value: declared.flowName },
-        { key: RUN_NAME, value: runName },
-        { key: RUN_STATE, value: options.startDelaySeconds ? 'Scheduled' : 'Pending' },
-        ...(tags.length ? [{ key: TAGS, value: tags }] : []),
-        ...(options.deployment ? [{ key: DEPLOYMENT, value: options.deployment }] : []),
-      ],
-    });
+        workflowId: flowRunId,
+        // An idempotency key names one run forever, even after it has finished.
+        workflowIdReusePolicy: keyed ? 'REJECT_DUPLICATE' : undefined,
+        taskQueue,
+        args: [parametersToSend(parsed)],
+        retry: flowRetryPolicy(flowOptions),
+        startDelay: options.startDelaySeconds ? options.startDelaySeconds * 1000 : undefined,
+        staticSummary: runName,
+        staticDetails: flowOptions.description,
+        memo: {
+          ...PARSED_PARAMETERS_MEMO,
+          flowVersion: flowOptions.version ?? null,
+          ...(options.deployment ? { deployment: options.deployment } : {}),
+          ...(options.retryOf ? { retryOf: options.retryOf } : {}),
+        },
+        typedSearchAttributes: [
+          { key: FLOW_NAME, value: declared.flowName },
+          { key: RUN_NAME, value: runName },
+          { key: RUN_STATE, value: options.startDelaySeconds ? 'Scheduled' : 'Pending' },
+          ...(tags.length ? [{ key: TAGS, value: tags }] : []),
+          ...(options.deployment ? [{ key: DEPLOYMENT, value: options.deployment }] : []),
+        ],
+      });
     } catch (err) {
       if (keyed && err instanceof WorkflowExecutionAlreadyStartedError) {
         const existing = await this.ctx.temporal.workflow.getHandle(flowRunId).describe();
@@ -353,17 +343,13 @@ export function resetPoint(events: Event[]): Long | number | undefined {
   for (const e of events) {
     const a = e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
     if (a) failedSchedules.add(String(a.scheduledEventId));
-    const c =
-      e.childWorkflowExecutionFailedEventAttributes ??
-      e.childWorkflowExecutionTimedOutEventAttributes ??
-      e.childWorkflowExecutionTerminatedEventAttributes;
+    const c = e.childWorkflowExecutionFailedEventAttributes ?? e.childWorkflowExecutionTimedOutEventAttributes ?? e.childWorkflowExecutionTerminatedEventAttributes;
     if (c) failedSchedules.add(String(c.initiatedEventId));
   }
   for (const e of events) {
     if (!failedSchedules.has(String(e.eventId))) continue;
     const point =
-      e.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId ??
-      e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowTaskCompletedEventId;
+      e.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId ?? e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowTaskCompletedEventId;
     if (point) return point;
   }
   let last: Event | undefined;

@@ -35,12 +35,4 @@ export type {
   PendingApprovalItem,
   TaskRun,
 } from '../core/schemas';
-export {
-  BatonError,
-  ConflictError,
-  FlowRunFailedError,
-  NotFoundError,
-  ParameterValidationError,
-  TemporalUnavailableError,
-  ValidationError,
-} from '../core/errors';
+export { BatonError, ConflictError, FlowRunFailedError, NotFoundError, ParameterValidationError, TemporalUnavailableError, ValidationError } from '../core/errors';

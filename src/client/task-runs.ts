@@ -16,7 +16,6 @@ type Failure = temporal.api.failure.v1.IFailure;
 const EventType = temporal.api.enums.v1.EventType;
 const PendingState = temporal.api.enums.v1.PendingActivityState;
 
-
 const time = (ts: Parameters<typeof isoTime>[0]) => isoTime(ts) ?? undefined;
 
 /** The innermost useful error in a failure chain. */

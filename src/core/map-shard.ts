@@ -10,9 +10,7 @@ export const SHARD_ITEMS_FAILED = 'BatonMapShardItemsFailed';
 export const SHARD_CHAIN_MEMO = 'batonFlowChain';
 
 /** How one item ended, as a shard reports it to the flow. */
-export type ItemOutcome =
-  | { ok: true; value: unknown }
-  | { ok: false; state: string; error: { type: string; message: string; detail: Record<string, unknown> } };
+export type ItemOutcome = { ok: true; value: unknown } | { ok: false; state: string; error: { type: string; message: string; detail: Record<string, unknown> } };
 
 export interface PreviousShardRequest {
   workflowId: string;

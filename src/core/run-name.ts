@@ -8,20 +8,7 @@
 import { BatonError } from './errors';
 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
@@ -124,8 +111,7 @@ export function renderTemplate(template: string, values: Record<string, unknown>
     if (!found) {
       const known = Object.keys(values);
       throw new BatonError(
-        `run-name template '${template}' refers to {${name}}, which is not a parameter` +
-          (known.length ? ` (parameters: ${known.join(', ')})` : ''),
+        `run-name template '${template}' refers to {${name}}, which is not a parameter` + (known.length ? ` (parameters: ${known.join(', ')})` : ''),
       );
     }
     return display(value, format, name);
@@ -150,8 +136,54 @@ export function bindArguments(args: readonly unknown[], paramNames: readonly str
   return values;
 }
 
-const ADJECTIVES = ['amber', 'brisk', 'calm', 'daring', 'eager', 'fuzzy', 'gentle', 'hazy', 'jolly', 'keen', 'lucid', 'merry', 'nimble', 'olive', 'proud', 'quiet', 'rapid', 'silver', 'tidy', 'vivid', 'witty', 'zesty'];
-const ANIMALS = ['otter', 'heron', 'lynx', 'panda', 'falcon', 'koala', 'marten', 'ibis', 'gecko', 'bison', 'crane', 'dingo', 'egret', 'ferret', 'jackal', 'lemur', 'moose', 'newt', 'okapi', 'puffin', 'quokka', 'wombat'];
+const ADJECTIVES = [
+  'amber',
+  'brisk',
+  'calm',
+  'daring',
+  'eager',
+  'fuzzy',
+  'gentle',
+  'hazy',
+  'jolly',
+  'keen',
+  'lucid',
+  'merry',
+  'nimble',
+  'olive',
+  'proud',
+  'quiet',
+  'rapid',
+  'silver',
+  'tidy',
+  'vivid',
+  'witty',
+  'zesty',
+];
+const ANIMALS = [
+  'otter',
+  'heron',
+  'lynx',
+  'panda',
+  'falcon',
+  'koala',
+  'marten',
+  'ibis',
+  'gecko',
+  'bison',
+  'crane',
+  'dingo',
+  'egret',
+  'ferret',
+  'jackal',
+  'lemur',
+  'moose',
+  'newt',
+  'okapi',
+  'puffin',
+  'quokka',
+  'wombat',
+];
 
 /** A readable run name such as `brisk-otter`; `pick(n)` returns a whole number below n. */
 export function friendlyName(pick: (n: number) => number): string {

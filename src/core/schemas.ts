@@ -35,10 +35,7 @@ const Name = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must start with a letter or digit and use only letters, digits, . _ -');
 const Tag = z.string().min(1).max(100);
 const Timestamp = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-21T09:00:00Z' });
-export const Timezone = z
-  .string()
-  .refine(isTimezone, { error: 'must be an IANA timezone such as Europe/Paris' })
-  .register(contract, { example: 'Europe/Paris' });
+export const Timezone = z.string().refine(isTimezone, { error: 'must be an IANA timezone such as Europe/Paris' }).register(contract, { example: 'Europe/Paris' });
 const Parameters = z.record(z.string(), z.unknown());
 
 export const CronSchedule = z
@@ -55,8 +52,11 @@ export type CronSchedule = z.infer<typeof CronSchedule>;
 
 export const IntervalSchedule = z
   .object({
-    intervalSeconds: z.number().min(1, 'must be at least 1 second').max(366 * 86_400),
-    offsetSeconds: doc(z.number().min(0).optional(), 'Shifts the interval\'s grid: every hour at minute 15 is { intervalSeconds: 3600, offsetSeconds: 900 }.'),
+    intervalSeconds: z
+      .number()
+      .min(1, 'must be at least 1 second')
+      .max(366 * 86_400),
+    offsetSeconds: doc(z.number().min(0).optional(), "Shifts the interval's grid: every hour at minute 15 is { intervalSeconds: 3600, offsetSeconds: 900 }."),
   })
   .strict()
   .register(contract, { id: 'IntervalSchedule' });
@@ -73,14 +73,18 @@ const DeploymentFields = {
   description: z.string().max(2_000).optional(),
   version: z.string().max(100).optional(),
   tags: z.array(Tag).max(20).optional(),
-  parameters: doc(Parameters.optional(), 'Default parameters, merged under each run\'s own.'),
+  parameters: doc(Parameters.optional(), "Default parameters, merged under each run's own."),
   taskQueue: Name.optional(),
   schedules: z.array(Schedule).max(20).optional(),
   startAt: Timestamp.optional(),
   endAt: Timestamp.optional(),
   jitterSeconds: z.number().min(0).max(86_400).optional(),
   overlap: OverlapPolicy.optional(),
-  catchupWindowSeconds: z.number().min(10, 'must be at least 10 seconds').max(366 * 86_400).optional(),
+  catchupWindowSeconds: z
+    .number()
+    .min(10, 'must be at least 10 seconds')
+    .max(366 * 86_400)
+    .optional(),
   paused: z.boolean().optional(),
 };
 
@@ -125,9 +129,7 @@ export const Page = z.object({
 export const ListDeploymentsQuery = Page.extend({ flow: Name.optional(), tag: Tag.optional() }).strict();
 export type ListDeploymentsQuery = z.infer<typeof ListDeploymentsQuery>;
 
-export const DeploymentList = z
-  .object({ deployments: z.array(Deployment), nextPageToken: z.string().nullable() })
-  .register(contract, { id: 'DeploymentList' });
+export const DeploymentList = z.object({ deployments: z.array(Deployment), nextPageToken: z.string().nullable() }).register(contract, { id: 'DeploymentList' });
 export type DeploymentList = z.infer<typeof DeploymentList>;
 
 /** What a run trigger may say, for a deployment's run and a flow's alike. */
@@ -182,9 +184,7 @@ export const ListFlowRunsQuery = Page.extend({
 }).strict();
 export type ListFlowRunsQuery = z.infer<typeof ListFlowRunsQuery>;
 
-export const FlowRunList = z
-  .object({ flowRuns: z.array(FlowRunSummary), nextPageToken: z.string().nullable() })
-  .register(contract, { id: 'FlowRunList' });
+export const FlowRunList = z.object({ flowRuns: z.array(FlowRunSummary), nextPageToken: z.string().nullable() }).register(contract, { id: 'FlowRunList' });
 export type FlowRunList = z.infer<typeof FlowRunList>;
 
 export const ErrorInfo = z.object({ type: z.string().optional(), message: z.string() });
@@ -237,7 +237,10 @@ export type StartedRun = z.infer<typeof StartedRun>;
 
 export const RetryRun = z
   .object({
-    mode: doc(z.enum(['from-failure', 'restart']).optional(), 'from-failure: continue this run from its first failed task (default for Failed and TimedOut); restart: a new run with the same parameters.'),
+    mode: doc(
+      z.enum(['from-failure', 'restart']).optional(),
+      'from-failure: continue this run from its first failed task (default for Failed and TimedOut); restart: a new run with the same parameters.',
+    ),
   })
   .strict()
   .register(contract, { id: 'RetryRun' });
@@ -293,9 +296,7 @@ export type PendingApprovalItem = z.infer<typeof PendingApprovalItem>;
 export const ListApprovalsQuery = Page.extend({ flow: Name.optional(), deployment: Name.optional() }).strict();
 export type ListApprovalsQuery = z.infer<typeof ListApprovalsQuery>;
 
-export const ApprovalList = z
-  .object({ approvals: z.array(PendingApprovalItem), nextPageToken: z.string().nullable() })
-  .register(contract, { id: 'ApprovalList' });
+export const ApprovalList = z.object({ approvals: z.array(PendingApprovalItem), nextPageToken: z.string().nullable() }).register(contract, { id: 'ApprovalList' });
 export type ApprovalList = z.infer<typeof ApprovalList>;
 
 export const Decide = z
@@ -325,6 +326,12 @@ export const Resume = z
   .register(contract, { id: 'Resume' });
 
 export const ClearCacheQuery = z
-  .object({ task: z.string().min(1).max(200).optional(), key: z.string().regex(/^[a-f0-9]{64}$/, 'must be a 64-character hex key').optional() })
+  .object({
+    task: z.string().min(1).max(200).optional(),
+    key: z
+      .string()
+      .regex(/^[a-f0-9]{64}$/, 'must be a 64-character hex key')
+      .optional(),
+  })
   .strict();
 export const ClearedCache = z.object({ removed: z.number().int() }).register(contract, { id: 'ClearedCache' });

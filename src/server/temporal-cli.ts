@@ -107,9 +107,7 @@ async function buildCli(go: string, binDir: string, log: (line: string) => void,
     });
   });
   if (code !== 0) {
-    throw new TemporalUnavailableError(
-      `go install ${MODULE}@${TEMPORAL_CLI_VERSION} failed with exit code ${code}:\n${output.slice(-40).join('\n')}`,
-    );
+    throw new TemporalUnavailableError(`go install ${MODULE}@${TEMPORAL_CLI_VERSION} failed with exit code ${code}:\n${output.slice(-40).join('\n')}`);
   }
   log(`built the Temporal CLI in ${Math.round((Date.now() - started) / 1000)} s`);
 }

@@ -91,12 +91,7 @@ export function freePort(): Promise<number> {
  * Probes the server until its namespace answers, never sleeping blindly: each probe is a real
  * RPC. Fails fast when `exited` reports that the server process ended.
  */
-export async function waitForServer(
-  options: ConnectionOptions,
-  namespace: string,
-  timeoutMs: number,
-  exited?: () => string | undefined,
-): Promise<void> {
+export async function waitForServer(options: ConnectionOptions, namespace: string, timeoutMs: number, exited?: () => string | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -115,9 +110,7 @@ export async function waitForServer(
     }
   }
   throw new TemporalUnavailableError(
-    `Temporal at ${options.address} did not answer within ${Math.round(timeoutMs / 1000)} s: ${
-      (lastError as Error)?.message ?? lastError
-    }`,
+    `Temporal at ${options.address} did not answer within ${Math.round(timeoutMs / 1000)} s: ${(lastError as Error)?.message ?? lastError}`,
   );
 }
 
@@ -126,10 +119,7 @@ export async function ensureSearchAttributes(options: ConnectionOptions, namespa
   const connection = await Connection.connect(options);
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
-    const known = new Set([
-      ...Object.keys(existing.customAttributes ?? {}),
-      ...Object.keys(existing.systemAttributes ?? {}),
-    ]);
+    const known = new Set([...Object.keys(existing.customAttributes ?? {}), ...Object.keys(existing.systemAttributes ?? {})]);
     const missing: Record<string, temporal.api.enums.v1.IndexedValueType> = {};
     for (const key of ALL_SEARCH_ATTRIBUTES) {
       if (!known.has(key.name)) missing[key.name] = INDEXED_TYPE[key.type]!;
@@ -191,9 +181,7 @@ export async function startDevServer(options: StartDevServerOptions): Promise<Te
     try {
       await waitForServer({ address }, namespace, 3_000);
     } catch {
-      throw new TemporalUnavailableError(
-        `port ${port} is in use by something that is not a Temporal server; set BATON_TEMPORAL_PORT to another port`,
-      );
+      throw new TemporalUnavailableError(`port ${port} is in use by something that is not a Temporal server; set BATON_TEMPORAL_PORT to another port`);
     }
     log(`using the Temporal server already listening on ${address}`);
     await ensureSearchAttributes({ address }, namespace, log);

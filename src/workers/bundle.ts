@@ -72,12 +72,7 @@ function hashFile(file: string): string | undefined {
 }
 
 /** Builds (or reuses) the bundle for these flows and task specs. */
-export async function buildFlowBundle(options: {
-  flows: AnyFlow[];
-  specs: TaskSpec[];
-  cacheDir: string;
-  logger: Logger;
-}): Promise<WorkflowBundleWithSourceMap> {
+export async function buildFlowBundle(options: { flows: AnyFlow[]; specs: TaskSpec[]; cacheDir: string; logger: Logger }): Promise<WorkflowBundleWithSourceMap> {
   const source = entrySource(sourceFilesOf(options.flows), options.specs);
   const key = createHash('sha256').update(source).digest('hex').slice(0, 16);
   const dir = path.join(options.cacheDir, 'bundles');

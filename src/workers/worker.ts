@@ -29,11 +29,7 @@ export interface BatonWorkerOptions {
   /** Temporal worker settings that change only speed and memory (used by `bench/tune.ts`). */
   tuning?: Pick<
     WorkerOptions,
-    | 'maxConcurrentActivityTaskExecutions'
-    | 'maxConcurrentWorkflowTaskExecutions'
-    | 'workflowTaskPollerBehavior'
-    | 'activityTaskPollerBehavior'
-    | 'maxCachedWorkflows'
+    'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'workflowTaskPollerBehavior' | 'activityTaskPollerBehavior' | 'maxCachedWorkflows'
   >;
   logger?: Logger;
 }
@@ -75,10 +71,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   try {
     connection = await NativeConnection.connect(options.target.connectionOptions as NativeConnectionOptions);
   } catch (err) {
-    throw new TemporalUnavailableError(
-      `cannot reach Temporal at ${options.target.address}: ${(err as Error).message}`,
-      { cause: err },
-    );
+    throw new TemporalUnavailableError(`cannot reach Temporal at ${options.target.address}: ${(err as Error).message}`, { cause: err });
   }
   let worker: Worker;
   try {

@@ -54,10 +54,7 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
     }
     return await withFlowTimeout(flow.options.timeoutSeconds, () => flow.fn(parsed as never));
   } catch (err) {
-    const failure =
-      err instanceof ParameterValidationError
-        ? failureFor(err, { nonRetryable: true })
-        : flowFailure(err);
+    const failure = err instanceof ParameterValidationError ? failureFor(err, { nonRetryable: true }) : flowFailure(err);
     if (failure instanceof ApplicationFailure) {
       const type = failure.type ?? '';
       const maxAttempts = retryPolicy?.maximumAttempts ?? 1;
@@ -83,10 +80,12 @@ async function withFlowTimeout<T>(timeoutSeconds: number | undefined, body: () =
   const scope = new CancellationScope();
   const run = scope.run(body);
   const timer = new CancellationScope();
-  const expired = timer.run(() => sleep(timeoutSeconds * 1000)).then(() => {
-    scope.cancel();
-    throw ApplicationFailure.create({ type: 'FlowTimeoutError', message: `the flow run did not finish within its timeout of ${timeoutSeconds} s` });
-  });
+  const expired = timer
+    .run(() => sleep(timeoutSeconds * 1000))
+    .then(() => {
+      scope.cancel();
+      throw ApplicationFailure.create({ type: 'FlowTimeoutError', message: `the flow run did not finish within its timeout of ${timeoutSeconds} s` });
+    });
   try {
     return await Promise.race([run, expired]);
   } finally {

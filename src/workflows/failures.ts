@@ -4,15 +4,7 @@
  * original error; an error leaving a flow becomes a Temporal ApplicationFailure that fails the run
  * (Prefect semantics) and keeps its type, so the client can rebuild it. Sandbox-safe.
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancelledFailure,
-  ChildWorkflowFailure,
-  isCancellation,
-  TemporalFailure,
-  TimeoutFailure,
-} from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancelledFailure, ChildWorkflowFailure, isCancellation, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
 import { BatonError, rebuildBatonError, TaskFailedError, TaskTimeoutError } from '../core/errors';
 import { detailOf, errorFromFailure, failureFor } from '../core/failure-details';
 

@@ -9,12 +9,7 @@
  *   async ({ day }) => load(await transform(await extract(day))),
  * );
  */
-import {
-  executeChild,
-  inWorkflowContext,
-  type ChildWorkflowOptions,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { executeChild, inWorkflowContext, type ChildWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 import type { input, output, ZodType } from 'zod';
 import { BatonError } from '../core/errors';
 import { flowRetryPolicy, flowRunNameFor, parametersToSend, parseParameters, PARSED_PARAMETERS_MEMO, type FlowOptions } from '../core/flow-options';
@@ -70,9 +65,7 @@ const childCounters = () => runState(SUBFLOWS, () => new Map<string, number>());
 
 function startSubflow<P, R>(flow: Flow<P, R>, params: P): { promise: Promise<R>; runName?: string } {
   if (!inWorkflowContext()) {
-    throw new BatonError(
-      `flow '${flow.flowName}' was called outside a flow; start it with client.flowRuns.run(...) or the API`,
-    );
+    throw new BatonError(`flow '${flow.flowName}' was called outside a flow; start it with client.flowRuns.run(...) or the API`);
   }
   const parsed = parseParameters(flow.flowName, flow.options.parameters as ZodType | undefined, params);
   const parent = workflowInfo();

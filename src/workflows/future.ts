@@ -120,10 +120,7 @@ export class FutureList<R> implements PromiseLike<R[]>, Iterable<RunFuture<R>> {
     return Promise.all(list.map((f) => f.ended)).then(() => list.map((f) => f.state));
   }
 
-  then<A = R[], B = never>(
-    onfulfilled?: ((value: R[]) => A | PromiseLike<A>) | null,
-    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
-  ): Promise<A | B> {
+  then<A = R[], B = never>(onfulfilled?: ((value: R[]) => A | PromiseLike<A>) | null, onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
     return this.result().then(onfulfilled, onrejected);
   }
 }

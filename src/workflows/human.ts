@@ -5,15 +5,7 @@
  * Its waiting state is published as search attributes (BatonState, BatonAwaiting) and its pending
  * approvals in its memo, so the API lists every waiting run with one query. Sandbox-safe.
  */
-import {
-  ApplicationFailure,
-  condition,
-  defineSignal,
-  defineUpdate,
-  setHandler,
-  upsertMemo,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { ApplicationFailure, condition, defineSignal, defineUpdate, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { output, ZodType } from 'zod';
 import { WaitTimeoutError } from '../core/errors';
 import { fieldIssues } from '../core/flow-options';
@@ -205,9 +197,7 @@ export async function pause<D = never>(options: PauseOptions<D> = {}): Promise<'
   c.pauses.set(key, entry);
   publish();
   const resumed =
-    options.timeoutSeconds === undefined
-      ? (await condition(() => entry.resumed), true)
-      : await condition(() => entry.resumed, options.timeoutSeconds * 1000);
+    options.timeoutSeconds === undefined ? (await condition(() => entry.resumed), true) : await condition(() => entry.resumed, options.timeoutSeconds * 1000);
   entry.resumed = true;
   publish();
   if (resumed) return 'resumed';

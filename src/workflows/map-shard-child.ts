@@ -4,14 +4,7 @@
  * new when its history grows long (carrying the outcomes so far), and reads an earlier run's
  * outcomes when the flow was resumed from a failure. Sandbox-safe.
  */
-import {
-  ApplicationFailure,
-  CancellationScope,
-  CancelledFailure,
-  continueAsNew,
-  scheduleLocalActivity,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, CancelledFailure, continueAsNew, scheduleLocalActivity, workflowInfo } from '@temporalio/workflow';
 import { detailFor } from '../core/failure-details';
 import { PREVIOUS_SHARD_ACTIVITY, SHARD_ITEMS_FAILED, type ItemOutcome, type PreviousShardRequest } from '../core/map-shard';
 import { setFlowParameters } from './flow-context';

@@ -65,13 +65,11 @@ export class ShardedFutureList<R> extends FutureList<R> {
       const ended = this.ends[k];
       const run = ended
         ? this.itemEnd(ended, offset)
-        : this.shards[k]!.then(
-            (outcomes) => {
-              const outcome = outcomes[offset]!;
-              if (outcome.ok) return outcome.value as R;
-              throw errorOfOutcome(outcome);
-            },
-          );
+        : this.shards[k]!.then((outcomes) => {
+            const outcome = outcomes[offset]!;
+            if (outcome.ok) return outcome.value as R;
+            throw errorOfOutcome(outcome);
+          });
       return new RunFuture<R>(this.taskName, this.runNames(i), run);
     });
     return this.made;

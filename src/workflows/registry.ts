@@ -17,8 +17,7 @@ interface Registry {
 // into it), kept where two copies of this module in one bundle (a flow module that imports
 // Baton's sources, a worker running Baton's compiled files) still find it.
 const KEY = Symbol.for('baton.run.registry');
-const registry = () =>
-  runState<Registry>(KEY, () => ({ specsByExport: new Map(), specsByName: new Map(), flows: new Map() }));
+const registry = () => runState<Registry>(KEY, () => ({ specsByExport: new Map(), specsByName: new Map(), flows: new Map() }));
 
 /** Called by the worker-generated bundle entry. */
 export function installTaskSpecs(specs: TaskSpec[]): void {

@@ -25,9 +25,7 @@ const CACHED_MARKER = 'baton.cached';
 export function specOf(key: string): TaskSpec {
   const spec = taskSpecFor(key);
   if (!spec) {
-    throw new BatonError(
-      `no task '${key}' is registered with this worker; export it from the module given to 'baton worker start --flows'`,
-    );
+    throw new BatonError(`no task '${key}' is registered with this worker; export it from the module given to 'baton worker start --flows'`);
   }
   return spec;
 }
@@ -79,9 +77,7 @@ export function schedule<R>(key: string, args: unknown[]): { promise: Promise<R>
     throw taskError(err, spec.name);
   };
   // A caching task answers with its value wrapped in the cache outcome.
-  const promise = spec.cache
-    ? started.then((result) => (isCachedResult(result) ? result.value : result) as R, fail)
-    : (started.then(undefined, fail) as Promise<R>);
+  const promise = spec.cache ? started.then((result) => (isCachedResult(result) ? result.value : result) as R, fail) : (started.then(undefined, fail) as Promise<R>);
   return { promise, runName };
 }
 
@@ -101,4 +97,3 @@ async function cachedOrScheduled(spec: TaskSpec, sent: unknown[], runName: strin
   });
   return lookup.value;
 }
-

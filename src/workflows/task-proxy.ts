@@ -97,7 +97,11 @@ function makeHandle<Args extends unknown[], R>(key: string, callOptions: CallOpt
         return new RunFuture<R>(name, runName, promise);
       }
       const runName = runNameOf(specOf(key), row);
-      return new RunFuture<R>(name, runName, limiter.run(() => schedule<R>(key, row).promise));
+      return new RunFuture<R>(
+        name,
+        runName,
+        limiter.run(() => schedule<R>(key, row).promise),
+      );
     });
     return new FutureList<R>(futures);
   };

@@ -123,7 +123,10 @@ describe('Docker Compose', { timeout: 30 * 60_000 }, () => {
 
   test(`${RUNS} runs of a deployment complete while a worker container is killed, and no completed task runs again`, async () => {
     const flows = await api<{ flows: { name: string }[] }>('GET', '/api/flows');
-    assert.ok(flows.body.flows.some((f) => f.name === 'compose-journal'), 'the API loaded the mounted flows');
+    assert.ok(
+      flows.body.flows.some((f) => f.name === 'compose-journal'),
+      'the API loaded the mounted flows',
+    );
     const deployment = await api('POST', '/api/deployments', {
       name: 'compose-journal',
       flow: 'compose-journal',
@@ -201,7 +204,21 @@ describe('Docker Compose', { timeout: 30 * 60_000 }, () => {
     const env = ['-e', `TEMPORAL_ADDRESS=127.0.0.1:${PORTS.temporal}`, '-e', 'BATON_TASK_QUEUE=compose-default-flows'];
     const ids: string[] = [];
     try {
-      ids.push(must('docker', [...common, ...env, '-e', 'BATON_API_HOST=127.0.0.1', '-e', `BATON_API_PORT=${port}`, '-e', `BATON_API_KEYS=compose-test:admin:${secret}`, 'baton:local', 'api', 'start']).trim());
+      ids.push(
+        must('docker', [
+          ...common,
+          ...env,
+          '-e',
+          'BATON_API_HOST=127.0.0.1',
+          '-e',
+          `BATON_API_PORT=${port}`,
+          '-e',
+          `BATON_API_KEYS=compose-test:admin:${secret}`,
+          'baton:local',
+          'api',
+          'start',
+        ]).trim(),
+      );
       ids.push(must('docker', [...common, ...env, 'baton:local', 'worker', 'start']).trim());
       await eventually('the second API and worker to report healthy', () => (ids.map(inspect).every((c) => c.health === 'healthy') ? true : undefined), 180_000, 1_000);
       const cli = (...args: string[]) =>

@@ -85,7 +85,15 @@ export class Stack {
 
   /** Ids of this project's containers for a service (running or not). */
   containers(service: string): string[] {
-    const out = must('docker', ['ps', '-aq', '--no-trunc', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--filter', `label=com.docker.compose.service=${service}`]);
+    const out = must('docker', [
+      'ps',
+      '-aq',
+      '--no-trunc',
+      '--filter',
+      `label=com.docker.compose.project=${PROJECT}`,
+      '--filter',
+      `label=com.docker.compose.service=${service}`,
+    ]);
     return out.split('\n').filter(Boolean);
   }
 

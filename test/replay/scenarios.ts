@@ -44,7 +44,8 @@ const childTypes = (run: RecordedRun) =>
     const name = e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name;
     return name ? [name] : [];
   });
-const signals = (run: RecordedRun) => events(run).flatMap((e) => (e.workflowExecutionSignaledEventAttributes ? [e.workflowExecutionSignaledEventAttributes.signalName] : []));
+const signals = (run: RecordedRun) =>
+  events(run).flatMap((e) => (e.workflowExecutionSignaledEventAttributes ? [e.workflowExecutionSignaledEventAttributes.signalName] : []));
 const summaries = (run: RecordedRun) =>
   events(run).flatMap((e) => {
     const data = e.userMetadata?.summary?.data;
@@ -103,7 +104,11 @@ export const SCENARIOS: Scenario[] = [
       expect(p, completed(main(runs)), 'the flow run completed');
       expect(p, childTypes(main(runs)).filter((t) => t === MAP_SHARD_WORKFLOW).length === 3, 'the flow started 3 shards');
       expect(p, shards.length === 3 && shards.every(completed), 'the 3 shards were recorded and completed');
-      expect(p, shards.every((s) => scheduled(s, 'replay-inc') === 400), 'each shard scheduled 400 task runs');
+      expect(
+        p,
+        shards.every((s) => scheduled(s, 'replay-inc') === 400),
+        'each shard scheduled 400 task runs',
+      );
       return p;
     },
   },
@@ -232,7 +237,13 @@ export const SCENARIOS: Scenario[] = [
       if (!failed || !resumed) return p;
       expect(p, last(failed) === E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED, 'the first run failed');
       expect(p, completed(resumed), 'the resumed run completed');
-      expect(p, events(resumed).some((e) => e.workflowTaskFailedEventAttributes?.cause === temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW), 'the resumed run starts from a reset');
+      expect(
+        p,
+        events(resumed).some(
+          (e) => e.workflowTaskFailedEventAttributes?.cause === temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW,
+        ),
+        'the resumed run starts from a reset',
+      );
       expect(p, scheduled(resumed, 'replay-double') === 2 && scheduled(resumed, 'replay-fixable') === 1, 'the resumed run kept step 1 and ran steps 2 and 3');
       return p;
     },

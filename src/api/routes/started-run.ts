@@ -2,11 +2,7 @@
 import type { BatonClient } from '../../client/client';
 import type { StartedRun } from '../../core/schemas';
 
-export function startedRun(
-  client: BatonClient,
-  handle: { id: string; flowName: string; runName?: string },
-  created: boolean,
-): StartedRun {
+export function startedRun(client: BatonClient, handle: { id: string; flowName: string; runName?: string }, created: boolean): StartedRun {
   return {
     id: handle.id,
     flowName: handle.flowName,

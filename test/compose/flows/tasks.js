@@ -24,12 +24,9 @@ function record(event, n) {
   fs.appendFileSync(path.join(dir, `journal-${WORKER}.jsonl`), JSON.stringify(line) + '\n');
 }
 
-exports.journalStep = task(
-  { name: 'journal-step', heartbeatSeconds: 2, taskRunName: 'step-{n}' },
-  async (n, ms) => {
-    record('start', n);
-    await sleep(ms);
-    record('done', n);
-    return n;
-  },
-);
+exports.journalStep = task({ name: 'journal-step', heartbeatSeconds: 2, taskRunName: 'step-{n}' }, async (n, ms) => {
+  record('start', n);
+  await sleep(ms);
+  record('done', n);
+  return n;
+});
