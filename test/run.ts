@@ -4,6 +4,9 @@
  * run, a redis-server; runs the test files with Node's test runner against them, then stops them.
  * Test files get the server through TEMPORAL_ADDRESS and use unique task queues and ids.
  *
+ * With no file filter it first runs `npm run lint` (ESLint, including the sandbox import rule, and
+ * Prettier's check) and stops there if it fails, so CI, which runs plain `npm test`, always lints.
+ *
  * Nothing can hang: each test file runs under a time limit (BATON_TEST_TIMEOUT_MS), tests that may
  * wait long set their own, and the whole run has one more (BATON_TEST_SUITE_TIMEOUT_MINUTES).
  */
@@ -44,6 +47,19 @@ async function startRedis(binary: string, home: string): Promise<{ url: string; 
   }
   child.kill('SIGKILL');
   throw new Error(`${binary} did not accept connections on 127.0.0.1:${port} within 10 s`);
+}
+
+/** `npm run lint`, its output shown as it comes; resolves with its exit code. */
+function runLint(root: string): Promise<number> {
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const child = spawn(npm, ['run', '--silent', 'lint'], { cwd: root, stdio: 'inherit' });
+  return new Promise<number>((resolve) => {
+    child.on('error', (err) => {
+      console.error(`# could not run npm run lint: ${err.message}`);
+      resolve(1);
+    });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
 }
 
 /** Runs Node's test runner in its own process group, so a watchdog or Ctrl-C stops every test process. */
@@ -91,6 +107,17 @@ async function main(): Promise<number> {
   if (files.length === 0) {
     console.error(`no test file matches ${filter.join(', ')}`);
     return 1;
+  }
+  if (filter.length === 0) {
+    const started = Date.now();
+    const code = await runLint(root);
+    if (code !== 0) {
+      console.error('# npm run lint failed (output above): fix it, or run npm run format for the formatting, before the tests run');
+      return code;
+    }
+    console.log(`# lint passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } else {
+    console.log('# lint skipped: a file filter was given (plain npm test, or npm run lint, runs it)');
   }
   await provision(files, (text) => process.stdout.write(text));
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-test-'));
