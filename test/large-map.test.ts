@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ApplicationFailure, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
-import { WAITING_STATE } from '../src/core/search-attributes';
+import { RUN_STATE } from '../src/core/search-attributes';
 import { eventually, readLines, scheduledWhilePaused, startWorker, tempDir, uid, type TestWorker } from './helpers';
 
 interface BigMapOut {
@@ -134,7 +134,7 @@ describe('maps past one workflow: shards over child workflows', () => {
     await w.client.flowRuns.pause(handle.id);
     // The pause reaches the shard as a signal from the flow: from then on nothing may start.
     const shard = w.client.temporal.workflow.getHandle(`${handle.id}/stamp-map1-1`);
-    await eventually(async () => ((await shard.describe()).typedSearchAttributes.get(WAITING_STATE) === 'Paused' ? true : undefined));
+    await eventually(async () => ((await shard.describe()).typedSearchAttributes.get(RUN_STATE) === 'Paused' ? true : undefined));
     await new Promise((r) => setTimeout(r, 2_000));
     const resumedAt = Date.now();
     await w.client.flowRuns.resume(handle.id);

@@ -9,7 +9,7 @@ import { temporal } from '@temporalio/proto';
 import type { ApprovalList, Decide, ListApprovalsQuery, PendingApprovalItem } from '../core/schemas';
 import { ConflictError, NotFoundError } from '../core/errors';
 import { APPROVALS_MEMO, DECIDE_UPDATE, type ApprovalResult, type DecideRequest, type PendingApproval } from '../core/human';
-import { DEPLOYMENT, FLOW_NAME, RUN_NAME, WAITING_STATE } from '../core/search-attributes';
+import { DEPLOYMENT, FLOW_NAME, RUN_NAME, RUN_STATE } from '../core/search-attributes';
 import { decisionError, describeFailure, isDecisionTimeout, WorkerUnavailableError } from './approval-errors';
 import type { ClientContext } from './client-context';
 import { pageTokenBytes, pageTokenText, quote } from './visibility';
@@ -38,7 +38,7 @@ export class Approvals {
 
   /** Every pending approval, oldest run first within a page of waiting runs. */
   async list(query: Partial<ListApprovalsQuery> = {}): Promise<ApprovalList> {
-    const clauses = [`ExecutionStatus = 'Running'`, `${WAITING_STATE.name} = 'AwaitingApproval'`];
+    const clauses = [`ExecutionStatus = 'Running'`, `${RUN_STATE.name} = 'AwaitingApproval'`];
     if (query.flow) clauses.push(`${FLOW_NAME.name} = ${quote(query.flow)}`);
     if (query.deployment) clauses.push(`${DEPLOYMENT.name} = ${quote(query.deployment)}`);
     const response = await this.ctx.workflowService.listWorkflowExecutions({

@@ -15,8 +15,6 @@ export const DEPLOYMENT = defineSearchAttributeKey('BatonDeployment', SearchAttr
  * together with the execution status by the client's state mapping, for lists and single runs alike.
  */
 export const RUN_STATE = defineSearchAttributeKey('BatonState', SearchAttributeType.KEYWORD);
-/** @deprecated the same key as {@link RUN_STATE}. */
-export const WAITING_STATE = RUN_STATE;
 /** The keys of a flow's pending approvals, so every pending approval is one query away. */
 export const AWAITING = defineSearchAttributeKey('BatonAwaiting', SearchAttributeType.KEYWORD_LIST);
 
