@@ -44,6 +44,8 @@ export {
   TaskFailedError,
   TaskTimeoutError,
   WaitTimeoutError,
+  FlowTimeoutError,
+  WorkerUnavailableError,
   FlowRunFailedError,
   ConfigError,
   TemporalUnavailableError,

@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { errorResponse } from '../src/api/errors';
-import { causeText, decisionError, failureType, WorkerUnavailableError } from '../src/client/approval-errors';
+import { WorkerUnavailableError } from '../src/core/errors';
+import { causeText, decisionError, failureType } from '../src/client/approval-errors';
 
 describe('why a decision was not taken, in words fit for an answer', () => {
   test('a cause keeps its first line and loses file paths', { timeout: 5_000 }, () => {

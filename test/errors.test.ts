@@ -11,6 +11,7 @@ import {
   ConflictError,
   errorDetail,
   FlowRunFailedError,
+  FlowTimeoutError,
   ForbiddenError,
   NonRetryableError,
   NotFoundError,
@@ -23,6 +24,7 @@ import {
   UnauthorizedError,
   ValidationError,
   WaitTimeoutError,
+  WorkerUnavailableError,
 } from '../src/core/errors';
 import { ROOT } from './helpers';
 
@@ -54,9 +56,11 @@ const SAMPLES: BatonError[] = [
   taskFailed(new TaskFailedError('card declined')),
   taskFailed(new TaskTimeoutError('task charge-card timed out after 5 s')),
   new WaitTimeoutError('nobody approved in time'),
+  new FlowTimeoutError('the flow run did not finish within its timeout of 3 s', 3),
   new FlowRunFailedError('flow run r-1 ended TimedOut: too slow', 'r-1', 'TimedOut'),
   new ConfigError([{ path: 'BATON_PORT', message: 'must be a port number' }]),
   new TemporalUnavailableError('Temporal is unreachable'),
+  new WorkerUnavailableError('no worker polls the flow run', 'r-2'),
   new NotFoundError("no deployment named 'nightly'"),
 ];
 

@@ -3,9 +3,18 @@
  * answer back into an error. Responses carry `{ error: { code, message, details } }` and never a
  * stack trace.
  */
-import { BatonError, ConfigError, ConflictError, ForbiddenError, NotFoundError, TemporalUnavailableError, UnauthorizedError, ValidationError } from '../core/errors';
+import {
+  BatonError,
+  ConfigError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  TemporalUnavailableError,
+  UnauthorizedError,
+  ValidationError,
+  WorkerUnavailableError,
+} from '../core/errors';
 import type { ErrorBody } from '../core/schemas';
-import { WorkerUnavailableError } from '../client/approval-errors';
 
 const STATUS: [new (...args: never[]) => BatonError, number][] = [
   [ValidationError, 400],

@@ -2,14 +2,14 @@
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { z } from 'zod';
-import type { CreateDeployment, Deployment, DeploymentList, StartedRun } from '../core/schemas';
+import type { CreateDeployment, Deployment, DeploymentList } from '../core/schemas';
 import { checkEach, parseDeployment } from '../client/deployment-check';
 import { ValidationError, type FieldIssue } from '../core/errors';
 import { fieldIssues } from '../core/flow-options';
 import type { ApiClient } from './api-client';
 import { list, params, parse, positiveInt, positiveNumber, str, UsageError } from './args';
 import { printJson, table, when } from './output';
-import { watchRun } from './watch';
+import { RUN_FLAGS, runBody, triggerRun } from './run-trigger';
 
 const DeployFile = z.object({ deployments: z.array(z.unknown()).min(1, 'lists no deployments') }).strict();
 
@@ -158,20 +158,7 @@ export async function deployment(api: ApiClient, sub: string | undefined, args: 
       return 0;
     }
     case 'run': {
-      const { values, positionals } = parse(
-        args,
-        {
-          param: { type: 'string', multiple: true },
-          'params-file': { type: 'string' },
-          'run-name': { type: 'string' },
-          tag: { type: 'string', multiple: true },
-          'idempotency-key': { type: 'string' },
-          at: { type: 'string' },
-          watch: { type: 'boolean' },
-          json: { type: 'boolean' },
-        },
-        ['name'],
-      );
+      const { values, positionals } = parse(args, { ...RUN_FLAGS, 'params-file': { type: 'string' } }, ['name']);
       let fromFile: Record<string, unknown> = {};
       const paramsFile = str(values, 'params-file');
       if (paramsFile) {
@@ -181,22 +168,7 @@ export async function deployment(api: ApiClient, sub: string | undefined, args: 
           throw new UsageError(`--params-file ${paramsFile}: ${(err as Error).message}`);
         }
       }
-      const body = {
-        parameters: { ...fromFile, ...params(list(values, 'param')) },
-        ...(str(values, 'run-name') ? { runName: str(values, 'run-name') } : {}),
-        ...(list(values, 'tag').length ? { tags: list(values, 'tag') } : {}),
-        ...(str(values, 'idempotency-key') ? { idempotencyKey: str(values, 'idempotency-key') } : {}),
-        ...(str(values, 'at') ? { scheduledTime: str(values, 'at') } : {}),
-      };
-      const run = await api.call<StartedRun>('POST', path(positionals[0]!, '/runs'), body);
-      if (!values.watch) {
-        if (values.json) printJson(run);
-        else console.log(`${run.created ? 'started' : 'already started'} flow run ${run.id} (${run.runName ?? '-'})${run.webUrl ? `\n${run.webUrl}` : ''}`);
-        return 0;
-      }
-      if (!values.json) console.log(`flow run ${run.id} (${run.runName ?? '-'})`);
-      const final = await watchRun(api, run.id, { json: Boolean(values.json) });
-      return final.state === 'Completed' ? 0 : 1;
+      return triggerRun(api, path(positionals[0]!, '/runs'), runBody(values, { ...fromFile, ...params(list(values, 'param')) }), values);
     }
     case 'pause':
     case 'resume': {

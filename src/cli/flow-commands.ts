@@ -1,9 +1,9 @@
 /** `baton flow ls | run`: the flows the API knows, and runs of a flow without a deployment. */
-import type { FlowList, RunFlow, StartedRun } from '../core/schemas';
+import type { FlowList } from '../core/schemas';
 import type { ApiClient } from './api-client';
 import { list, params, parse, str, UsageError } from './args';
 import { printJson, table } from './output';
-import { watchRun } from './watch';
+import { RUN_FLAGS, runBody, triggerRun } from './run-trigger';
 
 /** `--params-json '{...}'`: a JSON object, or a usage error naming the flag. */
 export function paramsJson(text: string | undefined): Record<string, unknown> {
@@ -39,35 +39,10 @@ export async function flowCommand(api: ApiClient, sub: string | undefined, args:
       return 0;
     }
     case 'run': {
-      const { values, positionals } = parse(
-        args,
-        {
-          param: { type: 'string', multiple: true },
-          'params-json': { type: 'string' },
-          'run-name': { type: 'string' },
-          tag: { type: 'string', multiple: true },
-          'idempotency-key': { type: 'string' },
-          at: { type: 'string' },
-          watch: { type: 'boolean' },
-          json: { type: 'boolean' },
-        },
-        ['name'],
-      );
+      const { values, positionals } = parse(args, { ...RUN_FLAGS, 'params-json': { type: 'string' } }, ['name']);
       // --param wins over the same key in --params-json, as the later, more specific flag.
-      const body: RunFlow = { parameters: { ...paramsJson(str(values, 'params-json')), ...params(list(values, 'param')) } };
-      if (str(values, 'run-name')) body.runName = str(values, 'run-name');
-      if (list(values, 'tag').length) body.tags = list(values, 'tag');
-      if (str(values, 'idempotency-key')) body.idempotencyKey = str(values, 'idempotency-key');
-      if (str(values, 'at')) body.scheduledTime = str(values, 'at');
-      const run = await api.call<StartedRun>('POST', `/api/flows/${encodeURIComponent(positionals[0]!)}/runs`, body);
-      if (!values.watch) {
-        if (values.json) printJson(run);
-        else console.log(`${run.created ? 'started' : 'already started'} flow run ${run.id} (${run.runName ?? '-'})${run.webUrl ? `\n${run.webUrl}` : ''}`);
-        return 0;
-      }
-      if (!values.json) console.log(`flow run ${run.id} (${run.runName ?? '-'})`);
-      const final = await watchRun(api, run.id, { json: Boolean(values.json) });
-      return final.state === 'Completed' ? 0 : 1;
+      const parameters = { ...paramsJson(str(values, 'params-json')), ...params(list(values, 'param')) };
+      return triggerRun(api, `/api/flows/${encodeURIComponent(positionals[0]!)}/runs`, runBody(values, parameters), values);
     }
     default:
       throw new UsageError(`unknown command 'flow ${sub ?? ''}'`);

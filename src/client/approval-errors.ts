@@ -8,22 +8,6 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTime
 import { ApplicationFailure } from '@temporalio/common';
 import { BatonError, ConflictError, NotFoundError, TemporalUnavailableError, ValidationError, type FieldIssue } from '../core/errors';
 
-/**
- * No worker is running the flow run, or the one running it fails while taking the decision. The
- * decision was not applied (yet): the API answers 503, and deciding again once a worker runs the
- * flow is safe (a decision taken in the meantime makes the second one a 409).
- */
-export class WorkerUnavailableError extends BatonError {
-  static override readonly code: string = 'WORKER_UNAVAILABLE';
-  override readonly name: string = 'WorkerUnavailableError';
-  constructor(
-    message: string,
-    readonly flowRunId: string,
-  ) {
-    super(message);
-  }
-}
-
 /** A cause fit for an answer: its first line, file paths and URLs of the machine taken out, bounded. */
 export function causeText(message: string | undefined): string {
   const firstLine = (message ?? '').split('\n')[0]!.trim();

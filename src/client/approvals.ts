@@ -10,7 +10,8 @@ import type { ApprovalList, Decide, ListApprovalsQuery, PendingApprovalItem } fr
 import { ConflictError, NotFoundError } from '../core/errors';
 import { APPROVALS_MEMO, DECIDE_UPDATE, type ApprovalResult, type DecideRequest, type PendingApproval } from '../core/human';
 import { DEPLOYMENT, FLOW_NAME, RUN_NAME, RUN_STATE } from '../core/search-attributes';
-import { decisionError, describeFailure, isDecisionTimeout, WorkerUnavailableError } from './approval-errors';
+import { WorkerUnavailableError } from '../core/errors';
+import { decisionError, describeFailure, isDecisionTimeout } from './approval-errors';
 import type { ClientContext } from './client-context';
 import { pageTokenBytes, pageTokenText, quote } from './visibility';
 import { decodePayload } from './flow-run-state';

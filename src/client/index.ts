@@ -35,4 +35,13 @@ export type {
   PendingApprovalItem,
   TaskRun,
 } from '../core/schemas';
-export { BatonError, ConflictError, FlowRunFailedError, NotFoundError, ParameterValidationError, TemporalUnavailableError, ValidationError } from '../core/errors';
+export {
+  BatonError,
+  ConflictError,
+  FlowRunFailedError,
+  FlowTimeoutError,
+  NotFoundError,
+  ParameterValidationError,
+  TemporalUnavailableError,
+  ValidationError,
+} from '../core/errors';

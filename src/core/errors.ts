@@ -134,6 +134,21 @@ export class WaitTimeoutError extends BatonError {
   override readonly name: string = 'WaitTimeoutError';
 }
 
+/**
+ * A flow run's attempt took longer than the flow's `timeoutSeconds`, counted from when its body
+ * started: the body was cancelled and the run reads TimedOut (or Retrying, with retries left).
+ */
+export class FlowTimeoutError extends BatonError {
+  static override readonly code: string = 'FLOW_TIMEOUT';
+  override readonly name: string = 'FlowTimeoutError';
+  constructor(
+    message: string,
+    readonly timeoutSeconds = 0,
+  ) {
+    super(message);
+  }
+}
+
 /** A flow run that ended in Failed, TimedOut, Cancelled or Crashed, seen from the client. */
 export class FlowRunFailedError extends BatonError {
   static override readonly code: string = 'FLOW_RUN_FAILED';
@@ -163,6 +178,22 @@ export class TemporalUnavailableError extends BatonError {
   override readonly name: string = 'TemporalUnavailableError';
 }
 
+/**
+ * No worker is running the flow run, or the one running it fails while taking the decision. The
+ * decision was not applied (yet): the API answers 503, and deciding again once a worker runs the
+ * flow is safe (a decision taken in the meantime makes the second one a 409).
+ */
+export class WorkerUnavailableError extends BatonError {
+  static override readonly code: string = 'WORKER_UNAVAILABLE';
+  override readonly name: string = 'WorkerUnavailableError';
+  constructor(
+    message: string,
+    readonly flowRunId: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A flow, task or run that does not exist. */
 export class NotFoundError extends BatonError {
   static override readonly code: string = 'NOT_FOUND';
@@ -183,9 +214,11 @@ const BLANK: Map<string, () => BatonError> = new Map(
     () => new TaskFailedError(''),
     () => new TaskTimeoutError(''),
     () => new WaitTimeoutError(''),
+    () => new FlowTimeoutError(''),
     () => new FlowRunFailedError('', '', ''),
     () => new ConfigError([]),
     () => new TemporalUnavailableError(''),
+    () => new WorkerUnavailableError('', ''),
     () => new NotFoundError(''),
   ].map((make) => [make().name, make]),
 );

@@ -5,7 +5,7 @@
  * Sandbox-safe.
  */
 import { ApplicationFailure, CancellationScope, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { ParameterValidationError } from '../core/errors';
+import { FlowTimeoutError, ParameterValidationError } from '../core/errors';
 import { flowRunNameFor, PARAMETERS_MEMO, parseParameters, restoreParameters, type FlowOptions } from '../core/flow-options';
 import { friendlyName } from '../core/run-name';
 import { RUN_NAME } from '../core/search-attributes';
@@ -84,7 +84,7 @@ async function withFlowTimeout<T>(timeoutSeconds: number | undefined, body: () =
     .run(() => sleep(timeoutSeconds * 1000))
     .then(() => {
       scope.cancel();
-      throw ApplicationFailure.create({ type: 'FlowTimeoutError', message: `the flow run did not finish within its timeout of ${timeoutSeconds} s` });
+      throw failureFor(new FlowTimeoutError(`the flow run did not finish within its timeout of ${timeoutSeconds} s`, timeoutSeconds));
     });
   try {
     return await Promise.race([run, expired]);

@@ -27,7 +27,16 @@ export type { ApprovalResult, Decision } from '../core/human';
 export { CancellationScope } from '@temporalio/workflow';
 import { CancellationScope } from '@temporalio/workflow';
 export const nonCancellable = <T>(fn: () => Promise<T>): Promise<T> => CancellationScope.nonCancellable(fn);
-export { BatonError, NonRetryableError, RetryAfterError, ParameterValidationError, TaskFailedError, TaskTimeoutError, WaitTimeoutError } from '../core/errors';
+export {
+  BatonError,
+  NonRetryableError,
+  RetryAfterError,
+  ParameterValidationError,
+  TaskFailedError,
+  TaskTimeoutError,
+  WaitTimeoutError,
+  FlowTimeoutError,
+} from '../core/errors';
 export type { FlowOptions } from '../core/flow-options';
 export type { State } from '../core/states';
 /** The flow logger: replay-aware, forwarded by the worker to its pino logger with the run's ids. */
