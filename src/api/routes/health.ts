@@ -1,0 +1,28 @@
+/** The health route: whether the API is up and Temporal reachable (no key needed). */
+import type { BatonClient } from '../../client/client';
+import { Health } from '../../core/schemas';
+import { defineRoute, Reply } from '../route';
+
+export function healthRoutes(client: BatonClient) {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/health',
+      summary: 'Whether the API is up and Temporal reachable',
+      tag: 'system',
+      access: 'public',
+      response: Health,
+      // A Health body either way: 'degraded' when Temporal cannot be reached.
+      replies: [503],
+      handler: async () => {
+        const namespace = client.options.target.namespace;
+        try {
+          await client.connection.workflowService.getSystemInfo({});
+          return { status: 'ok', temporal: { reachable: true, namespace } };
+        } catch {
+          return new Reply(503, { status: 'degraded', temporal: { reachable: false, namespace } });
+        }
+      },
+    }),
+  ];
+}
