@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { CreateDeployment } from '../src/core/schemas';
 import { NotFoundError, ParameterValidationError, ValidationError } from '../src/core/errors';
-import { scheduleIdOf } from '../src/client/deployments';
+import { scheduleIdOf } from '../src/client/deployment-schedule';
 import { startTestApi, type TestApi } from './api-helpers';
 import { eventually, ROOT, startWorker, tempDir, uid, type TestWorker } from './helpers';
 

@@ -5,87 +5,18 @@
  * run it starts; flow, deployment and tags are also schedule search attributes, for listing. A
  * deployment with no schedule is a paused schedule with no spec. Nothing is stored elsewhere.
  */
-import {
-  ScheduleAlreadyRunning,
-  ScheduleNotFoundError,
-  ScheduleOverlapPolicy,
-  type ScheduleDescription,
-  type ScheduleHandle,
-  type ScheduleOptions,
-  type ScheduleSpec,
-  type ScheduleUpdateOptions,
-} from '@temporalio/client';
-import type {
-  Backfill,
-  CreateDeployment,
-  Deployment,
-  DeploymentList,
-  ListDeploymentsQuery,
-  OverlapPolicy,
-  RunDeployment,
-  Schedule,
-  UpdateDeployment,
-} from '../core/schemas';
-import type { ZodType } from 'zod';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, type ScheduleDescription, type ScheduleHandle } from '@temporalio/client';
+import type { Backfill, CreateDeployment, Deployment, DeploymentList, ListDeploymentsQuery, RunDeployment, UpdateDeployment } from '../core/schemas';
 import { ConflictError, NotFoundError, ParameterValidationError } from '../core/errors';
-import { flowRetryPolicy, parametersToSend, parseParameters, PARSED_PARAMETERS_MEMO, type FlowOptions } from '../core/flow-options';
-import { DEPLOYMENT, FLOW_NAME, RUN_STATE, TAGS } from '../core/search-attributes';
+import { parseParameters, type FlowOptions } from '../core/flow-options';
+import { DEPLOYMENT, FLOW_NAME, TAGS } from '../core/search-attributes';
 import type { AnyFlow } from '../workflows/flow';
 import type { ClientContext } from './client-context';
 import type { FlowRunHandle } from './flow-run-handle';
 import type { FlowRuns } from './flow-runs';
 import { pageTokenBytes, pageTokenText, quote } from './visibility';
 import { checkDeployment, checkEach } from './deployment-check';
-
-/** The schedule id of a deployment. */
-export function scheduleIdOf(name: string): string {
-  return `deployment-${name}`;
-}
-
-/** What Baton keeps in the schedule action's memo, under `baton`. */
-interface DeploymentMeta {
-  deployment: string;
-  flow: string;
-  description: string | null;
-  version: string | null;
-  tags: string[];
-  parameters: Record<string, unknown>;
-  taskQueue: string;
-  schedules: Schedule[];
-  startAt: string | null;
-  endAt: string | null;
-  jitterSeconds: number | null;
-  overlap: OverlapPolicy;
-  catchupWindowSeconds: number | null;
-  paused: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
-const OVERLAP: Record<OverlapPolicy, ScheduleOverlapPolicy> = {
-  skip: ScheduleOverlapPolicy.SKIP,
-  buffer_one: ScheduleOverlapPolicy.BUFFER_ONE,
-  buffer_all: ScheduleOverlapPolicy.BUFFER_ALL,
-  cancel_other: ScheduleOverlapPolicy.CANCEL_OTHER,
-  terminate_other: ScheduleOverlapPolicy.TERMINATE_OTHER,
-  allow_all: ScheduleOverlapPolicy.ALLOW_ALL,
-};
-
-const NO_SCHEDULE_NOTE = 'baton: no schedule';
-const PAUSED_NOTE = 'baton: paused';
-
-function specOf(meta: DeploymentMeta): ScheduleSpec {
-  const crons = meta.schedules.filter((s): s is Extract<Schedule, { cron: string }> => 'cron' in s);
-  const intervals = meta.schedules.filter((s): s is Extract<Schedule, { intervalSeconds: number }> => 'intervalSeconds' in s);
-  return {
-    // Temporal reads a per-expression timezone from a CRON_TZ prefix.
-    cronExpressions: crons.map((c) => (c.timezone ? `CRON_TZ=${c.timezone} ${c.cron}` : c.cron)),
-    intervals: intervals.map((i) => ({ every: i.intervalSeconds * 1000, offset: (i.offsetSeconds ?? 0) * 1000 })),
-    startAt: meta.startAt ? new Date(meta.startAt) : undefined,
-    endAt: meta.endAt ? new Date(meta.endAt) : undefined,
-    jitter: meta.jitterSeconds ? meta.jitterSeconds * 1000 : undefined,
-  };
-}
+import { deploymentOf, metaOf, OVERLAP, scheduleIdOf, scheduleOptions, scheduleUpdate, type DeploymentMeta } from './deployment-schedule';
 
 /**
  * How long a run trigger may reuse a deployment it read (milliseconds). Reading a deployment is a
@@ -136,84 +67,6 @@ export class Deployments {
     }
   }
 
-  private metaOf(description: ScheduleDescription): DeploymentMeta {
-    const meta = (description.action.memo as { baton?: DeploymentMeta } | undefined)?.baton;
-    if (!meta) throw new NotFoundError(`schedule ${description.scheduleId} is not a Baton deployment`);
-    return meta;
-  }
-
-  private toDto(description: ScheduleDescription): Deployment {
-    const meta = this.metaOf(description);
-    return {
-      name: meta.deployment,
-      flow: meta.flow,
-      description: meta.description,
-      version: meta.version,
-      tags: meta.tags,
-      parameters: meta.parameters,
-      taskQueue: meta.taskQueue,
-      schedules: meta.schedules,
-      startAt: meta.startAt,
-      endAt: meta.endAt,
-      jitterSeconds: meta.jitterSeconds,
-      overlap: meta.overlap,
-      catchupWindowSeconds: meta.catchupWindowSeconds,
-      paused: description.state.paused,
-      nextRunTimes: description.state.paused ? [] : description.info.nextActionTimes.map((d) => d.toISOString()),
-      recentRuns: description.info.recentActions.map((a) => ({
-        flowRunId: a.action.workflow.workflowId,
-        scheduledAt: a.scheduledAt.toISOString(),
-        startedAt: a.takenAt.toISOString(),
-      })),
-      createdAt: meta.createdAt,
-      updatedAt: meta.updatedAt,
-    };
-  }
-
-  private options(meta: DeploymentMeta, flow: AnyFlow): Omit<ScheduleOptions, 'scheduleId'> {
-    const flowOptions = flow.options as FlowOptions<unknown>;
-    const hasSpec = meta.schedules.length > 0;
-    return {
-      spec: specOf(meta),
-      action: {
-        type: 'startWorkflow',
-        workflowType: meta.flow,
-        workflowId: `${meta.deployment}-scheduled`,
-        taskQueue: meta.taskQueue,
-        // A schedule starts runs with no Baton code in between: the complete parsed parameters
-        // (defaults as of this deploy) go into the schedule, as any other edge sends them.
-        ...scheduledStart(flowOptions, meta),
-        retry: flowRetryPolicy(flowOptions),
-        staticDetails: meta.description ?? undefined,
-        typedSearchAttributes: [
-          { key: FLOW_NAME, value: meta.flow },
-          { key: DEPLOYMENT, value: meta.deployment },
-          { key: RUN_STATE, value: 'Pending' },
-          ...(meta.tags.length ? [{ key: TAGS, value: meta.tags }] : []),
-        ],
-      },
-      policies: {
-        overlap: OVERLAP[meta.overlap],
-        catchupWindow: meta.catchupWindowSeconds ? meta.catchupWindowSeconds * 1000 : undefined,
-      },
-      typedSearchAttributes: [
-        { key: FLOW_NAME, value: meta.flow },
-        { key: DEPLOYMENT, value: meta.deployment },
-        ...(meta.tags.length ? [{ key: TAGS, value: meta.tags }] : []),
-      ],
-      state: {
-        paused: meta.paused || !hasSpec,
-        note: !hasSpec ? NO_SCHEDULE_NOTE : meta.paused ? PAUSED_NOTE : undefined,
-      },
-    };
-  }
-
-  /** What an update replaces: everything but the id and the schedule-level memo. */
-  private updateOptions(meta: DeploymentMeta, flow: AnyFlow): ScheduleUpdateOptions {
-    const o = this.options(meta, flow);
-    return { spec: o.spec, action: o.action, policies: o.policies, typedSearchAttributes: o.typedSearchAttributes, state: o.state! };
-  }
-
   /** Runs every check (deployment-check.ts) and builds what Baton stores; changes nothing. */
   private buildMeta(unchecked: CreateDeployment, previous: DeploymentMeta | undefined): { meta: DeploymentMeta; flow: AnyFlow } {
     const { input, flow } = checkDeployment(unchecked, this.ctx.flows);
@@ -249,14 +102,14 @@ export class Deployments {
   async apply(input: CreateDeployment): Promise<{ deployment: Deployment; created: boolean }> {
     const { meta, flow } = this.buildMeta(input, undefined);
     this.recent.delete(meta.deployment);
-    const options = this.options(meta, flow);
+    const options = scheduleOptions(meta, flow);
     let created = true;
     try {
       await this.ctx.temporal.schedule.create({ scheduleId: scheduleIdOf(meta.deployment), ...options });
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
       created = false;
-      await this.handle(meta.deployment).update((previous) => this.updateOptions({ ...meta, createdAt: this.metaOf(previous).createdAt }, flow));
+      await this.handle(meta.deployment).update((previous) => scheduleUpdate({ ...meta, createdAt: metaOf(previous).createdAt }, flow));
     }
     return { deployment: await this.get(meta.deployment), created };
   }
@@ -288,7 +141,7 @@ export class Deployments {
   /** Changes some settings of a deployment. */
   async update(name: string, patch: UpdateDeployment): Promise<Deployment> {
     this.recent.delete(name);
-    const before = this.metaOf(await this.describeRaw(name));
+    const before = metaOf(await this.describeRaw(name));
     const merged: CreateDeployment = {
       name,
       flow: patch.flow ?? before.flow,
@@ -306,12 +159,12 @@ export class Deployments {
       paused: patch.paused ?? before.paused,
     };
     const { meta, flow } = this.buildMeta(merged, before);
-    await this.handle(name).update(() => this.updateOptions(meta, flow));
+    await this.handle(name).update(() => scheduleUpdate(meta, flow));
     return this.get(name);
   }
 
   async get(name: string): Promise<Deployment> {
-    return this.toDto(await this.describeRaw(name));
+    return deploymentOf(await this.describeRaw(name));
   }
 
   /** Deployments, filtered by flow and tag, a page at a time. */
@@ -388,16 +241,4 @@ export class Deployments {
       startDelaySeconds: delay > 0 ? delay : undefined,
     });
   }
-}
-
-/**
- * The parameters a schedule starts runs with: parsed and complete (and marked so) when the schema
- * accepts them; as given otherwise (a deployment without a schedule), for the flow to parse.
- */
-function scheduledStart(flowOptions: FlowOptions<unknown>, meta: DeploymentMeta): { args: unknown[]; memo: Record<string, unknown> } {
-  const memo = { baton: meta, deployment: meta.deployment };
-  const schema = flowOptions.parameters as ZodType | undefined;
-  const parsed = schema ? schema.safeParse(meta.parameters) : { success: true as const, data: meta.parameters };
-  if (!parsed.success) return { args: [meta.parameters], memo };
-  return { args: [parametersToSend(parsed.data)], memo: { ...memo, ...PARSED_PARAMETERS_MEMO } };
 }
