@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { cacheKey, stableStringify } from '../src/activities/cache-key';
 import { FileCacheStore } from '../src/activities/cache-store';
-import { decodePayload } from '../src/client/flow-run-state';
+import { decodePayload } from '../src/client/temporal-values';
 import { cacheDir, loadConfig } from '../src/config';
 import { INPUTS, RUN_ID, TASK_SOURCE } from '../src/core/cache-policy';
 import { workerAndApi } from './api-helpers';

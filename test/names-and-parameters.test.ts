@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { ParameterValidationError } from '../src';
-import { decodePayload } from '../src/client/flow-run-state';
+import { decodePayload } from '../src/client/temporal-values';
 import { startWorker, uid, type TestWorker } from './helpers';
 
 describe('parameters and run names', () => {

@@ -6,6 +6,7 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { detailOf } from '../core/failure-details';
 import { BatonError, ConflictError, NotFoundError, TemporalUnavailableError, ValidationError, type FieldIssue } from '../core/errors';
 
 /** A cause fit for an answer: its first line, file paths and URLs of the machine taken out, bounded. */
@@ -54,7 +55,7 @@ export function decisionError(err: unknown, { flowRunId, key }: DecisionContext)
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause;
     if (cause instanceof ApplicationFailure) {
-      const detail = (cause.details?.[0] ?? {}) as { issues?: FieldIssue[] };
+      const detail = detailOf(cause) as { issues?: FieldIssue[] };
       if (cause.type === 'NotFoundError') return new NotFoundError(cause.message);
       if (cause.type === 'ConflictError') return new ConflictError(cause.message);
       if (cause.type === 'ValidationError') {

@@ -4,17 +4,15 @@
  * update whose validator refuses bad input without touching the run. A decision that cannot be
  * taken says why (approval-errors.ts), and never waits without bound for a worker.
  */
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { ApprovalList, Decide, ListApprovalsQuery, PendingApprovalItem } from '../core/schemas';
-import { ConflictError, NotFoundError } from '../core/errors';
+import { ConflictError, NotFoundError, WorkerUnavailableError } from '../core/errors';
 import { APPROVALS_MEMO, DECIDE_UPDATE, type ApprovalResult, type DecideRequest, type PendingApproval } from '../core/human';
 import { DEPLOYMENT, FLOW_NAME, RUN_NAME, RUN_STATE } from '../core/search-attributes';
-import { WorkerUnavailableError } from '../core/errors';
 import { decisionError, describeFailure, isDecisionTimeout } from './approval-errors';
 import type { ClientContext } from './client-context';
 import { pageTokenBytes, pageTokenText, quote } from './visibility';
-import { decodePayload } from './flow-run-state';
+import { decodePayload, flowRunNotFound } from './temporal-values';
 
 function keyword(payload: unknown): string | null {
   const value = decodePayload(payload as never);
@@ -89,8 +87,8 @@ export class Approvals {
       if (status !== 'RUNNING') throw new ConflictError(`flow run ${flowRunId} has already ended (${status.toLowerCase()})`);
       taskQueue = description.taskQueue;
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no flow run with id '${flowRunId}'`);
-      throw decisionError(err, { flowRunId, key });
+      const notFound = flowRunNotFound(err, flowRunId);
+      throw notFound instanceof NotFoundError ? notFound : decisionError(err, { flowRunId, key });
     }
     // Without a worker polling, the update would wait for one: say so at once and send nothing.
     if (!(await this.hasWorker(taskQueue))) {

@@ -13,8 +13,6 @@ import { quote } from './visibility';
 const Status = temporal.api.enums.v1.WorkflowExecutionStatus;
 type Status = temporal.api.enums.v1.WorkflowExecutionStatus;
 
-export { decodePayload } from './temporal-values';
-
 /** What Temporal says of a run, as describe and visibility both give it. */
 export interface RunStateInput {
   status: Status | null | undefined;

@@ -4,7 +4,7 @@
  * and retry a run that ended (from its first failure, or as a new run).
  */
 import { createHash, randomInt, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, type Payload, type TypedSearchAttributes } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { ZodType } from 'zod';
@@ -21,7 +21,8 @@ import { FlowRunHandle } from './flow-run-handle';
 import { rebuildFlowError } from './flow-run-error';
 import { flowRunState, latestAttempts, stateClause } from './flow-run-state';
 import { taskRunsFrom, type TaskRun } from './task-runs';
-import { dateOf, decodePayload, isoTime, keywordOf } from './temporal-values';
+import { dateOf, decodePayload, flowRunNotFound, isoTime, keywordOf } from './temporal-values';
+import { resetPoint } from './reset-point';
 import { pageTokenBytes, pageTokenText, quote } from './visibility';
 
 /** A readable default run name, as Prefect gives (`brisk-otter`). */
@@ -151,8 +152,7 @@ export class FlowRuns {
       return (await this.handle(flowRunId).result()) as R;
     } catch (err) {
       if (err instanceof WorkflowFailedError) throw rebuildFlowError(err, flowRunId);
-      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no flow run with id '${flowRunId}'`);
-      throw err;
+      throw flowRunNotFound(err, flowRunId);
     }
   }
 
@@ -163,8 +163,7 @@ export class FlowRuns {
     try {
       description = await handle.describe();
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no flow run with id '${flowRunId}'`);
-      throw err;
+      throw flowRunNotFound(err, flowRunId);
     }
     const history = await this.ctx.temporal.workflow.getHandle(flowRunId, description.runId).fetchHistory();
     const events = history.events ?? [];
@@ -223,8 +222,7 @@ export class FlowRuns {
     try {
       status = (await handle.describe()).status.name;
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no flow run with id '${flowRunId}'`);
-      throw err;
+      throw flowRunNotFound(err, flowRunId);
     }
     if (status !== 'RUNNING') {
       throw new ConflictError(`cannot ${action} flow run ${flowRunId}: it has already ended (${status.toLowerCase()})`);
@@ -329,30 +327,4 @@ function summaryOf(e: temporal.api.workflow.v1.IWorkflowExecutionInfo, now: Date
     startTime: isoTime(e.startTime),
     endTime: isoTime(e.closeTime),
   };
-}
-
-type Event = temporal.api.history.v1.IHistoryEvent;
-const EventType = temporal.api.enums.v1.EventType;
-
-/**
- * Where a failed run is reset to when retried from its failure: the workflow task that scheduled its first failed task or subflow
- * (so everything that completed before it is kept), else its last completed workflow task.
- */
-export function resetPoint(events: Event[]): Long | number | undefined {
-  const failedSchedules = new Set<string>();
-  for (const e of events) {
-    const a = e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
-    if (a) failedSchedules.add(String(a.scheduledEventId));
-    const c = e.childWorkflowExecutionFailedEventAttributes ?? e.childWorkflowExecutionTimedOutEventAttributes ?? e.childWorkflowExecutionTerminatedEventAttributes;
-    if (c) failedSchedules.add(String(c.initiatedEventId));
-  }
-  for (const e of events) {
-    if (!failedSchedules.has(String(e.eventId))) continue;
-    const point =
-      e.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId ?? e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowTaskCompletedEventId;
-    if (point) return point;
-  }
-  let last: Event | undefined;
-  for (const e of events) if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) last = e;
-  return last?.eventId ?? undefined;
 }

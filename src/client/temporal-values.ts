@@ -1,8 +1,10 @@
 /**
  * Temporal's raw values as Baton reads them: payloads, timestamps and keyword search attributes
- * from visibility records, describe answers and history events.
+ * from visibility records, describe answers and history events, and Temporal's not-found error.
  */
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { NotFoundError } from '../core/errors';
 import type { google } from '@temporalio/proto';
 
 /** A payload through the default converter; undefined when absent or unreadable. */
@@ -33,4 +35,9 @@ export function keywordOf(payload: unknown): string | null {
   const value = decodePayload(payload as Payload);
   if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : null;
   return typeof value === 'string' ? value : null;
+}
+
+/** Temporal's "no such workflow" as Baton's NotFoundError naming the flow run; anything else as it is. */
+export function flowRunNotFound(err: unknown, flowRunId: string): unknown {
+  return err instanceof WorkflowNotFoundError ? new NotFoundError(`no flow run with id '${flowRunId}'`) : err;
 }
