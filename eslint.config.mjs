@@ -34,6 +34,14 @@ const sandboxPatterns = [
     message: 'Sandbox code may import only from src/workflows and src/core; the rest of src is Node-side.',
   },
 ];
+/** The same rule for files one folder deeper in src/core (src/core/schemas): `..` is still core. */
+const nestedCorePatterns = [
+  sandboxPatterns[0],
+  {
+    group: ['../../*', '!../../core', '!../../core/*', '!../../workflows', '!../../workflows/*', '../../../*'],
+    message: 'Sandbox code may import only from src/workflows and src/core; the rest of src is Node-side.',
+  },
+];
 /** The flow runtime is shared between runs and frozen; each run must evaluate its own zod (see src/workflows/preload.ts). */
 const zodAtRunTime = {
   name: 'zod',
@@ -72,6 +80,12 @@ export default tseslint.config(
     files: ['src/core/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', { paths: sandboxPaths, patterns: sandboxPatterns }],
+    },
+  },
+  {
+    files: ['src/core/*/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: sandboxPaths, patterns: nestedCorePatterns }],
     },
   },
   {
