@@ -17,7 +17,8 @@ import { analyse, readJournal, type JournalRecord } from './journal';
 
 const RUNS = 20;
 const STEPS = 5;
-const STEP_MS = 1_500;
+// Long enough that a step is still running when the kill lands, even on a loaded machine.
+const STEP_MS = 3_000;
 const WORKERS = 3;
 
 const secret = randomBytes(24).toString('hex');
