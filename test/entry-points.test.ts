@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { BatonClient } from '../src/client';
+import { BatonClient, configuredTarget, type BatonClientOptions } from '../src/client';
 import { loadConfig } from '../src/config';
 import { ROOT } from './helpers';
 import { runtimeImports } from './source-imports';
@@ -67,6 +67,26 @@ describe('entry points by role', { timeout: 120_000 }, () => {
       assert.ok(Array.isArray((await client.flowRuns.list({ pageSize: 1 })).flowRuns));
     } finally {
       await client.close();
+    }
+  });
+
+  test('BatonClient.connect keeps the options it is given as they are, and reads no environment variable', async () => {
+    const target = configuredTarget()!;
+    const options: BatonClientOptions = Object.freeze({ target: Object.freeze({ ...target }), taskQueue: 'frozen' });
+    const before = process.env.BATON_HOME;
+    process.env.BATON_HOME = '/nonexistent/baton-home';
+    try {
+      const client = await BatonClient.connect(options);
+      try {
+        assert.equal(client.options, options);
+        assert.equal(client.options.dataConverter, undefined, 'no converter made up from the environment');
+        assert.equal(client.flowRuns instanceof Object, true);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      if (before === undefined) delete process.env.BATON_HOME;
+      else process.env.BATON_HOME = before;
     }
   });
 
