@@ -5,45 +5,15 @@
  * (operation, status) pairs seen are exactly the ones the document names.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { BatonClient } from '../src/client/client';
+import { relay } from './temporal-relay';
 import { startTestApi, type TestApi } from './api-helpers';
 import { eventually, startWorker, testTarget, uid, type TestWorker } from './helpers';
 import type { OpenApiDocument } from './openapi-check';
 
 const ADMIN = 'conformance-admin-0123456789';
 const READER = 'conformance-reader-0123456789';
-
-/** A TCP relay to Temporal that can be cut, so an API loses Temporal for real while it keeps running. */
-async function relay(address: string): Promise<{ address: string; cut(): Promise<void> }> {
-  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    const upstream = net.connect(port, host);
-    const drop = () => {
-      socket.destroy();
-      upstream.destroy();
-    };
-    for (const s of [socket, upstream]) {
-      sockets.add(s);
-      s.on('error', drop).on('close', () => {
-        sockets.delete(s);
-        drop();
-      });
-    }
-    socket.pipe(upstream).pipe(socket);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    cut: async () => {
-      const closed = new Promise((r) => server.close(r));
-      for (const s of sockets) s.destroy();
-      await closed;
-    },
-  };
-}
 
 /** A path for an operation's template: `{name}` → values.name. */
 const fill = (template: string, values: Record<string, string>) => template.replace(/\{(\w+)\}/g, (_, p: string) => encodeURIComponent(values[p] ?? p));
@@ -72,6 +42,8 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
   let operations: Map<string, string[]>;
   /** Operations that take a query. */
   const withQuery = new Set<string>();
+  /** Operations that take a body. */
+  const withBody = new Set<string>();
   const runs: string[] = [];
   const deployments: string[] = [];
   const scheduled = uid('conf-sched');
@@ -99,6 +71,7 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
         const key = `${method.toUpperCase()} ${template}`;
         operations.set(key, Object.keys(op.responses));
         if (op.parameters?.some((p) => p.in === 'query')) withQuery.add(key);
+        if ((op as { requestBody?: unknown }).requestBody) withBody.add(key);
       }
     }
     for (const [name, schedules] of [
@@ -164,14 +137,19 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
     assert.equal(checker.check('GET', '/approvals', { status: 200, contentType: 'text/html', text: '<html>', body: '<html>' }), undefined);
   });
 
-  test('401 without a key and 403 with a read-only key, on every operation that names them', { timeout: 30_000 }, async () => {
+  test('401 without a key, 403 from another site on every operation and with a read-only key on every write', { timeout: 30_000 }, async () => {
     for (const key of names('401')) {
       const res = await locked.call(methodOf(key), fill(templateOf(key), {}), body(key));
       assert.equal(res.status, 401, key);
     }
     for (const key of names('403')) {
+      const foreign = await api.call(methodOf(key), fill(templateOf(key), {}), body(key), { origin: 'http://evil.example' });
+      assert.equal(foreign.status, 403, key);
+      assert.equal(foreign.body.error.code, 'FOREIGN_ORIGIN', key);
+      if (methodOf(key) === 'GET') continue;
       const res = await locked.call(methodOf(key), fill(templateOf(key), {}), body(key), { authorization: `Bearer ${READER}` });
       assert.equal(res.status, 403, key);
+      assert.equal(res.body.error.code, 'FORBIDDEN', key);
     }
     // The public health check needs no key; a listing with the read key works.
     assert.equal((await locked.call('GET', '/api/health')).status, 200);
@@ -193,20 +171,26 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
     }
   });
 
-  test('413 for a body over 1 MB and 415 for a charset the API does not read, on every operation with a body', { timeout: 30_000 }, async () => {
-    const big = JSON.stringify({ description: 'x'.repeat(1_100_000) });
-    for (const key of names('413')) {
-      const res = await api.call(methodOf(key), fill(templateOf(key), { name: scheduled, id: 'any' }), big);
-      assert.equal(res.status, 413, key);
-      assert.equal(res.body.error.code, 'TOO_LARGE');
-    }
-    for (const key of names('415')) {
-      const path = fill(templateOf(key), { name: scheduled, id: 'any' });
-      const res = await api.call(methodOf(key), path, JSON.stringify(body(key) ?? {}), { 'content-type': 'application/json; charset=latin1' });
-      assert.equal(res.status, 415, key);
-      assert.equal(res.body.error.code, 'UNSUPPORTED');
-    }
-  });
+  test(
+    '413 for a body over 1 MB on every operation with a body; 415 for a charset the API does not read, or a write that is not JSON',
+    { timeout: 30_000 },
+    async () => {
+      const big = JSON.stringify({ description: 'x'.repeat(1_100_000) });
+      for (const key of names('413')) {
+        const res = await api.call(methodOf(key), fill(templateOf(key), { name: scheduled, id: 'any' }), big);
+        assert.equal(res.status, 413, key);
+        assert.equal(res.body.error.code, 'TOO_LARGE');
+      }
+      for (const key of names('415')) {
+        const path = fill(templateOf(key), { name: scheduled, id: 'any' });
+        const res = withBody.has(key)
+          ? await api.call(methodOf(key), path, JSON.stringify(body(key) ?? {}), { 'content-type': 'application/json; charset=latin1' })
+          : await api.call(methodOf(key), path, 'a=b', { 'content-type': 'application/x-www-form-urlencoded' });
+        assert.equal(res.status, 415, key);
+        assert.equal(res.body.error.code, withBody.has(key) ? 'UNSUPPORTED' : 'NOT_JSON', key);
+      }
+    },
+  );
 
   test('404 for an unknown deployment, flow or flow run, on every operation that names it', { timeout: 30_000 }, async () => {
     const missing = uid('missing');

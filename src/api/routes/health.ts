@@ -3,6 +3,9 @@ import type { BatonClient } from '../../client/client';
 import { Health } from '../../core/schemas';
 import { defineRoute, Reply } from '../route';
 
+/** How long the health probe waits for Temporal before it reports it unreachable. */
+export const HEALTH_DEADLINE_MS = 1_000;
+
 export function healthRoutes(client: BatonClient) {
   return [
     defineRoute({
@@ -17,7 +20,9 @@ export function healthRoutes(client: BatonClient) {
       handler: async () => {
         const namespace = client.options.target.namespace;
         try {
-          await client.connection.workflowService.getSystemInfo({});
+          // A probe answers in seconds: with Temporal gone, the SDK would otherwise retry for about
+          // 20 s. The deadline also ends its retries (the last backoff may add a second).
+          await client.connection.withDeadline(Date.now() + HEALTH_DEADLINE_MS, () => client.connection.workflowService.getSystemInfo({}));
           return { status: 'ok', temporal: { reachable: true, namespace } };
         } catch {
           return new Reply(503, { status: 'degraded', temporal: { reachable: false, namespace } });
