@@ -230,6 +230,8 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
     const again = await api.call('POST', `/api/deployments/${scheduled}/runs`, { parameters: { name: 'dep' }, idempotencyKey });
     assert.equal(again.status, 200);
     assert.equal(again.body.id, run.body.id);
+    const otherParameters = await api.call('POST', `/api/deployments/${scheduled}/runs`, { parameters: { name: 'other' }, idempotencyKey });
+    assert.equal(otherParameters.status, 409, 'the same key with other parameters');
     assert.equal(await w.client.flowRuns.result(run.body.id), 'hello dep.');
 
     assert.equal((await api.call('DELETE', `/api/deployments/${name}`)).status, 204);
@@ -243,6 +245,7 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
     const id = first.body.id as string;
     runs.push(id);
     assert.equal((await api.call('POST', '/api/flows/hello/runs', { parameters: { name: 'conf' }, idempotencyKey })).status, 200);
+    assert.equal((await api.call('POST', '/api/flows/hello/runs', { parameters: { name: 'not conf' }, idempotencyKey })).status, 409);
     assert.equal(await w.client.flowRuns.result(id), 'hello conf.');
     assert.equal((await api.call('GET', `/api/flow-runs/${id}`)).body.state, 'Completed');
     assert.equal((await api.call('GET', `/api/flow-runs/${id}/task-runs`)).status, 200);

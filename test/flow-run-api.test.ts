@@ -35,7 +35,7 @@ describe('POST /api/flows/:name/runs: a flow run without a deployment', () => {
     assert.equal(first.status, 201);
     const firstRunId = (await t.w.client.temporal.workflow.getHandle(first.body.id).describe()).runId;
     await t.w.client.flowRuns.result(first.body.id);
-    const again = await t.api.call('POST', '/api/flows/hello/runs', { parameters: { name: 'Twice' }, idempotencyKey });
+    const again = await t.api.call('POST', '/api/flows/hello/runs', { parameters: { name: 'Once' }, idempotencyKey });
     assert.equal(again.status, 200, JSON.stringify(again.body));
     assert.deepEqual(StartedRun.parse(again.body), { ...first.body, created: false });
     const after = await t.w.client.temporal.workflow.getHandle(first.body.id).describe();

@@ -9,7 +9,16 @@ import { ApplicationFailure, type Payload, type TypedSearchAttributes } from '@t
 import { temporal } from '@temporalio/proto';
 import type { ZodType } from 'zod';
 import { BatonError, ConflictError, NotFoundError } from '../core/errors';
-import { flowRetryPolicy, flowRunNameFor, parametersToSend, parseParameters, PARSED_PARAMETERS_MEMO, type FlowOptions } from '../core/flow-options';
+import {
+  canonicalJson,
+  PARAMETERS_HASH_MEMO,
+  flowRetryPolicy,
+  flowRunNameFor,
+  parametersToSend,
+  parseParameters,
+  PARSED_PARAMETERS_MEMO,
+  type FlowOptions,
+} from '../core/flow-options';
 import { PAUSE_SIGNAL, RESUME_SIGNAL } from '../core/human';
 import { friendlyName } from '../core/run-name';
 import type { FlowRun, FlowRunList, FlowRunSummary, ListFlowRunsQuery } from '../core/schemas';
@@ -92,13 +101,16 @@ export class FlowRuns {
     if (options.startDelaySeconds !== undefined && !(options.startDelaySeconds >= 0)) {
       throw new BatonError('startDelaySeconds must be ≥ 0');
     }
+    const sent = parametersToSend(parsed);
+    // A keyed run remembers what it was started with, so the same key with other parameters is refused.
+    const parametersHash = keyed ? createHash('sha256').update(canonicalJson(sent)).digest('hex') : undefined;
     try {
       await this.ctx.temporal.workflow.start(declared.flowName, {
         workflowId: flowRunId,
         // An idempotency key names one run forever, even after it has finished.
         workflowIdReusePolicy: keyed ? 'REJECT_DUPLICATE' : undefined,
         taskQueue,
-        args: [parametersToSend(parsed)],
+        args: [sent],
         retry: flowRetryPolicy(flowOptions),
         startDelay: options.startDelaySeconds ? options.startDelaySeconds * 1000 : undefined,
         staticSummary: runName,
@@ -108,6 +120,7 @@ export class FlowRuns {
           flowVersion: flowOptions.version ?? null,
           ...(options.deployment ? { deployment: options.deployment } : {}),
           ...(options.retryOf ? { retryOf: options.retryOf } : {}),
+          ...(parametersHash ? { [PARAMETERS_HASH_MEMO]: parametersHash } : {}),
         },
         typedSearchAttributes: [
           { key: FLOW_NAME, value: declared.flowName },
@@ -120,6 +133,10 @@ export class FlowRuns {
     } catch (err) {
       if (keyed && err instanceof WorkflowExecutionAlreadyStartedError) {
         const existing = await this.ctx.temporal.workflow.getHandle(flowRunId).describe();
+        const earlier = existing.memo?.[PARAMETERS_HASH_MEMO];
+        if (typeof earlier === 'string' && earlier !== parametersHash) {
+          throw new ConflictError(`idempotency key '${options.idempotencyKey}' was already used for flow run ${flowRunId} with other parameters`);
+        }
         const name = existing.typedSearchAttributes.get(RUN_NAME);
         return { handle: new FlowRunHandle<R>(this, flowRunId, existing.type, name), created: false };
       }

@@ -45,7 +45,7 @@ export function parseParameters(flowName: string, schema: ZodType | undefined, p
 }
 
 /** JSON with object keys in a fixed order: two values that JSON-encode alike compare equal. */
-function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
       const o = v as Record<string, unknown>;
@@ -93,6 +93,9 @@ export function restoreParameters(schema: ZodType | undefined, received: unknown
  * Temporal client) has its parameters parsed inside the flow, defaults filled in, as before.
  */
 export const PARAMETERS_MEMO = 'batonParameters';
+
+/** Memo key of a run started with an idempotency key: the SHA-256 of the parameters it was started with. */
+export const PARAMETERS_HASH_MEMO = 'batonParametersHash';
 
 /** The memo entry an edge adds to a run it starts with parsed, complete parameters. */
 export const PARSED_PARAMETERS_MEMO = { [PARAMETERS_MEMO]: 'parsed' } as const;

@@ -121,9 +121,9 @@ export function deploymentRoutes(client: BatonClient) {
       body: RunDeployment,
       response: StartedRun,
       status: 201,
-      // 200: the idempotency key named a run already started.
+      // 200: the idempotency key named a run already started; 409: it named one with other parameters.
       replies: [200],
-      errors: [404, 503],
+      errors: [404, 409, 503],
       handler: async ({ params, body }) => {
         const { handle, created } = await client.deployments.run(params.name, body);
         return new Reply(created ? 201 : 200, started(handle, created));

@@ -41,7 +41,7 @@ export function flowRoutes(client: BatonClient) {
       status: 201,
       // 200: the idempotency key named a run already started.
       replies: [200],
-      errors: [404, 503],
+      errors: [404, 409, 503],
       handler: async ({ params, body }) => {
         const flow = client.flow(params.name);
         // Checked here so the answer names what this API knows, not the client's internals.
