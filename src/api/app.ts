@@ -13,6 +13,8 @@ import { APPROVALS_PAGE } from './approvals-page';
 import type { ApiKey } from './auth';
 import { errorResponse } from './errors';
 import { openApiDocument, register } from './route';
+import { noFraming, siteGuard } from './site-guard';
+import { requestErrorReply } from './request-errors';
 import { routes } from './routes';
 
 export interface AppOptions {
@@ -49,7 +51,8 @@ export function createApp({ client, apiKeys = [], logger, cache, decideWaitSecon
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(express.json({ limit: '1mb' }));
+  // Before anything else, so no page or handler answers a request from another site.
+  app.use(siteGuard(apiKeys.length === 0));
 
   const all = routes(client, cache, { decideWaitSeconds });
   register(app, all, apiKeys);
@@ -59,10 +62,11 @@ export function createApp({ client, apiKeys = [], logger, cache, decideWaitSecon
     res.json(document);
   });
   app.get('/api/docs', (_req, res) => {
+    noFraming(res);
     res.type('html').send(DOCS_PAGE);
   });
   app.get('/approvals', (_req, res) => {
-    res.set('Content-Security-Policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'");
+    noFraming(res, "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'");
     res.type('html').send(APPROVALS_PAGE);
   });
   app.use('/api/docs/assets', express.static(path.dirname(require.resolve('swagger-ui-dist/package.json')), { index: false }));
@@ -73,15 +77,18 @@ export function createApp({ client, apiKeys = [], logger, cache, decideWaitSecon
 
   // Express recognises an error handler by its four parameters.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const type = (err as { type?: string })?.type;
-    let reply = errorResponse(err);
-    if (type === 'entity.parse.failed') {
-      reply = { status: 400, body: { error: { code: 'BAD_JSON', message: 'request body is not valid JSON' } } };
-    } else if (type === 'entity.too.large') {
-      reply = { status: 413, body: { error: { code: 'TOO_LARGE', message: 'request body is larger than 1 MB' } } };
-    } else if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
-      reply = { status: 415, body: { error: { code: 'UNSUPPORTED', message: 'request body encoding is not supported' } } };
+    // A 4xx Express's router or body parser raised (bad percent-encoding, a corrupt body) is the
+    // caller's mistake: answered as such and logged without a stack, so nobody can flood the log.
+    const request = requestErrorReply(err);
+    if (request) {
+      logger?.info(
+        { method: req.method, path: req.path, status: request.status, code: request.body.error.code, reason: request.body.error.message },
+        'request refused',
+      );
+      res.status(request.status).json(request.body);
+      return;
     }
+    const reply = errorResponse(err);
     if (reply.status >= 500) logger?.error({ err, method: req.method, path: req.path }, 'request failed');
     res.status(reply.status).json(reply.body);
   });

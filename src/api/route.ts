@@ -3,12 +3,13 @@
  * query, body and response. The same declaration registers the Express handler (which validates
  * input before the handler runs) and produces the route's OpenAPI operation.
  */
-import type { Express, NextFunction, Request, Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { z, type ZodType } from 'zod';
 import { ValidationError } from '../core/errors';
 import { fieldIssues } from '../core/flow-options';
 import { authenticate, authorize, type ApiKey, type Principal, type Role } from './auth';
 import { contract, ErrorBody } from '../core/schemas';
+import { requireJsonWrites } from './site-guard';
 
 export interface RouteInput<P, Q, B> {
   params: P;
@@ -65,20 +66,36 @@ function parse<T>(schema: ZodType<T> | undefined, value: unknown, target: string
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyRoute = RouteDef<any, any, any>;
 
-/** Registers routes on an app: authentication, authorization, validation, then the handler. */
+/** The largest JSON body a route reads. */
+export const BODY_LIMIT = '1mb';
+
+/**
+ * Registers routes on an app: authentication and authorization, then the body (JSON only, read
+ * only after the key checked out, so a caller without one learns nothing from a bad body), then
+ * validation and the handler.
+ */
 export function register(app: Express, routes: AnyRoute[], keys: ApiKey[]): void {
+  const json = express.json({ limit: BODY_LIMIT });
   for (const def of routes) {
-    app[def.method](def.path, (req: Request, res: Response, next: NextFunction) => {
-      (async () => {
-        const principal = def.access === 'public' ? { name: 'anonymous', role: 'read' as const } : authenticate(req.headers.authorization, keys);
+    const identify = (req: Request, res: Response, next: NextFunction) => {
+      try {
+        const principal: Principal = def.access === 'public' ? { name: 'anonymous', role: 'read' } : authenticate(req.headers.authorization, keys);
         if (def.access !== 'public') authorize(principal, def.access);
+        res.locals.principal = principal;
+        next();
+      } catch (err) {
+        next(err);
+      }
+    };
+    // A route without a body schema never reads one: whatever is sent is left unread.
+    const body = def.body ? [json] : [];
+    app[def.method](def.path, identify, requireJsonWrites, ...body, (req: Request, res: Response, next: NextFunction) => {
+      (async () => {
+        const principal = res.locals.principal as Principal;
         const params = parse(def.params, req.params, 'path');
         const query = parse(def.query, { ...(req.query as object) }, 'query');
         let body: unknown = undefined;
         if (def.body) {
-          if (req.body === undefined && !req.is('application/json') && Number(req.headers['content-length'] ?? 0) > 0) {
-            throw new ValidationError('body', [{ path: '', message: 'must be JSON (Content-Type: application/json)' }]);
-          }
           // No body at all reads as {}; anything else goes to the schema, which names what is wrong.
           body = parse(def.body, req.body ?? {}, 'body');
         }
@@ -121,11 +138,11 @@ function parameters(schema: ZodType | undefined, location: 'path' | 'query'): Re
 const STATUS_TEXT: Record<number, string> = {
   400: 'invalid input: the message and details name each bad field',
   401: 'missing or invalid API key',
-  403: 'the API key may not do this',
+  403: 'the API key may not do this, or the request came from another site (a foreign Origin, or a foreign Host while the API runs without keys)',
   404: 'not found',
   409: 'conflicts with the current state',
   413: 'request body too large',
-  415: 'request body in an encoding or charset the API does not read',
+  415: 'a write whose body is not JSON, or a body in an encoding or charset the API does not read',
   503: 'Temporal is unreachable, or no worker runs the flow run',
 };
 
@@ -134,10 +151,12 @@ export function openApiDocument(routes: AnyRoute[], info: { title: string; versi
   const paths: Record<string, Record<string, unknown>> = {};
   for (const def of routes) {
     const path = toOpenApiPath(def.path);
-    const errors = new Set([...(def.errors ?? []), ...(def.access === 'public' ? [] : [401]), ...(def.access === 'admin' ? [403] : [])]);
+    // 403 on every route: a request from another site is refused whatever the key (see site-guard.ts).
+    const errors = new Set([...(def.errors ?? []), ...(def.access === 'public' ? [] : [401]), 403]);
     if (def.body || def.query || def.params) errors.add(400);
-    // express.json answers these before the route runs: a body over the limit, an unknown encoding or charset.
-    if (def.body) errors.add(413).add(415);
+    // A write refuses a body that is not JSON; express.json refuses one over the limit, or in an unknown encoding or charset.
+    if (def.method !== 'get') errors.add(415);
+    if (def.body) errors.add(413);
     const responses: Record<string, unknown> = {};
     const status = def.status ?? 200;
     for (const code of [status, ...(def.replies ?? [])]) {
