@@ -51,6 +51,7 @@ describe('the keyless API refuses other sites', () => {
   let w: TestWorker;
   let api: TestApi;
   let port: string;
+  let other: http.Server | undefined;
   const deployments: string[] = [];
   before(async () => {
     w = await startWorker();
@@ -59,8 +60,17 @@ describe('the keyless API refuses other sites', () => {
   });
   after(async () => {
     for (const name of deployments) await w?.client.deployments.delete(name).catch(() => undefined);
+    await new Promise((r) => (other ? other.close(r) : r(undefined)));
     await api?.close();
     await w?.stop();
+  });
+
+  test('an API listening on another loopback address answers to that address as Host', { timeout: 10_000 }, async () => {
+    other = createApp({ client: w.client }).listen(0, '127.0.0.2');
+    await new Promise((r, j) => other!.once('listening', r).once('error', j));
+    const otherBase = `http://127.0.0.2:${(other.address() as AddressInfo).port}`;
+    assert.equal((await raw(otherBase, 'GET', '/api/flows', {})).status, 200);
+    assert.equal((await raw(otherBase, 'GET', '/api/flows', { host: 'rebound.example' })).status, 403);
   });
 
   test('a foreign Host is refused with 403; localhost and 127.0.0.1 on the port are served', { timeout: 20_000 }, async () => {

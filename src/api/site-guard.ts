@@ -12,9 +12,15 @@ function refuse(res: Response, status: number, code: string, message: string): v
   res.status(status).json({ error: { code, message } });
 }
 
-/** The loopback names a keyless API answers to, each with the port the request arrived on. */
-function loopbackHosts(port: number): string[] {
-  return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+/**
+ * The loopback names a keyless API answers to, each with the port the request arrived on, and the
+ * address it arrived on (a keyless API may listen on another 127.x address).
+ */
+function loopbackHosts(req: Request): string[] {
+  const port = req.socket.localPort ?? 0;
+  const address = (req.socket.localAddress ?? '').replace(/^::ffff:/, '');
+  const own = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+  return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, ...(address ? [own] : [])];
 }
 
 /** The host (and port) an `Origin` names, or undefined when it names none (`null`, garbage). */
@@ -34,7 +40,7 @@ function originHost(origin: string): string | undefined {
 export function siteGuard(keyless: boolean) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const host = (req.headers.host ?? '').toLowerCase();
-    if (keyless && !loopbackHosts(req.socket.localPort ?? 0).includes(host)) {
+    if (keyless && !loopbackHosts(req).includes(host)) {
       return refuse(res, 403, 'FOREIGN_HOST', `Host '${host}' is not this API: without API keys it answers only to 127.0.0.1, localhost or [::1] on its own port`);
     }
     const origin = req.headers.origin;
