@@ -1,6 +1,6 @@
 /** Approvals: what waits for people, and what they decide. */
 import { z } from 'zod';
-import { Name, Page } from './common';
+import { boundedJson, Name, Page } from './common';
 import { contract, doc } from './contract';
 
 export const PendingApprovalItem = z
@@ -28,7 +28,7 @@ export type ApprovalList = z.infer<typeof ApprovalList>;
 export const Decide = z
   .object({
     decision: z.enum(['approve', 'reject']),
-    input: doc(z.unknown().optional(), 'The typed input the approval asks for (checked against its schema when approving).'),
+    input: doc(boundedJson(z.unknown()).optional(), 'The typed input the approval asks for (checked against its schema when approving).'),
     comment: z.string().max(10_000).optional(),
   })
   .strict()

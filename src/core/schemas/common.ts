@@ -14,4 +14,28 @@ export const Page = z.object({
   pageToken: z.string().max(2_000).optional(),
 });
 
-export const Parameters = z.record(z.string(), z.unknown());
+/** How deeply parameters and approval input may nest: Temporal's payload converter refuses far less than a 1 MB body can hold. */
+export const MAX_JSON_DEPTH = 64;
+
+/** How deeply a JSON value nests (a scalar is 0), counted without recursion, stopping past `limit`. */
+export function jsonDepth(value: unknown, limit = MAX_JSON_DEPTH): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > limit) return deepest;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** A JSON value nested at most MAX_JSON_DEPTH levels: deeper input is a 400 naming the field, never a 500. */
+export function boundedJson<T extends z.ZodType>(schema: T): T {
+  return schema.superRefine((value, ctx) => {
+    if (jsonDepth(value) > MAX_JSON_DEPTH) ctx.addIssue({ code: 'custom', message: `nests deeper than ${MAX_JSON_DEPTH} levels` });
+  }) as unknown as T;
+}
+
+export const Parameters = boundedJson(z.record(z.string(), z.unknown()));
