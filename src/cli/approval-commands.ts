@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { ApprovalList } from '../core/schemas';
 import type { ApiClient } from './api-client';
 import { list, params, parse, positiveInt, str, UsageError } from './args';
-import { printJson, table, when } from './output';
+import { printJson, say, table, when } from './output';
 
 export async function approvalCommand(api: ApiClient, sub: string | undefined, args: string[]): Promise<number> {
   switch (sub) {
@@ -16,7 +16,7 @@ export async function approvalCommand(api: ApiClient, sub: string | undefined, a
       const page = await api.call<ApprovalList>('GET', `/api/approvals?${q}`);
       if (values.json) printJson(page);
       else {
-        console.log(
+        say(
           table(page.approvals, {
             run: (a) => a.flowRunId,
             name: (a) => a.runName,
@@ -53,7 +53,7 @@ export async function approvalCommand(api: ApiClient, sub: string | undefined, a
         ...(str(values, 'comment') ? { comment: str(values, 'comment') } : {}),
       });
       if (values.json) printJson(result);
-      else console.log(`${key} on ${run}: ${result.decision === 'approve' ? 'approved' : 'rejected'} by ${result.decidedBy}`);
+      else say(`${key} on ${run}: ${result.decision === 'approve' ? 'approved' : 'rejected'} by ${result.decidedBy}`);
       return 0;
     }
     default:
@@ -69,6 +69,6 @@ export async function pauseOrResume(api: ApiClient, action: 'pause' | 'resume', 
     `/api/flow-runs/${encodeURIComponent(id)}/${action}`,
     action === 'resume' ? (str(values, 'key') ? { key: str(values, 'key') } : {}) : undefined,
   );
-  console.log(`${action} of ${id} requested`);
+  say(`${action} of ${id} requested`);
   return 0;
 }

@@ -8,7 +8,7 @@ import { ValidationError, type FieldIssue } from '../core/errors';
 import { fieldIssues } from '../core/flow-options';
 import type { ApiClient } from './api-client';
 import { list, params, parse, positiveInt, positiveNumber, str, UsageError } from './args';
-import { printJson, table, when } from './output';
+import { printJson, say, table, when } from './output';
 import { RUN_FLAGS, runBody, triggerRun } from './run-trigger';
 
 const DeployFile = z.object({ deployments: z.array(z.unknown()).min(1, 'lists no deployments') }).strict();
@@ -120,7 +120,7 @@ export async function deploy(api: ApiClient, args: string[]): Promise<number> {
   const applied: Deployment[] = [];
   for (const input of inputs) applied.push(await api.call<Deployment>('POST', '/api/deployments', input));
   if (values.json) printJson(applied);
-  else console.log(table(applied, DEPLOYMENT_COLUMNS));
+  else say(table(applied, DEPLOYMENT_COLUMNS));
   return 0;
 }
 
@@ -135,7 +135,7 @@ export async function deployment(api: ApiClient, sub: string | undefined, args: 
       q.set('pageSize', String(positiveInt(values, 'limit') ?? 50));
       const page = await api.call<DeploymentList>('GET', `/api/deployments?${q}`);
       if (values.json) printJson(page);
-      else console.log(table(page.deployments, DEPLOYMENT_COLUMNS));
+      else say(table(page.deployments, DEPLOYMENT_COLUMNS));
       return 0;
     }
     case 'inspect': {
@@ -143,10 +143,10 @@ export async function deployment(api: ApiClient, sub: string | undefined, args: 
       const d = await api.call<Deployment>('GET', path(positionals[0]!));
       if (values.json) printJson(d);
       else {
-        console.log(table([d], DEPLOYMENT_COLUMNS));
-        console.log(`\nparameters: ${JSON.stringify(d.parameters)}\ntask queue: ${d.taskQueue}\noverlap:    ${d.overlap}`);
-        console.log(`next runs:  ${d.nextRunTimes.slice(0, 5).map(when).join(', ') || '-'}`);
-        console.log(
+        say(table([d], DEPLOYMENT_COLUMNS));
+        say(`\nparameters: ${JSON.stringify(d.parameters)}\ntask queue: ${d.taskQueue}\noverlap:    ${d.overlap}`);
+        say(`next runs:  ${d.nextRunTimes.slice(0, 5).map(when).join(', ') || '-'}`);
+        say(
           `recent:     ${
             d.recentRuns
               .slice(-5)
@@ -175,13 +175,13 @@ export async function deployment(api: ApiClient, sub: string | undefined, args: 
       const { values, positionals } = parse(args, { json: { type: 'boolean' } }, ['name']);
       const d = await api.call<Deployment>('POST', path(positionals[0]!, `/${sub}`));
       if (values.json) printJson(d);
-      else console.log(`deployment ${d.name} ${d.paused ? 'paused' : 'resumed'}`);
+      else say(`deployment ${d.name} ${d.paused ? 'paused' : 'resumed'}`);
       return 0;
     }
     case 'delete': {
       const { positionals } = parse(args, {}, ['name']);
       await api.call('DELETE', path(positionals[0]!));
-      console.log(`deployment ${positionals[0]} deleted`);
+      say(`deployment ${positionals[0]} deleted`);
       return 0;
     }
     case 'backfill': {
@@ -190,7 +190,7 @@ export async function deployment(api: ApiClient, sub: string | undefined, args: 
       const end = str(values, 'end');
       if (!start || !end) throw new UsageError('--start and --end are required (ISO 8601 times)');
       await api.call('POST', path(positionals[0]!, '/backfill'), { start, end, ...(str(values, 'overlap') ? { overlap: str(values, 'overlap') } : {}) });
-      console.log(`backfill of ${positionals[0]} from ${start} to ${end} requested`);
+      say(`backfill of ${positionals[0]} from ${start} to ${end} requested`);
       return 0;
     }
     default:

@@ -2,7 +2,7 @@
 import type { FlowList } from '../core/schemas';
 import type { ApiClient } from './api-client';
 import { list, params, parse, str, UsageError } from './args';
-import { printJson, table } from './output';
+import { printJson, say, table } from './output';
 import { RUN_FLAGS, runBody, triggerRun } from './run-trigger';
 
 /** `--params-json '{...}'`: a JSON object, or a usage error naming the flag. */
@@ -27,7 +27,7 @@ export async function flowCommand(api: ApiClient, sub: string | undefined, args:
       const { flows } = await api.call<FlowList>('GET', '/api/flows');
       if (values.json) printJson({ flows });
       else {
-        console.log(
+        say(
           table(flows, {
             name: (f) => f.name,
             parameters: (f) => Object.keys((f.parameters?.properties as Record<string, unknown> | undefined) ?? {}),

@@ -2,7 +2,7 @@
 import type { FlowRun, FlowRunList, StartedRun } from '../core/schemas';
 import type { ApiClient } from './api-client';
 import { parse, positiveInt, str, UsageError } from './args';
-import { printJson, table, when } from './output';
+import { printJson, say, table, when } from './output';
 import { pauseOrResume } from './approval-commands';
 import { watchRun } from './watch';
 
@@ -29,7 +29,7 @@ export async function flowRun(api: ApiClient, sub: string | undefined, args: str
       const page = await api.call<FlowRunList>('GET', `/api/flow-runs?${q}`);
       if (values.json) printJson(page);
       else {
-        console.log(
+        say(
           table(page.flowRuns, {
             id: (r) => r.id,
             name: (r) => r.runName,
@@ -47,13 +47,13 @@ export async function flowRun(api: ApiClient, sub: string | undefined, args: str
       const run = await api.call<FlowRun>('GET', path(positionals[0]!));
       if (values.json) printJson(run);
       else {
-        console.log(`flow run   ${run.id}\nname       ${run.runName ?? '-'}\nflow       ${run.flowName}\nstate      ${run.state}`);
-        console.log(`deployment ${run.deployment ?? '-'}\nstarted    ${when(run.startTime)}\nended      ${when(run.endTime)}`);
-        console.log(`parameters ${JSON.stringify(run.parameters)}`);
-        if (run.state === 'Completed') console.log(`result     ${JSON.stringify(run.result)}`);
-        if (run.error) console.log(`error      ${run.error.type ? `${run.error.type}: ` : ''}${run.error.message}`);
-        if (run.webUrl) console.log(`web ui     ${run.webUrl}`);
-        console.log(
+        say(`flow run   ${run.id}\nname       ${run.runName ?? '-'}\nflow       ${run.flowName}\nstate      ${run.state}`);
+        say(`deployment ${run.deployment ?? '-'}\nstarted    ${when(run.startTime)}\nended      ${when(run.endTime)}`);
+        say(`parameters ${JSON.stringify(run.parameters)}`);
+        if (run.state === 'Completed') say(`result     ${JSON.stringify(run.result)}`);
+        if (run.error) say(`error      ${run.error.type ? `${run.error.type}: ` : ''}${run.error.message}`);
+        if (run.webUrl) say(`web ui     ${run.webUrl}`);
+        say(
           '\n' +
             table(run.taskRuns, {
               task: (t) => t.runName ?? t.name,
@@ -75,7 +75,7 @@ export async function flowRun(api: ApiClient, sub: string | undefined, args: str
     case 'cancel': {
       const { positionals } = parse(args, {}, ['id']);
       await api.call('POST', path(positionals[0]!, '/cancel'));
-      console.log(`cancellation of ${positionals[0]} requested`);
+      say(`cancellation of ${positionals[0]} requested`);
       return 0;
     }
     case 'retry': {
@@ -89,8 +89,8 @@ export async function flowRun(api: ApiClient, sub: string | undefined, args: str
       const run = await api.call<StartedRun & { mode: string }>('POST', path(positionals[0]!, '/retry'), mode ? { mode } : {});
       if (!values.watch) {
         if (values.json) printJson(run);
-        else if (run.mode === 'from-failure') console.log(`retrying flow run ${run.id} from its first failed task`);
-        else console.log(`started flow run ${run.id} (${run.runName ?? '-'}), a retry of ${positionals[0]}`);
+        else if (run.mode === 'from-failure') say(`retrying flow run ${run.id} from its first failed task`);
+        else say(`started flow run ${run.id} (${run.runName ?? '-'}), a retry of ${positionals[0]}`);
         return 0;
       }
       const final = await watchRun(api, run.id, { json: Boolean(values.json) });

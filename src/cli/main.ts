@@ -13,6 +13,7 @@ import { flowCommand } from './flow-commands';
 import { flowRun } from './flow-run-commands';
 import { apiStart, serverInstall, serverStart, workerStart } from './process-commands';
 import { runQuickstart } from './quickstart';
+import { say, complain } from './output';
 
 export const USAGE = `usage: baton <command>
 
@@ -99,18 +100,18 @@ async function dispatch(argv: string[]): Promise<number> {
         if (str(values, 'task')) q.set('task', str(values, 'task')!);
         if (str(values, 'key')) q.set('key', str(values, 'key')!);
         const out = await apiClient().call<{ removed: number }>('DELETE', `/api/cache?${q}`);
-        if (values.json) console.log(JSON.stringify(out));
-        else console.log(`removed ${out.removed} cached result${out.removed === 1 ? '' : 's'}`);
+        if (values.json) say(JSON.stringify(out));
+        else say(`removed ${out.removed} cached result${out.removed === 1 ? '' : 's'}`);
         return 0;
       }
       break;
     case 'help':
     case '--help':
     case '-h':
-      console.log(USAGE);
+      say(USAGE);
       return 0;
     case undefined:
-      console.error(USAGE);
+      complain(USAGE);
       return 2;
     default:
       break;
@@ -123,10 +124,10 @@ export async function main(argv: string[]): Promise<number> {
     return await dispatch(argv);
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`baton: ${err.message}\n(run 'baton help' for usage)`);
+      complain(`baton: ${err.message}\n(run 'baton help' for usage)`);
       return 2;
     }
-    console.error(`baton: ${err instanceof BatonError ? err.message : ((err as Error)?.stack ?? err)}`);
+    complain(`baton: ${err instanceof BatonError ? err.message : ((err as Error)?.stack ?? err)}`);
     return 1;
   }
 }
@@ -137,7 +138,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (err) => {
-      console.error(err);
+      complain(err);
       process.exitCode = 1;
     },
   );

@@ -14,6 +14,7 @@ import { loadModule } from '../workers/load-module';
 import { createLogger } from '../workers/logger';
 import { parse, positiveInt, str, UsageError, type Parsed } from './args';
 import { startHealthFile } from './health-file';
+import { say, complain } from './output';
 
 const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
 
@@ -33,9 +34,9 @@ function untilSignal(): Promise<string> {
 export async function serverInstall(args: string[]): Promise<number> {
   parse(args, {});
   const config = loadConfig();
-  const binary = await locateTemporalCli({ cacheDir: config.BATON_TEMPORAL_CLI_CACHE, log: (l) => console.error(l) });
-  console.log(binary);
-  console.error(cliVersion(binary));
+  const binary = await locateTemporalCli({ cacheDir: config.BATON_TEMPORAL_CLI_CACHE, log: (l) => complain(l) });
+  say(binary);
+  complain(cliVersion(binary));
   return 0;
 }
 

@@ -12,6 +12,7 @@ import { startApi } from '../api/server';
 import { resolveTemporal } from '../server/temporal-server';
 import { createWorker } from '../workers/worker';
 import { createLogger } from '../workers/logger';
+import { say } from './output';
 
 const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
 
@@ -27,7 +28,6 @@ export async function runQuickstart(args: string[]): Promise<void> {
     BATON_LOG_FORMAT: process.env.BATON_LOG_FORMAT ? config.BATON_LOG_FORMAT : process.stdout.isTTY ? 'pretty' : 'json',
     BATON_LOG_LEVEL: process.env.BATON_LOG_LEVEL ? config.BATON_LOG_LEVEL : 'warn',
   });
-  const say = (line: string) => console.log(line);
   const target = await resolveTemporal(config, say);
   // Stopped in reverse order of starting; the Temporal server last.
   const stops: (() => Promise<unknown>)[] = [];

@@ -5,7 +5,7 @@
 import type { RunFlow, StartedRun } from '../core/schemas';
 import type { ApiClient } from './api-client';
 import { list, str, type Parsed } from './args';
-import { printJson } from './output';
+import { printJson, say } from './output';
 import { watchRun } from './watch';
 
 /** Flags of every run trigger; each command adds where its parameters may also come from. */
@@ -34,10 +34,10 @@ export async function triggerRun(api: ApiClient, path: string, body: RunFlow, va
   const run = await api.call<StartedRun>('POST', path, body);
   if (!values.watch) {
     if (values.json) printJson(run);
-    else console.log(`${run.created ? 'started' : 'already started'} flow run ${run.id} (${run.runName ?? '-'})${run.webUrl ? `\n${run.webUrl}` : ''}`);
+    else say(`${run.created ? 'started' : 'already started'} flow run ${run.id} (${run.runName ?? '-'})${run.webUrl ? `\n${run.webUrl}` : ''}`);
     return 0;
   }
-  if (!values.json) console.log(`flow run ${run.id} (${run.runName ?? '-'})`);
+  if (!values.json) say(`flow run ${run.id} (${run.runName ?? '-'})`);
   const final = await watchRun(api, run.id, { json: Boolean(values.json) });
   return final.state === 'Completed' ? 0 : 1;
 }
