@@ -11,12 +11,15 @@ if (fs.existsSync(built)) {
   require('tsx/cjs/api').register();
   cli = require(path.join(__dirname, '..', 'src', 'cli', 'main.ts'));
 }
+// A failed command exits at once: a worker that could not start may already hold Temporal's
+// runtime or a connection, which would keep the process alive after it said why.
 cli.main(process.argv.slice(2)).then(
   (code) => {
+    if (code !== 0) process.exit(code);
     process.exitCode = code;
   },
   (err) => {
     console.error(err);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

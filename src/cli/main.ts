@@ -133,13 +133,15 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // A failed command exits at once (see bin/baton.js).
   main(process.argv.slice(2)).then(
     (code) => {
+      if (code !== 0) process.exit(code);
       process.exitCode = code;
     },
     (err) => {
-      complain(err);
-      process.exitCode = 1;
+      complain(String(err));
+      process.exit(1);
     },
   );
 }
