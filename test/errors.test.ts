@@ -13,6 +13,7 @@ import {
   FlowRunFailedError,
   FlowTimeoutError,
   ForbiddenError,
+  MethodNotAllowedError,
   NonRetryableError,
   NotFoundError,
   ParameterValidationError,
@@ -62,6 +63,7 @@ const SAMPLES: BatonError[] = [
   new TemporalUnavailableError('Temporal is unreachable'),
   new WorkerUnavailableError('no worker polls the flow run', 'r-2'),
   new NotFoundError("no deployment named 'nightly'"),
+  new MethodNotAllowedError('PUT is not allowed on /api/flow-runs/r-1 (it takes GET)', ['GET']),
 ];
 
 /** What a reader sees of an error: name, code, message and every own field. */

@@ -8,7 +8,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import type { CacheStore } from '../activities/cache-store';
 import type { BatonClient } from '../client/client';
-import { NotFoundError } from '../core/errors';
+import { MethodNotAllowedError, NotFoundError } from '../core/errors';
 import { APPROVALS_PAGE } from './approvals-page';
 import type { ApiKey } from './auth';
 import { errorResponse } from './errors';
@@ -47,6 +47,15 @@ const DOCS_PAGE = `<!doctype html>
 </body>
 </html>`;
 
+/** Methods the API answers on some path; any other (TRACE, CONNECT...) is a 405 everywhere. */
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/** A route path (`/api/flow-runs/:id`) as a pattern over request paths. */
+function pathPattern(route: string): RegExp {
+  const escaped = route.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\:\w+|:\w+/g, '[^/]+');
+  return new RegExp(`^${escaped}/?$`);
+}
+
 export function createApp({ client, apiKeys = [], logger, cache, decideWaitSeconds }: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -71,7 +80,17 @@ export function createApp({ client, apiKeys = [], logger, cache, decideWaitSecon
   });
   app.use('/api/docs/assets', express.static(path.dirname(require.resolve('swagger-ui-dist/package.json')), { index: false }));
 
-  app.use((req: Request) => {
+  // A path the API has, asked with a method it does not take (or TRACE, CONNECT...): 405 with Allow.
+  const paths = [
+    ...all.map((r) => ({ method: r.method.toUpperCase(), pattern: pathPattern(r.path) })),
+    ...['/api/openapi.json', '/api/docs', '/approvals'].map((p) => ({ method: 'GET', pattern: pathPattern(p) })),
+  ];
+  app.use((req: Request, res: Response) => {
+    const allowed = [...new Set(paths.filter((p) => p.pattern.test(req.path)).map((p) => p.method))];
+    if (allowed.length || !KNOWN_METHODS.has(req.method)) {
+      if (allowed.length) res.setHeader('Allow', allowed.join(', '));
+      throw new MethodNotAllowedError(`${req.method} is not allowed on ${req.path}${allowed.length ? ` (it takes ${allowed.join(', ')})` : ''}`, allowed);
+    }
     throw new NotFoundError(`no route ${req.method} ${req.path}`);
   });
 

@@ -200,6 +200,18 @@ export class NotFoundError extends BatonError {
   override readonly name: string = 'NotFoundError';
 }
 
+/** The path exists, but not for this HTTP method; `allowed` lists the methods it takes. */
+export class MethodNotAllowedError extends BatonError {
+  static override readonly code: string = 'METHOD_NOT_ALLOWED';
+  override readonly name: string = 'MethodNotAllowedError';
+  constructor(
+    message: string,
+    readonly allowed: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
 /** A blank instance of each class, keyed by its wire name; rebuilding fills in the fields. */
 const BLANK: Map<string, () => BatonError> = new Map(
   [
@@ -220,6 +232,7 @@ const BLANK: Map<string, () => BatonError> = new Map(
     () => new TemporalUnavailableError(''),
     () => new WorkerUnavailableError('', ''),
     () => new NotFoundError(''),
+    () => new MethodNotAllowedError(''),
   ].map((make) => [make().name, make]),
 );
 
