@@ -46,6 +46,8 @@ export const BatonConfig = z.object({
   BATON_REDIS_URL: z.url('must be a redis:// URL').optional(),
   /** Seconds a worker's lock on a cache key lasts without renewal (a dead holder blocks no longer). */
   BATON_CACHE_LOCK_LEASE_SECONDS: intFromEnv(1, 3_600).default(30),
+  /** Seconds a task waits for the Redis cache store before going on without it (a lookup is a miss). */
+  BATON_CACHE_WAIT_SECONDS: intFromEnv(1, 600).default(5),
   /** Folder of the filesystem result cache. Default `<BATON_HOME>/cache`. */
   BATON_CACHE_DIR: z.string().min(1).optional(),
   /** Module of flows and tasks the API and workers load when no --flows is given. */
@@ -78,9 +80,11 @@ export async function openCacheStore(config: BatonConfig, logger?: Logger): Prom
   if (config.BATON_CACHE_STORE === 'redis') {
     if (!config.BATON_REDIS_URL) throw new ConfigError([{ path: 'BATON_REDIS_URL', message: "is required when BATON_CACHE_STORE is 'redis'" }]);
     // Loaded only when asked for: the client and the API never load the Redis driver.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    /* eslint-disable @typescript-eslint/no-require-imports */
     const { RedisCacheStore } = require('./activities/redis-cache-store') as typeof import('./activities/redis-cache-store');
-    return RedisCacheStore.connect(config.BATON_REDIS_URL, { logger });
+    const { BoundedCacheStore } = require('./activities/bounded-cache-store') as typeof import('./activities/bounded-cache-store');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    return new BoundedCacheStore(await RedisCacheStore.connect(config.BATON_REDIS_URL, { logger }), config.BATON_CACHE_WAIT_SECONDS * 1000, logger);
   }
   return new FileCacheStore(cacheDir(config), logger);
 }
