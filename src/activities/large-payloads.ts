@@ -42,7 +42,9 @@ export class FileBlobStore implements BlobStore {
     try {
       return await fs.promises.readFile(this.file(id));
     } catch (err) {
-      throw new Error(`large result ${id} is missing from ${this.dir}: ${(err as Error).message}`);
+      // The server's paths stay out of the message: it reaches histories and API answers.
+      const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing from the blob store' : 'cannot be read from the blob store';
+      throw new Error(`large value ${id} ${why}`);
     }
   }
 }
@@ -66,6 +68,18 @@ function unpack(bytes: Uint8Array): Payload {
     metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))])),
     data: bytes.subarray(4 + length),
   };
+}
+
+/** The blob a reference names, checked before the store is touched. */
+function blobIdOf(reference: Payload): string {
+  let blob: unknown;
+  try {
+    blob = (JSON.parse(decoder.decode(reference.data ?? new Uint8Array())) as { blob?: unknown })?.blob;
+  } catch {
+    blob = undefined;
+  }
+  if (typeof blob !== 'string' || !/^[a-f0-9]{64}$/.test(blob)) throw new Error('a large value has a malformed reference (not a sha256 blob id)');
+  return blob;
 }
 
 export class LargePayloadCodec implements PayloadCodec {
@@ -96,8 +110,7 @@ export class LargePayloadCodec implements PayloadCodec {
       payloads.map(async (payload) => {
         const encoding = payload.metadata?.encoding ? decoder.decode(payload.metadata.encoding) : undefined;
         if (encoding !== REF_ENCODING) return payload;
-        const { blob } = JSON.parse(decoder.decode(payload.data ?? new Uint8Array())) as { blob: string };
-        return unpack(await this.store.get(blob));
+        return unpack(await this.store.get(blobIdOf(payload)));
       }),
     );
   }

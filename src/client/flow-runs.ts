@@ -201,7 +201,7 @@ export class FlowRuns {
       state,
       tags: sa.get(TAGS) ?? [],
       deployment: sa.get(DEPLOYMENT),
-      parameters: started?.input?.payloads?.[0] ? await this.decode(started.input.payloads[0] as Payload) : undefined,
+      parameters: started?.input?.payloads?.[0] ? await this.decode(started.input.payloads[0] as Payload).catch(unreadable) : undefined,
       startTime: description.startTime.toISOString(),
       endTime: description.closeTime?.toISOString(),
       durationMs: description.closeTime ? description.closeTime.getTime() - description.startTime.getTime() : undefined,
@@ -212,7 +212,7 @@ export class FlowRuns {
       taskRuns: taskRunsFrom(flowRunId, events, description.raw.pendingActivities ?? [], description.closeTime !== undefined),
     };
     info.childFlowRunIds = info.taskRuns.filter((r) => r.kind === 'subflow').map((r) => r.id);
-    if (state === 'Completed') info.result = await handle.result();
+    if (state === 'Completed') info.result = await handle.result().catch(unreadable);
     else if (['Failed', 'TimedOut', 'Cancelled', 'Crashed'].includes(state)) {
       try {
         await handle.result();
@@ -344,4 +344,12 @@ function summaryOf(e: temporal.api.workflow.v1.IWorkflowExecutionInfo, now: Date
     startTime: isoTime(e.startTime),
     endTime: isoTime(e.closeTime),
   };
+}
+
+/**
+ * What stands in for a value that cannot be read (a large value whose blob is gone): the run is
+ * still shown, with the reason in place of the value.
+ */
+function unreadable(err: unknown): { batonUnreadable: string } {
+  return { batonUnreadable: err instanceof Error ? err.message : String(err) };
 }
