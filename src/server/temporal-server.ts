@@ -31,9 +31,16 @@ export interface TemporalTarget {
 }
 
 export interface DevServer {
+  /**
+   * The `temporal server start-dev` process. The CLI embeds the server, so unless BATON_TEMPORAL_CLI
+   * names a wrapper script, this process itself serves the port and holds `dbFile`.
+   */
   process: ChildProcess;
+  /** The SQLite file. Another `startDevServer` on the same file (and port) continues its runs. */
   dbFile: string;
+  /** The server's output, appended to by every start on the same `dbFile`. */
   logFile: string;
+  /** SIGTERM, then SIGKILL after 10 s; resolves once the process has exited. */
   stop(): Promise<void>;
 }
 
