@@ -55,6 +55,8 @@ export const BatonConfig = z.object({
   /** Where the API listens. Anything but loopback requires BATON_API_KEYS. */
   BATON_API_HOST: z.string().min(1).default('127.0.0.1'),
   BATON_API_PORT: intFromEnv(0, 65_535).default(4200),
+  /** Seconds an API request waits for Temporal before it answers 503. */
+  BATON_API_TEMPORAL_WAIT_SECONDS: intFromEnv(1, 600).default(10),
   /** `name:role:secret,...` with role read or admin. Checked by the API at start. */
   BATON_API_KEYS: z.string().optional(),
   /** A file `worker start` and `api start` rewrite every 5 s while healthy, for container health checks. */

@@ -31,6 +31,7 @@ export interface TestApi {
 
 export interface TestApiOptions {
   decideWaitSeconds?: number;
+  temporalWaitSeconds?: number;
   /** false: an API without a result cache (`DELETE /api/cache` then answers 409). @default true */
   cache?: boolean;
 }

@@ -29,7 +29,16 @@ export interface AppOptions {
    * answers 503 (no worker runs the flow run). @default DECIDE_WAIT_SECONDS (15)
    */
   decideWaitSeconds?: number;
+  /**
+   * Seconds a request waits for Temporal before it answers 503: a Temporal that does not answer
+   * (frozen, or behind a network that drops packets) never holds a request longer. A decision on an
+   * approval waits `decideWaitSeconds` instead. @default API_TEMPORAL_WAIT_SECONDS (10)
+   */
+  temporalWaitSeconds?: number;
 }
+
+/** Seconds an API request waits for Temporal by default. */
+export const API_TEMPORAL_WAIT_SECONDS = 10;
 
 const DOCS_PAGE = `<!doctype html>
 <html lang="en">
@@ -56,7 +65,7 @@ function pathPattern(route: string): RegExp {
   return new RegExp(`^${escaped}/?$`);
 }
 
-export function createApp({ client, apiKeys = [], logger, cache, decideWaitSeconds }: AppOptions): express.Express {
+export function createApp({ client, apiKeys = [], logger, cache, decideWaitSeconds, temporalWaitSeconds = API_TEMPORAL_WAIT_SECONDS }: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -64,7 +73,8 @@ export function createApp({ client, apiKeys = [], logger, cache, decideWaitSecon
   app.use(siteGuard(apiKeys.length === 0));
 
   const all = routes(client, cache, { decideWaitSeconds });
-  register(app, all, apiKeys);
+  // Every Temporal call a handler makes gets this deadline unless it sets its own (a decision does).
+  register(app, all, apiKeys, (work) => client.connection.withDeadline(Date.now() + temporalWaitSeconds * 1000, work));
 
   const document = openApiDocument(all, { title: 'Baton API', version: '0.1.0' });
   app.get('/api/openapi.json', (_req, res) => {

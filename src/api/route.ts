@@ -69,12 +69,15 @@ type AnyRoute = RouteDef<any, any, any>;
 /** The largest JSON body a route reads. */
 export const BODY_LIMIT = '1mb';
 
+/** Runs a handler's work: the app gives every Temporal call in it a deadline this way. */
+export type Around = <T>(work: () => Promise<T>) => Promise<T>;
+
 /**
  * Registers routes on an app: authentication and authorization, then the body (JSON only, read
  * only after the key checked out, so a caller without one learns nothing from a bad body), then
  * validation and the handler.
  */
-export function register(app: Express, routes: AnyRoute[], keys: ApiKey[]): void {
+export function register(app: Express, routes: AnyRoute[], keys: ApiKey[], around: Around = (work) => work()): void {
   const json = express.json({ limit: BODY_LIMIT });
   for (const def of routes) {
     const identify = (req: Request, res: Response, next: NextFunction) => {
@@ -99,7 +102,7 @@ export function register(app: Express, routes: AnyRoute[], keys: ApiKey[]): void
           // No body at all reads as {}; anything else goes to the schema, which names what is wrong.
           body = parse(def.body, req.body ?? {}, 'body');
         }
-        let result = await def.handler({ params, query, body, principal });
+        let result = await around(() => def.handler({ params, query, body, principal }));
         let status = def.status ?? 200;
         if (result instanceof Reply) {
           status = result.status;

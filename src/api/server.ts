@@ -21,7 +21,7 @@ export interface RunningApi {
 export async function startApi(options: {
   client: BatonClient;
   cache?: CacheStore;
-  config: Pick<BatonConfig, 'BATON_API_HOST' | 'BATON_API_PORT' | 'BATON_API_KEYS'>;
+  config: Pick<BatonConfig, 'BATON_API_HOST' | 'BATON_API_PORT' | 'BATON_API_KEYS'> & Partial<Pick<BatonConfig, 'BATON_API_TEMPORAL_WAIT_SECONDS'>>;
   logger: Logger;
 }): Promise<RunningApi> {
   const { config, logger } = options;
@@ -33,7 +33,7 @@ export async function startApi(options: {
   if (apiKeys.length === 0) {
     logger.warn(`no API keys configured (BATON_API_KEYS): listening on ${host} only, and every request acts as admin`);
   }
-  const app = createApp({ client: options.client, apiKeys, logger, cache: options.cache });
+  const app = createApp({ client: options.client, apiKeys, logger, cache: options.cache, temporalWaitSeconds: config.BATON_API_TEMPORAL_WAIT_SECONDS });
   const server = app.listen(config.BATON_API_PORT, host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -60,6 +60,7 @@ async function runProcesses(args: string[], parts: { worker: boolean; api: boole
     BATON_API_HOST: str(values, 'host') ?? config.BATON_API_HOST,
     BATON_API_PORT: positiveInt(values, 'port') ?? config.BATON_API_PORT,
     BATON_API_KEYS: config.BATON_API_KEYS,
+    BATON_API_TEMPORAL_WAIT_SECONDS: config.BATON_API_TEMPORAL_WAIT_SECONDS,
   };
   if (parts.api) parseApiKeys(apiConfig.BATON_API_KEYS);
   const logger = createLogger(config);

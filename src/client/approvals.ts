@@ -126,11 +126,14 @@ export class Approvals {
     const E = temporal.api.enums.v1.EventType;
     let failure: temporal.api.failure.v1.IFailure | null | undefined;
     try {
-      const history = await this.ctx.workflowService.getWorkflowExecutionHistoryReverse({
-        namespace: this.ctx.namespace,
-        execution: { workflowId: flowRunId },
-        maximumPageSize: 50,
-      });
+      // Its own deadline: the caller's may have passed while the decision waited.
+      const history = await this.ctx.temporal.withDeadline(Date.now() + 5_000, () =>
+        this.ctx.workflowService.getWorkflowExecutionHistoryReverse({
+          namespace: this.ctx.namespace,
+          execution: { workflowId: flowRunId },
+          maximumPageSize: 50,
+        }),
+      );
       const lastTask = (history.history?.events ?? []).find(
         (e) => e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_FAILED || e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
       );
