@@ -6,7 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { BoundedCacheStore } from '../src/activities/bounded-cache-store';
+import { RedisCacheStore } from '../src/activities/redis-cache-store';
 import { BatonClient } from '../src/client/client';
+import { startOwnRedis, type OwnRedis } from './redis-process';
 import { relay } from './temporal-relay';
 import { startTestApi, type TestApi } from './api-helpers';
 import { eventually, startWorker, testTarget, uid, type TestWorker } from './helpers';
@@ -35,6 +38,10 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
   let api: TestApi;
   let locked: TestApi;
   let uncached: TestApi;
+  /** An API whose Redis cache store is frozen by the cache test. */
+  let stuckCache: TestApi;
+  let redis: OwnRedis;
+  let redisStore: BoundedCacheStore;
   let cutApi: TestApi;
   let cutClient: BatonClient;
   let cutRelay: { cut(): Promise<void> };
@@ -54,6 +61,9 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
     api = await startTestApi(w.client);
     locked = await startTestApi(w.client, `ops:admin:${ADMIN},dash:read:${READER}`);
     uncached = await startTestApi(w.client, undefined, { cache: false });
+    redis = await startOwnRedis();
+    redisStore = new BoundedCacheStore(await RedisCacheStore.connect(redis.url), 1_000);
+    stuckCache = await startTestApi(w.client, undefined, { cache: redisStore });
     const target = testTarget();
     const r = await relay(target.connectionOptions.address!);
     cutRelay = r;
@@ -92,6 +102,10 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
     for (const name of deployments) await w?.client.deployments.delete(name).catch(() => undefined);
     await locked?.close();
     await uncached?.close();
+    await stuckCache?.close();
+    redis?.thaw();
+    await redisStore?.close().catch(() => undefined);
+    redis?.stop();
     await cutApi?.close();
     await cutClient?.close();
     await cutRelay?.cut();
@@ -285,11 +299,19 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
     assert.equal(res.body.error.code, 'WORKER_UNAVAILABLE');
   });
 
-  test('the cache: cleared by task (200); an API without a cache → 409', { timeout: 30_000 }, async () => {
+  test('the cache: cleared by task (200); an API without a cache → 409; a cache store that does not answer → 503', { timeout: 30_000 }, async () => {
     const cleared = await api.call('DELETE', `/api/cache?task=${uid('no-such-task')}`);
     assert.equal(cleared.status, 200);
     assert.equal(cleared.body.removed, 0);
     assert.equal((await uncached.call('DELETE', '/api/cache')).status, 409);
+    redis.freeze();
+    try {
+      const stuck = await stuckCache.call('DELETE', '/api/cache');
+      assert.equal(stuck.status, 503, JSON.stringify(stuck.body));
+      assert.equal(stuck.body.error.code, 'CACHE_UNAVAILABLE');
+    } finally {
+      redis.thaw();
+    }
   });
 
   test('Temporal unreachable → 503 on every operation that names it; health reports degraded', { timeout: 60_000 }, async () => {
@@ -300,7 +322,8 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
     assert.deepEqual(health.body.temporal.reachable, false);
     // Every operation, valid input: `call` checks each answer against the document, and those
     // that need Temporal must say it is unreachable.
-    const needTemporal = new Set(names('503'));
+    // The cache route's 503 is its store's (tested above), not Temporal's: it needs no Temporal.
+    const needTemporal = new Set(names('503').filter((key) => key !== 'DELETE /api/cache'));
     const wrong: string[] = [];
     for (const key of operations.keys()) {
       const name = templateOf(key).startsWith('/api/flows/') ? 'hello' : scheduled;
@@ -312,7 +335,7 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
 
   test('the pairs seen are exactly the (operation, status) pairs the document names', { timeout: 10_000 }, async () => {
     const named = (await api.checker()).named();
-    const seen = new Set([api, locked, uncached, cutApi].flatMap((api) => [...api.observed]));
+    const seen = new Set([api, locked, uncached, stuckCache, cutApi].flatMap((api) => [...api.observed]));
     const missing = [...named].filter((p) => !seen.has(p)).sort();
     assert.deepEqual(missing, [], `named by the document but never produced:\n  ${missing.join('\n  ')}`);
     assert.deepEqual(

@@ -7,7 +7,7 @@ import { after, before } from 'node:test';
 import type { Server } from 'node:http';
 import { createApp } from '../src/api/app';
 import { parseApiKeys } from '../src/api/auth';
-import { FileCacheStore } from '../src/activities/cache-store';
+import { FileCacheStore, type CacheStore } from '../src/activities/cache-store';
 import type { BatonClient } from '../src/client/client';
 import { cacheDir, loadConfig } from '../src/config';
 import { startWorker, type TestWorker } from './helpers';
@@ -32,13 +32,13 @@ export interface TestApi {
 export interface TestApiOptions {
   decideWaitSeconds?: number;
   temporalWaitSeconds?: number;
-  /** false: an API without a result cache (`DELETE /api/cache` then answers 409). @default true */
-  cache?: boolean;
+  /** false: an API without a result cache (`DELETE /api/cache` then answers 409); or a store of the test's own. @default true */
+  cache?: boolean | CacheStore;
 }
 
 export async function startTestApi(client: BatonClient, keys?: string, options: TestApiOptions = {}): Promise<TestApi> {
   const { cache: withCache = true, ...appOptions } = options;
-  const cache = withCache ? new FileCacheStore(cacheDir(loadConfig())) : undefined;
+  const cache = withCache === true ? new FileCacheStore(cacheDir(loadConfig())) : withCache || undefined;
   const server: Server = createApp({ client, apiKeys: parseApiKeys(keys), cache, ...appOptions }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -7,6 +7,7 @@ import { build } from 'esbuild';
 import * as errors from '../src/core/errors';
 import {
   BatonError,
+  CacheUnavailableError,
   ConfigError,
   ConflictError,
   errorDetail,
@@ -62,6 +63,7 @@ const SAMPLES: BatonError[] = [
   new ConfigError([{ path: 'BATON_PORT', message: 'must be a port number' }]),
   new TemporalUnavailableError('Temporal is unreachable'),
   new WorkerUnavailableError('no worker polls the flow run', 'r-2'),
+  new CacheUnavailableError('the redis store did not answer within 5 s'),
   new NotFoundError("no deployment named 'nightly'"),
   new MethodNotAllowedError('PUT is not allowed on /api/flow-runs/r-1 (it takes GET)', ['GET']),
 ];

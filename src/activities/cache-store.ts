@@ -34,14 +34,26 @@ export interface CacheStore {
    * its result instead of running the task too. Undefined: the lock is held elsewhere.
    */
   acquire?(key: string, leaseMs: number): Promise<CacheLock | undefined>;
+  /** What kind of store it is, as health reports it: `file`, `redis`, or a custom store's own name. */
+  readonly kind?: string;
+  /** Resolves when the store can answer, rejects saying why not (health uses it). */
+  ping?(): Promise<void>;
   close?(): Promise<void>;
 }
 
 export class FileCacheStore implements CacheStore {
+  readonly kind = 'file';
+
   constructor(
     readonly dir: string,
     private readonly logger?: Logger,
   ) {}
+
+  /** The folder exists (or can be made) and can be written. */
+  async ping(): Promise<void> {
+    await fs.promises.mkdir(this.dir, { recursive: true });
+    await fs.promises.access(this.dir, fs.constants.W_OK);
+  }
 
   private file(key: string): string {
     if (!/^[a-f0-9]{16,128}$/.test(key)) throw new Error(`cache key '${key}' is not a hex digest`);

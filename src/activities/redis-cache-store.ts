@@ -26,6 +26,8 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
 export class RedisCacheStore implements CacheStore {
+  readonly kind = 'redis';
+
   private constructor(
     private readonly redis: RedisClientType,
     private readonly prefix: string,
@@ -116,6 +118,10 @@ export class RedisCacheStore implements CacheStore {
         await this.redis.eval(RELEASE, { keys: [lockKey], arguments: [token] });
       },
     };
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
   }
 
   async close(): Promise<void> {

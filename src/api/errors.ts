@@ -5,6 +5,7 @@
  */
 import {
   BatonError,
+  CacheUnavailableError,
   ConfigError,
   ConflictError,
   ForbiddenError,
@@ -26,6 +27,7 @@ const STATUS: [new (...args: never[]) => BatonError, number][] = [
   [ConflictError, 409],
   [TemporalUnavailableError, 503],
   [WorkerUnavailableError, 503],
+  [CacheUnavailableError, 503],
   [ConfigError, 500],
 ];
 

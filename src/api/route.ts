@@ -146,7 +146,7 @@ const STATUS_TEXT: Record<number, string> = {
   409: 'conflicts with the current state',
   413: 'request body too large',
   415: 'a write whose body is not JSON, or a body in an encoding or charset the API does not read',
-  503: 'Temporal is unreachable, or no worker runs the flow run',
+  503: 'a service the request needs did not answer: Temporal, the worker running the flow run, or (clearing the cache) the cache store',
 };
 
 /** The OpenAPI 3.1 document for a set of routes. */

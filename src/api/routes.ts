@@ -19,7 +19,7 @@ export interface RouteOptions {
 
 export function routes(client: BatonClient, cache?: CacheStore, options: RouteOptions = {}) {
   return [
-    ...healthRoutes(client),
+    ...healthRoutes(client, cache),
     ...flowRoutes(client),
     ...deploymentRoutes(client),
     ...flowRunRoutes(client),

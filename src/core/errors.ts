@@ -178,6 +178,12 @@ export class TemporalUnavailableError extends BatonError {
   override readonly name: string = 'TemporalUnavailableError';
 }
 
+/** The result cache's store (Redis) did not answer in time, or failed: nothing was changed in it. */
+export class CacheUnavailableError extends BatonError {
+  static override readonly code: string = 'CACHE_UNAVAILABLE';
+  override readonly name: string = 'CacheUnavailableError';
+}
+
 /**
  * No worker is running the flow run, or the one running it fails while taking the decision. The
  * decision was not applied (yet): the API answers 503, and deciding again once a worker runs the
@@ -231,6 +237,7 @@ const BLANK: Map<string, () => BatonError> = new Map(
     () => new ConfigError([]),
     () => new TemporalUnavailableError(''),
     () => new WorkerUnavailableError('', ''),
+    () => new CacheUnavailableError(''),
     () => new NotFoundError(''),
     () => new MethodNotAllowedError(''),
   ].map((make) => [make().name, make]),

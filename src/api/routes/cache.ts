@@ -14,7 +14,8 @@ export function cacheRoutes(cache: CacheStore | undefined) {
       access: 'admin',
       query: ClearCacheQuery,
       response: ClearedCache,
-      errors: [409],
+      // 503: the store (Redis) did not answer within BATON_CACHE_WAIT_SECONDS; nothing was cleared.
+      errors: [409, 503],
       handler: async ({ query }) => {
         if (!cache) throw new ConflictError('this API has no result cache configured');
         return { removed: await cache.clear({ taskName: query.task, key: query.key }) };

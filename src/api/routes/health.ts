@@ -1,32 +1,52 @@
-/** The health route: whether the API is up and Temporal reachable (no key needed). */
+/** The health route: whether the API is up, Temporal reachable, and its cache store answering (no key needed). */
+import type { CacheStore } from '../../activities/cache-store';
 import type { BatonClient } from '../../client/client';
 import { Health } from '../../core/schemas';
 import { defineRoute, Reply } from '../route';
 
-/** How long the health probe waits for Temporal before it reports it unreachable. */
+/** How long the health probe waits for Temporal, and for the cache store, before it reports them unreachable. */
 export const HEALTH_DEADLINE_MS = 1_000;
 
-export function healthRoutes(client: BatonClient) {
+/** `work`, or false once `ms` have passed. */
+async function answersWithin(work: () => Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const done = work().then(
+    () => true,
+    () => false,
+  );
+  return Promise.race([done, late]).finally(() => clearTimeout(timer));
+}
+
+export function healthRoutes(client: BatonClient, cache?: CacheStore) {
   return [
     defineRoute({
       method: 'get',
       path: '/api/health',
-      summary: 'Whether the API is up and Temporal reachable',
+      summary: 'Whether the API is up, Temporal reachable and the cache store answering',
       tag: 'system',
       access: 'public',
       response: Health,
-      // A Health body either way: 'degraded' when Temporal cannot be reached.
+      // A Health body either way: 503 'degraded' when Temporal cannot be reached. A cache store that
+      // does not answer is 'degraded' with 200: runs go on without it (a lookup is a miss).
       replies: [503],
       handler: async () => {
         const namespace = client.options.target.namespace;
-        try {
+        const [reachable, cacheReachable] = await Promise.all([
           // A probe answers in seconds: with Temporal gone, the SDK would otherwise retry for about
           // 20 s. The deadline also ends its retries (the last backoff may add a second).
-          await client.connection.withDeadline(Date.now() + HEALTH_DEADLINE_MS, () => client.connection.workflowService.getSystemInfo({}));
-          return { status: 'ok', temporal: { reachable: true, namespace } };
-        } catch {
-          return new Reply(503, { status: 'degraded', temporal: { reachable: false, namespace } });
-        }
+          answersWithin(
+            () => client.connection.withDeadline(Date.now() + HEALTH_DEADLINE_MS, () => client.connection.workflowService.getSystemInfo({})),
+            HEALTH_DEADLINE_MS * 2,
+          ),
+          cache?.ping ? answersWithin(() => cache.ping!(), HEALTH_DEADLINE_MS) : Promise.resolve(true),
+        ]);
+        const body = {
+          status: reachable && cacheReachable ? ('ok' as const) : ('degraded' as const),
+          temporal: { reachable, namespace },
+          ...(cache ? { cache: { store: cache.kind ?? 'custom', reachable: cacheReachable } } : {}),
+        };
+        return reachable ? body : new Reply(503, body);
       },
     }),
   ];

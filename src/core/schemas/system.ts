@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { contract } from './contract';
 
 export const Health = z
-  .object({ status: z.enum(['ok', 'degraded']), temporal: z.object({ reachable: z.boolean(), namespace: z.string() }) })
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    temporal: z.object({ reachable: z.boolean(), namespace: z.string() }),
+    /** The result cache `DELETE /api/cache` clears, when this API has one. */
+    cache: z.object({ store: z.string(), reachable: z.boolean() }).optional(),
+  })
   .register(contract, { id: 'Health' });
 
 export const ErrorBody = z
