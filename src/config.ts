@@ -64,6 +64,15 @@ export const BatonConfig = z.object({
   /** Where the CLI finds the API, and the key it sends. */
   BATON_API_URL: z.url('must be a URL').default('http://127.0.0.1:4200'),
   BATON_API_KEY: z.string().optional(),
+  /** OpenAI-compatible endpoint the worker's LLM tasks call, such as `https://api.openai.com/v1`. Read by workers only. */
+  BATON_LLM_BASE_URL: z
+    .url('must be an http(s) URL of an OpenAI-compatible API, such as https://api.openai.com/v1')
+    .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL of an OpenAI-compatible API, such as https://api.openai.com/v1')
+    .optional(),
+  /** Model LLM tasks use when a call names none, such as `gpt-4o-mini`. */
+  BATON_LLM_MODEL: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
+  /** Sent only as `Authorization: Bearer`; never logged, stored in a history, or put in an error. */
+  BATON_LLM_API_KEY: z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters').optional(),
 });
 export type BatonConfig = z.infer<typeof BatonConfig>;
 

@@ -14,6 +14,7 @@ import { mapShardActivities } from '../activities/map-shard-previous';
 import { TemporalUnavailableError } from '../core/errors';
 import type { TemporalTarget } from '../server/temporal-server';
 import { buildFlowBundle } from './bundle';
+import { withBuiltInTasks } from './built-in-tasks';
 import { loadModule, type LoadedModule } from './load-module';
 import { createLogger, installRuntimeLogger } from './logger';
 
@@ -51,7 +52,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   const { config } = options;
   const logger = installRuntimeLogger(options.logger ?? createLogger(config));
   const taskQueue = options.taskQueue ?? config.BATON_TASK_QUEUE;
-  const loaded = typeof options.flows === 'string' ? loadModule(options.flows) : options.flows;
+  const loaded = withBuiltInTasks(typeof options.flows === 'string' ? loadModule(options.flows) : options.flows);
   installLogPrints();
 
   const store = await openCacheStore(config, logger);
