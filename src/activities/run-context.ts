@@ -24,6 +24,15 @@ export interface RunContext {
   signal: AbortSignal;
   /** Reports progress; heartbeats are also sent for you while the task runs. */
   heartbeat(details?: unknown): void;
+  /**
+   * Publishes to the flow run's stream while the task runs (LLM tokens, progress): `stream(value)`
+   * on the default topic, or `stream(topic, value)`. Values must be JSON. Chunks are sent in
+   * batches (at most 50 ms after they are streamed); the promise resolves at once unless several
+   * batches are still being sent, so awaiting it slows a producer Temporal cannot keep up with.
+   * If this attempt fails and the task runs again, readers are told to drop what it streamed.
+   */
+  stream(value: unknown): Promise<void>;
+  stream(topic: string, value: unknown): Promise<void>;
 }
 
 const storage = new AsyncLocalStorage<RunContext & { logPrints: boolean }>();

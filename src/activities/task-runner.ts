@@ -18,6 +18,8 @@ import type { CacheStore } from './cache-store';
 import { callThroughCache } from './cached-call';
 import { retryDelaySeconds, stopReason } from './retry-decision';
 import { runWithContext, type RunContext } from './run-context';
+import { streamTarget, TaskStream } from './task-stream';
+import type { Client } from '@temporalio/client';
 
 /** How long a retryCondition may take before the task is failed without retry. */
 const RETRY_CONDITION_TIMEOUT_MS = 30_000;
@@ -27,6 +29,8 @@ interface AttemptDetails {
   failures: number;
   /** What the task last passed to `heartbeat()`. */
   user?: unknown;
+  /** Whether an attempt so far streamed chunks to the flow run (a later attempt then marks them discarded). */
+  streamed?: boolean;
 }
 
 function readDetails(raw: unknown): AttemptDetails {
@@ -71,7 +75,15 @@ export function callCacheKey(
 }
 
 /** Builds the activity function that runs `t`. */
-export function taskActivity(t: Task, spec: TaskSpec, baseLogger: Logger, store?: CacheStore, lockLeaseMs = 30_000): (...args: unknown[]) => Promise<unknown> {
+export function taskActivity(
+  t: Task,
+  spec: TaskSpec,
+  baseLogger: Logger,
+  store?: CacheStore,
+  lockLeaseMs = 30_000,
+  /** A client for the task's stream (opened on first use). */
+  streamClient?: () => Promise<Client>,
+): (...args: unknown[]) => Promise<unknown> {
   const options = t.options;
 
   const keyFor = (args: unknown[], flowParameters: unknown, context: RunContext) =>
@@ -83,7 +95,7 @@ export function taskActivity(t: Task, spec: TaskSpec, baseLogger: Logger, store?
     const info = ctx.info;
     const previous = readDetails(info.heartbeatDetails);
     const failures = previous.failures;
-    let details: AttemptDetails = { failures, user: previous.user };
+    let details: AttemptDetails = { failures, user: previous.user, streamed: previous.streamed };
     const flowRunId = info.workflowExecution?.workflowId ?? '';
     const taskRunId = `${flowRunId}:${info.activityId}`;
     // Made on first use: most tasks never log.
@@ -96,9 +108,20 @@ export function taskActivity(t: Task, spec: TaskSpec, baseLogger: Logger, store?
     if (controller) ctx.cancellationSignal.addEventListener('abort', onCancel);
 
     const heartbeat = (user?: unknown) => {
-      if (user !== undefined) details = { failures, user };
+      if (user !== undefined) details = { ...details, user };
       ctx.heartbeat(details);
     };
+    let stream: TaskStream | undefined;
+    const taskStream = () => {
+      if (!streamClient) throw new Error('this worker cannot stream: it was created without a Temporal client for streams');
+      return (stream ??= new TaskStream(streamTarget(info), { taskRunId, taskName: spec.name, attempt: info.attempt }, streamClient, log, () => {
+        // Recorded at once, so an attempt after a crash knows this one's output must be discarded.
+        details = { ...details, streamed: true };
+        ctx.heartbeat(details);
+      }));
+    };
+    // An earlier attempt streamed: tell the flow run its output is replaced, even if this one streams nothing.
+    if (previous.streamed && info.attempt > 1 && streamClient) taskStream().announceAttempt();
     const ticker = setInterval(() => ctx.heartbeat(details), Math.max(100, (spec.heartbeatSeconds * 1000) / 3));
     let timer: NodeJS.Timeout | undefined;
     const context: RunContext & { logPrints: boolean } = {
@@ -113,8 +136,9 @@ export function taskActivity(t: Task, spec: TaskSpec, baseLogger: Logger, store?
       },
       signal: controller?.signal ?? ctx.cancellationSignal,
       heartbeat,
+      stream: (...args: unknown[]) => taskStream().push(args),
       logPrints: options.logPrints ?? false,
-    };
+    } as RunContext & { logPrints: boolean };
     try {
       const attempt = () => runAttempt(context, args, (t2) => (timer = t2), controller);
       if (!spec.cache) return await attempt();
@@ -139,8 +163,10 @@ export function taskActivity(t: Task, spec: TaskSpec, baseLogger: Logger, store?
       if (ctx.cancellationSignal.aborted) {
         throw err instanceof CancelledFailure ? err : new CancelledFailure(`task ${spec.name} was cancelled`);
       }
-      throw await decide(err, context);
+      throw await decide(err, context, details.streamed);
     } finally {
+      // Everything streamed reaches the flow run before the task's result does.
+      if (stream) await stream.flush();
       clearInterval(ticker);
       if (timer) clearTimeout(timer);
       if (controller) ctx.cancellationSignal.removeEventListener('abort', onCancel);
@@ -169,7 +195,7 @@ export function taskActivity(t: Task, spec: TaskSpec, baseLogger: Logger, store?
   };
 
   /** Turns a task's error into a Temporal failure that says whether, and when, to retry. */
-  const decide = async (err: unknown, context: RunContext): Promise<ApplicationFailure> => {
+  const decide = async (err: unknown, context: RunContext, streamed: boolean | undefined): Promise<ApplicationFailure> => {
     const failures = context.failures + 1;
     const error = err instanceof Error ? err : new Error(String(err));
     const reason = stopReason(err, failures, spec, options) ?? (await askRetryCondition(err, { ...context, failures }));
@@ -188,7 +214,7 @@ export function taskActivity(t: Task, spec: TaskSpec, baseLogger: Logger, store?
     }
     const delay = retryDelaySeconds(err, failures, options);
     // Record the failure count before failing, so the next attempt (on any worker) sees it.
-    Context.current().heartbeat({ failures });
+    Context.current().heartbeat({ failures, streamed } satisfies AttemptDetails);
     context.logger.warn({ err: error, retryInSeconds: delay }, `task failed, retry ${failures} of ${spec.retries} in ${delay} s: ${error.message}`);
     // Temporal treats a zero delay as unset; one millisecond is as good as immediate.
     return failure(false, Math.max(1, Math.round(delay * 1000)));

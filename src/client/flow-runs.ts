@@ -27,6 +27,8 @@ import { isFinal } from '../core/states';
 import type { AnyFlow } from '../workflows/flow';
 import type { ClientContext } from './client-context';
 import { FlowRunHandle } from './flow-run-handle';
+import { readFlowRunStream, type ReadStreamOptions } from './flow-run-stream';
+import type { StreamItem } from '../core/stream';
 import { rebuildFlowError } from './flow-run-error';
 import { flowRunState, latestAttempts, stateClause } from './flow-run-state';
 import { taskRunsFrom, type TaskRun } from './task-runs';
@@ -157,6 +159,15 @@ export class FlowRuns {
     const codecs = this.ctx.payloadCodecs;
     for (const codec of [...codecs].reverse()) payloads = await codec.decode(payloads);
     return decodePayload(payloads[0]);
+  }
+
+  /**
+   * A run's stream as it is written: what the flow `emit()`s and `yield`s and its tasks
+   * `stream()`, in order, each item once, from the start or from a place (`from`), ending when the
+   * flow's body has ended. Iterate with `for await`; break (or abort `signal`) to stop reading.
+   */
+  stream(flowRunId: string, options: ReadStreamOptions = {}): AsyncIterable<StreamItem> {
+    return { [Symbol.asyncIterator]: () => readFlowRunStream(this.ctx, flowRunId, options) };
   }
 
   private handle(flowRunId: string): WorkflowHandle {

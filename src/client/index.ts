@@ -15,6 +15,8 @@ export type { BatonClientOptions } from './client';
 export { FlowRuns, friendlyRunName } from './flow-runs';
 export type { RetryMode, StartFlowRunOptions } from './flow-runs';
 export { FlowRunHandle } from './flow-run-handle';
+export type { ReadStreamOptions } from './flow-run-stream';
+export type { StreamItem, StreamPage } from '../core/stream';
 export { Deployments } from './deployments';
 export { Approvals } from './approvals';
 export { loadConfig, BatonConfig, dataConverter } from '../config';

@@ -58,15 +58,16 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   const store = await openCacheStore(config, logger);
   const activities: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
   const leaseMs = config.BATON_CACHE_LOCK_LEASE_SECONDS * 1000;
-  for (const { task, spec } of loaded.tasks) activities[spec.name] = taskActivity(task, spec, logger, store, leaseMs);
-  Object.assign(activities, cacheActivities(loaded.tasks, store, logger));
-  // Map shards read their earlier runs (a resumed flow run) through a client, opened when first needed.
-  let shardClient: Promise<Client> | undefined;
-  const openShardClient = () =>
-    (shardClient ??= Connection.connect(options.target.connectionOptions).then(
+  // Tasks' streams and map shards (which read a resumed flow run's earlier runs) reach Temporal
+  // through a client, opened when first needed.
+  let client: Promise<Client> | undefined;
+  const openClient = () =>
+    (client ??= Connection.connect(options.target.connectionOptions).then(
       (c) => new Client({ connection: c, namespace: options.target.namespace, dataConverter: dataConverter(config) }),
     ));
-  Object.assign(activities, mapShardActivities(openShardClient));
+  for (const { task, spec } of loaded.tasks) activities[spec.name] = taskActivity(task, spec, logger, store, leaseMs, openClient);
+  Object.assign(activities, cacheActivities(loaded.tasks, store, logger));
+  Object.assign(activities, mapShardActivities(openClient));
 
   let connection: NativeConnection;
   try {
@@ -121,7 +122,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
       running ??= worker.run().finally(async () => {
         await connection.close().catch(() => undefined);
         await store.close?.().catch(() => undefined);
-        if (shardClient) await (await shardClient.catch(() => undefined))?.connection.close().catch(() => undefined);
+        if (client) await (await client.catch(() => undefined))?.connection.close().catch(() => undefined);
       });
       return running;
     },

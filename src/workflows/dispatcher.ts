@@ -17,6 +17,7 @@ import { installHumanHandlers, setRunState } from './human';
 import { MAP_SHARD_WORKFLOW } from '../core/map-shard';
 import { runMapShard, type ShardInput } from './map-shard-child';
 import { flowNamed, registeredFlowNames } from './registry';
+import { drainGenerator, endStream, installStreamHandlers, isAsyncIterator } from './stream';
 
 export default async function batonFlow(params: unknown): Promise<unknown> {
   const { workflowType } = workflowInfo();
@@ -29,6 +30,7 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
     );
   }
   installHumanHandlers();
+  installStreamHandlers();
   const { attempt, retryPolicy } = workflowInfo();
   setRunState(attempt > 1 ? 'Retrying' : 'Running');
   // A cancel request reads Cancelling until the flow's cleanup is done.
@@ -52,7 +54,11 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
       // Math.random is seeded per run inside the sandbox, so the name is the same on replay.
       upsertSearchAttributes([{ key: RUN_NAME, value: name ?? friendlyName((n) => Math.floor(Math.random() * n)) }]);
     }
-    return await withFlowTimeout(flow.options.timeoutSeconds, () => flow.fn(parsed as never));
+    return await withFlowTimeout(flow.options.timeoutSeconds, async () => {
+      // An `async function*` flow returns a generator: each `yield` is published as it happens.
+      const body: unknown = (flow.fn as (params: unknown) => unknown)(parsed);
+      return isAsyncIterator(body) ? drainGenerator(body) : body;
+    });
   } catch (err) {
     const failure = err instanceof ParameterValidationError ? failureFor(err, { nonRetryable: true }) : flowFailure(err);
     if (failure instanceof ApplicationFailure) {
@@ -64,6 +70,8 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
       else if (TIMEOUT_TYPES.has(type)) setRunState('TimedOut');
     }
     throw failure;
+  } finally {
+    endStream();
   }
 }
 

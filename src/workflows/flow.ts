@@ -19,6 +19,7 @@ import { RunFuture } from './future';
 import { whileNotPaused } from './human';
 import { registerFlow } from './registry';
 import { runState } from './run-state';
+import { announceSubflow } from './stream';
 
 const FLOW = Symbol.for('baton.flow');
 
@@ -30,7 +31,8 @@ export interface Flow<P, R> {
   readonly [FLOW]: true;
   readonly flowName: string;
   readonly options: Readonly<FlowOptions<P>>;
-  readonly fn: (params: never) => Promise<R>;
+  /** The body: an async function, or an `async function*` whose yields are published. */
+  readonly fn: (params: never) => Promise<R> | AsyncGenerator<unknown, unknown, undefined>;
   /** The file that declared the flow (known in Node; the worker bundles it). */
   readonly sourceFile: string | undefined;
 }
@@ -94,13 +96,32 @@ function startSubflow<P, R>(flow: Flow<P, R>, params: P): { promise: Promise<R>;
     ],
   } satisfies ChildWorkflowOptions & { args: unknown[] };
   const promise = whileNotPaused()
-    .then(() => executeChild(flow.flowName, options))
+    .then(() => {
+      announceSubflow(options.workflowId, flow.flowName);
+      return executeChild(flow.flowName, options);
+    })
     .catch((err: unknown) => {
       throw subflowError(err);
     }) as Promise<R>;
   return { promise, runName };
 }
 
+/**
+ * What a generator flow's run returns: the generator's `return` value, or, when it returns
+ * nothing, the list of the values it yielded.
+ */
+export type GeneratorResult<Y, R> = [R] extends [void] ? Y[] : R;
+
+/**
+ * Declares a generator flow (`async function*`) whose parameters a zod schema checks: each `yield`
+ * is published to the run's stream as it happens (topic `default`).
+ */
+export function flow<S extends ZodType, Y, R = void>(
+  options: Omit<FlowOptions<output<S>>, 'parameters'> & { parameters: S },
+  fn: (params: output<S>) => AsyncGenerator<Y, R, undefined>,
+): Flow<input<S>, GeneratorResult<Y, R>>;
+/** Declares a generator flow (`async function*`): each `yield` is published to the run's stream as it happens. */
+export function flow<P = undefined, Y = unknown, R = void>(options: FlowOptions<P>, fn: (params: P) => AsyncGenerator<Y, R, undefined>): Flow<P, GeneratorResult<Y, R>>;
 /** Declares a flow whose parameters a zod schema checks before any run starts. */
 export function flow<S extends ZodType, R>(
   options: Omit<FlowOptions<output<S>>, 'parameters'> & { parameters: S },
@@ -108,7 +129,7 @@ export function flow<S extends ZodType, R>(
 ): Flow<input<S>, R>;
 /** Declares a flow. */
 export function flow<P = undefined, R = unknown>(options: FlowOptions<P>, fn: (params: P) => Promise<R>): Flow<P, R>;
-export function flow<P, R>(options: FlowOptions<P>, fn: (params: P) => Promise<R>): Flow<P, R> {
+export function flow<P, R>(options: FlowOptions<P>, fn: (params: P) => Promise<R> | AsyncGenerator<unknown, unknown, undefined>): Flow<P, R> {
   const flowName = options.name ?? (fn.name || undefined);
   if (!flowName) throw new BatonError('a flow needs a name: set options.name');
   if (!/^[\w.:@-]{1,200}$/.test(flowName)) {
@@ -130,7 +151,7 @@ export function flow<P, R>(options: FlowOptions<P>, fn: (params: P) => Promise<R
     [FLOW]: true as const,
     flowName,
     options: Object.freeze({ ...options }),
-    fn: fn as (params: never) => Promise<R>,
+    fn: fn as Flow<P, R>['fn'],
     sourceFile,
     submit,
   }) as unknown as Flow<P, R>;

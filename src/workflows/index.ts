@@ -15,7 +15,9 @@
  */
 import './web-globals';
 export { flow, isFlow } from './flow';
-export type { Flow, AnyFlow } from './flow';
+export type { Flow, AnyFlow, GeneratorResult } from './flow';
+export { emit } from './stream';
+export type { StreamItem } from '../core/stream';
 export { tasks, unmapped } from './task-proxy';
 export type { TaskHandle, TaskHandles, Unmapped, CallOptions } from './task-proxy';
 export { RunFuture, FutureList, waitAll, asCompleted } from './future';
