@@ -7,6 +7,29 @@ import { promisify } from 'node:util';
 import { ROOT } from './helpers';
 
 describe('benchmarks (smoke)', () => {
+  test('npm run bench:stream -- --smoke follows a streaming task and reports lag and history events for each producer', { timeout: 120_000 }, async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'stream.ts'), '--smoke', '--json'], {
+      cwd: ROOT,
+      env: process.env,
+      maxBuffer: 10 * 1024 * 1024,
+    });
+    const rows = JSON.parse(
+      stdout
+        .trim()
+        .split('\n')
+        .pop()!
+        .replace(/^JSON:/, ''),
+    ) as { mode: string; chunks: number; p50: number; inOrderOnce: boolean; signals: number }[];
+    assert.deepEqual(
+      rows.map((r) => [r.mode, r.chunks, r.inOrderOnce]),
+      [
+        ['paced, 1 chunk/ms', 300, true],
+        ['burst', 300, true],
+      ],
+    );
+    for (const r of rows) assert.ok(Number.isFinite(r.p50) && r.signals >= 1, JSON.stringify(r));
+  });
+
   test('npm run bench -- --smoke runs every workload and prints a figure and a ratio for each', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(ROOT, 'bench', 'run.ts'), '--smoke', '--json'], {
       cwd: ROOT,

@@ -25,7 +25,7 @@ export interface ReadStreamOptions {
 /** The first wait after items came; it grows while none do. */
 const MIN_POLL_MS = 25;
 /** Items asked for at once. */
-const PAGE = 500;
+const PAGE = 1_000;
 /** How long one read may wait for the run's worker to answer. */
 const QUERY_DEADLINE_MS = 10_000;
 

@@ -24,7 +24,7 @@ import { friendlyName } from '../core/run-name';
 import type { FlowRun, FlowRunList, FlowRunSummary, ListFlowRunsQuery } from '../core/schemas';
 import { DEPLOYMENT, FLOW_NAME, RUN_NAME, RUN_STATE, TAGS } from '../core/search-attributes';
 import { isFinal } from '../core/states';
-import type { AnyFlow } from '../workflows/flow';
+import type { AnyFlow, Flow } from '../workflows/flow';
 import type { ClientContext } from './client-context';
 import { FlowRunHandle } from './flow-run-handle';
 import { readFlowRunStream, type ReadStreamOptions } from './flow-run-stream';
@@ -81,8 +81,10 @@ export class FlowRuns {
    * Validates the parameters and starts a run. A bad parameter throws ParameterValidationError,
    * naming the field, and nothing starts.
    */
-  async start<P, R>(flow: AnyFlow | string, params?: P, options: StartFlowRunOptions = {}): Promise<FlowRunHandle<R>> {
-    return (await this.startWithKey<P, R>(flow, params, options)).handle;
+  start<P, R>(flow: Flow<P, R>, params?: P, options?: StartFlowRunOptions): Promise<FlowRunHandle<R>>;
+  start<P = unknown, R = unknown>(flow: AnyFlow | string, params?: P, options?: StartFlowRunOptions): Promise<FlowRunHandle<R>>;
+  async start<R>(flow: AnyFlow | string, params?: unknown, options: StartFlowRunOptions = {}): Promise<FlowRunHandle<R>> {
+    return (await this.startWithKey<unknown, R>(flow, params, options)).handle;
   }
 
   /**
@@ -148,8 +150,10 @@ export class FlowRuns {
   }
 
   /** Starts a run and waits for its result. */
-  async run<P, R>(flow: AnyFlow | string, params?: P, options?: StartFlowRunOptions): Promise<R> {
-    const handle = await this.start<P, R>(flow, params, options);
+  run<P, R>(flow: Flow<P, R>, params?: P, options?: StartFlowRunOptions): Promise<R>;
+  run<P = unknown, R = unknown>(flow: AnyFlow | string, params?: P, options?: StartFlowRunOptions): Promise<R>;
+  async run<R>(flow: AnyFlow | string, params?: unknown, options?: StartFlowRunOptions): Promise<R> {
+    const handle = await this.start<unknown, R>(flow, params, options);
     return handle.result();
   }
 
