@@ -8,7 +8,7 @@
  *   (await generate({ system: 'Summarize in one sentence.', prompt: text })).text,
  * );
  */
-import { generateText, type FinishReason, type ModelMessage } from 'ai';
+import { generateText, type FinishReason, type LanguageModelUsage, type ModelMessage } from 'ai';
 import { currentRunContext } from '../activities/run-context';
 import { LlmCall, parseCall, promptOptions, toolSet } from './llm-call';
 import { llmFailure } from './llm-failure';
@@ -36,6 +36,29 @@ export interface GenerateResult {
   usage: LlmUsage;
 }
 
+/** What generateText and streamText both report once the reply is complete. */
+interface CompletedReply {
+  text: string;
+  finishReason: FinishReason;
+  usage: LanguageModelUsage;
+  toolCalls: { toolCallId: string; toolName: string; input: unknown }[];
+  response: { modelId: string; messages: ModelMessage[] };
+}
+
+/** A completed reply as Baton returns it, its usage logged on the task's log line. */
+export function generateResult(kind: string, model: string, reply: CompletedReply): GenerateResult {
+  const usage = usageOf(reply.usage);
+  logUsage(kind, model, usage, reply.finishReason);
+  return {
+    text: reply.text,
+    finishReason: reply.finishReason,
+    toolCalls: reply.toolCalls.map((c) => ({ toolCallId: c.toolCallId, toolName: c.toolName, input: c.input })),
+    responseMessages: reply.response.messages,
+    model: reply.response.modelId || model,
+    usage,
+  };
+}
+
 export async function generate(call: LlmCall): Promise<GenerateResult> {
   const parsed = parseCall(LlmCall, call, 'generate');
   const settings = llmSettings();
@@ -50,16 +73,7 @@ export async function generate(call: LlmCall): Promise<GenerateResult> {
       maxRetries: 0,
       abortSignal: signal,
     });
-    const usage = usageOf(result.usage);
-    logUsage('generate', model, usage, result.finishReason);
-    return {
-      text: result.text,
-      finishReason: result.finishReason,
-      toolCalls: result.toolCalls.map((c) => ({ toolCallId: c.toolCallId, toolName: c.toolName, input: c.input })),
-      responseMessages: result.response.messages,
-      model: result.response.modelId || model,
-      usage,
-    };
+    return generateResult('generate', model, result);
   } catch (err) {
     throw llmFailure(err, settings.apiKey, signal);
   }

@@ -43,17 +43,30 @@ function onePrompt(call: { prompt?: string; messages?: unknown[] }): boolean {
 }
 const ONE_PROMPT = { message: 'give exactly one of prompt and messages', path: ['prompt'] };
 
+const GenerateFields = {
+  ...CallFields,
+  /** Tools the model may call, by name (1-64 letters, digits, _ or -). */
+  tools: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'tool names are 1-64 letters, digits, _ or -'), LlmToolDeclaration).optional(),
+  /** Whether the model must, may or may not call a tool, or which one. Default `auto`. */
+  toolChoice: ToolChoice.optional(),
+};
+
 /** A text generation: the reply's text, or the tool calls the model asks for. */
-export const LlmCall = z
+export const LlmCall = z.object(GenerateFields).refine(onePrompt, ONE_PROMPT);
+export type LlmCall = z.infer<typeof LlmCall>;
+
+/** A text generation whose text is published to the flow run's stream as it arrives. */
+export const LlmStreamCall = z
   .object({
-    ...CallFields,
-    /** Tools the model may call, by name (1-64 letters, digits, _ or -). */
-    tools: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'tool names are 1-64 letters, digits, _ or -'), LlmToolDeclaration).optional(),
-    /** Whether the model must, may or may not call a tool, or which one. Default `auto`. */
-    toolChoice: ToolChoice.optional(),
+    ...GenerateFields,
+    /** The stream topic the text deltas go to. Default `llm`. */
+    topic: z
+      .string()
+      .regex(/^[\w.:@-]{1,100}$/, 'topic is 1-100 letters, digits or _ . : @ -')
+      .optional(),
   })
   .refine(onePrompt, ONE_PROMPT);
-export type LlmCall = z.infer<typeof LlmCall>;
+export type LlmStreamCall = z.infer<typeof LlmStreamCall>;
 
 /** A generation whose reply is a JSON value of a given schema. */
 export const LlmStructuredCall = z

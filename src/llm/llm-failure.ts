@@ -1,9 +1,9 @@
 /**
  * Turns an AI SDK failure into the error Baton's retry policy acts on: 429 and 5xx are retried
- * (after the provider's Retry-After when it gives one), other 4xx fail at once. The AI SDK's own
- * retries are off, so Baton's, visible in the history, are the only ones. Nothing of the original
- * error is kept as a cause, and every message has the API key removed, so no log line, history or
- * result can carry it.
+ * (after the provider's Retry-After when it gives one), as are 408, 409 and replies that broke
+ * off; other 4xx fail at once. The AI SDK's own retries are off, so Baton's, visible in the
+ * history, are the only ones. Nothing of the original error is kept as a cause, and every message
+ * has the API key removed, so no log line, history or result can carry it.
  */
 import { AISDKError, APICallError } from 'ai';
 import { BatonError, NonRetryableError, RetryAfterError } from '../core/errors';
@@ -80,11 +80,13 @@ export function llmFailure(err: unknown, apiKey: string | undefined, signal?: Ab
   if (APICallError.isInstance(err)) {
     const status = err.statusCode;
     if (status === undefined) return new LlmProviderError(`cannot reach the model provider: ${safe(err.message)}`);
+    // A reply that broke off after a 200 (a connection dropped mid-stream): the next attempt may get it whole.
+    if (status < 400) return new LlmProviderError(`the model provider's reply broke off (status ${status}): ${safe(err.message)}`, status);
     const quoted = providerMessage(err.responseBody);
     // A refused key's message may quote part of the key: say only what to check.
     const detail = status === 401 || status === 403 ? 'check BATON_LLM_API_KEY on the worker' : safe(quoted ?? err.message);
     const message = `the model provider answered ${describeStatus(status)}: ${detail}`;
-    if (status === 429 || status === 408 || status >= 500) {
+    if (status === 429 || status === 408 || status === 409 || status >= 500) {
       const wait = retryAfterSeconds(err.responseHeaders);
       return wait === undefined ? new LlmProviderError(message, status) : new RetryAfterError(`${message} (retry after ${wait} s)`, wait);
     }

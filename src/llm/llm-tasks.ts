@@ -16,7 +16,8 @@
 import { task } from '../activities/task';
 import { exponentialBackoff } from '../core/task-options';
 import { generate } from './generate';
-import type { LlmCall, LlmStructuredCall } from './llm-call';
+import type { LlmCall, LlmStreamCall, LlmStructuredCall } from './llm-call';
+import { stream } from './stream';
 import { structured } from './structured';
 
 /** Retries for a provider that is busy (429) or failing (5xx): 1, 2, 4, 8 s, unless it says when. */
@@ -48,5 +49,17 @@ export const llmStructured = task(
   (call: LlmStructuredCall) => structured<unknown>(call),
 );
 
+/** `llm.stream`: as `llm.generate`, the text also published to the flow run's stream as it comes. */
+export const llmStream = task(
+  {
+    name: 'llm.stream',
+    description: 'One LLM text generation, streamed to the flow run',
+    ...RETRIES,
+    timeoutSeconds: TIMEOUT_SECONDS,
+    taskRunName: (call: LlmStreamCall) => call.runName ?? 'llm.stream',
+  },
+  (call: LlmStreamCall) => stream(call),
+);
+
 /** The built-in tasks by export name, for the worker to register. */
-export const LLM_TASKS = { llmGenerate, llmStructured } as const;
+export const LLM_TASKS = { llmGenerate, llmStructured, llmStream } as const;
