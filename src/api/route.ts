@@ -16,6 +16,8 @@ export interface RouteInput<P, Q, B> {
   query: Q;
   body: B;
   principal: Principal;
+  /** Set for a route that `produces` a stream: it writes its answer to `res` itself. */
+  http?: { req: Request; res: Response; around: Around };
 }
 
 export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
@@ -40,6 +42,11 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   replies?: number[];
   /** Error statuses the route can answer with, for the document. */
   errors?: number[];
+  /**
+   * A streaming answer (Server-Sent Events): the handler gets `http` and writes to the response;
+   * no request deadline wraps it (it uses `http.around` for its calls before it starts writing).
+   */
+  produces?: 'text/event-stream';
   handler: (input: RouteInput<P, Q, B>) => Promise<unknown>;
 }
 
@@ -102,6 +109,7 @@ export function register(app: Express, routes: AnyRoute[], keys: ApiKey[], aroun
           // No body at all reads as {}; anything else goes to the schema, which names what is wrong.
           body = parse(def.body, req.body ?? {}, 'body');
         }
+        if (def.produces) return void (await def.handler({ params, query, body, principal, http: { req, res, around } }));
         let result = await around(() => def.handler({ params, query, body, principal }));
         let status = def.status ?? 200;
         if (result instanceof Reply) {
@@ -165,7 +173,7 @@ export function openApiDocument(routes: AnyRoute[], info: { title: string; versi
     for (const code of [status, ...(def.replies ?? [])]) {
       const description = code < 300 ? (code === 204 ? 'done' : 'success') : (STATUS_TEXT[code] ?? 'error');
       responses[String(code)] =
-        code === 204 || !def.response ? { description } : { description, content: { 'application/json': { schema: jsonSchema(def.response, 'output') } } };
+        code === 204 || !def.response ? { description } : { description, content: { [def.produces ?? 'application/json']: { schema: jsonSchema(def.response, 'output') } } };
     }
     for (const code of [...errors].sort()) {
       responses[String(code)] = {

@@ -1,6 +1,6 @@
 /**
  * Tasks every worker runs besides the module's own: the ready-made LLM tasks, so a flow can call
- * them through `tasks<typeof import('baton/llm')>()` without exporting them itself. A module's
+ * them through `tasks<typeof llm>()` (types from `baton/llm`) without exporting them itself. A module's
  * task with the same export name wins for that name in its flows; one with the same task name is
  * an error, as for any two tasks.
  */
