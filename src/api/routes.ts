@@ -8,6 +8,7 @@ import type { BatonClient } from '../client/client';
 import { cacheRoutes } from './routes/cache';
 import { deploymentRoutes } from './routes/deployments';
 import { flowRunRoutes } from './routes/flow-runs';
+import { flowRunStreamRoutes } from './routes/flow-run-stream';
 import { flowRoutes } from './routes/flows';
 import { healthRoutes } from './routes/health';
 import { peopleRoutes } from './routes/people';
@@ -23,6 +24,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
     ...flowRoutes(client),
     ...deploymentRoutes(client),
     ...flowRunRoutes(client),
+    ...flowRunStreamRoutes(client),
     ...cacheRoutes(cache),
     ...peopleRoutes(client, options),
   ];
