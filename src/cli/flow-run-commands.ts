@@ -1,10 +1,11 @@
 /** `baton flow-run ls | inspect | watch | cancel | retry`. */
 import type { FlowRun, FlowRunList, StartedRun } from '../core/schemas';
 import type { ApiClient } from './api-client';
-import { parse, positiveInt, str, UsageError } from './args';
+import { list, parse, positiveInt, str, UsageError } from './args';
 import { printJson, say, table, when } from './output';
 import { pauseOrResume } from './approval-commands';
 import { watchRun } from './watch';
+import { watchStream } from './stream-watch';
 
 export async function flowRun(api: ApiClient, sub: string | undefined, args: string[]): Promise<number> {
   const path = (id: string, rest = '') => `/api/flow-runs/${encodeURIComponent(id)}${rest}`;
@@ -68,9 +69,20 @@ export async function flowRun(api: ApiClient, sub: string | undefined, args: str
       return 0;
     }
     case 'watch': {
-      const { values, positionals } = parse(args, { json: { type: 'boolean' } }, ['id']);
-      const final = await watchRun(api, positionals[0]!, { json: Boolean(values.json) });
-      return final.state === 'Completed' ? 0 : 1;
+      const { values, positionals } = parse(
+        args,
+        { json: { type: 'boolean' }, topic: { type: 'string', multiple: true }, from: { type: 'string' }, states: { type: 'boolean' } },
+        ['id'],
+      );
+      if (values.states) {
+        // The task runs' states instead of the stream, as `run --watch` prints them.
+        if (values.topic || values.from !== undefined) throw new UsageError('--states takes no --topic or --from');
+        const final = await watchRun(api, positionals[0]!, { json: Boolean(values.json) });
+        return final.state === 'Completed' ? 0 : 1;
+      }
+      const from = str(values, 'from');
+      if (from !== undefined && !/^\d{1,15}$/.test(from)) throw new UsageError(`--from must be a whole number ≥ 0 (a seq), got '${from}'`);
+      return watchStream(api, positionals[0]!, { topics: list(values, 'topic'), from: from === undefined ? undefined : Number(from), json: Boolean(values.json) });
     }
     case 'cancel': {
       const { positionals } = parse(args, {}, ['id']);

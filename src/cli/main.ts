@@ -45,7 +45,9 @@ flows (through the API)
 flow runs (through the API)
   flow-run ls [--deployment d] [--flow f] [--state s] [--tag t] [--since iso] [--until iso] [--limit n] [--json]
   flow-run inspect <id> [--json]
-  flow-run watch <id> [--json]
+  flow-run watch <id> [--topic t]... [--from seq] [--json]
+                                        print the run's stream (emit, yield, task output) as it comes
+  flow-run watch <id> --states [--json] the task runs' states as they change, then the result
   flow-run cancel <id>
   flow-run retry <id> [--from-failure | --restart] [--watch] [--json]
   flow-run pause <id>
