@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { BoundedCacheStore } from '../src/activities/bounded-cache-store';
 import { RedisCacheStore } from '../src/activities/redis-cache-store';
 import { BatonClient } from '../src/client/client';
+import { SseParser } from '../src/cli/sse-parser';
 import { startOwnRedis, type OwnRedis } from './redis-process';
 import { relay } from './temporal-relay';
 import { startTestApi, type TestApi } from './api-helpers';
@@ -312,6 +313,27 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
     } finally {
       redis.thaw();
     }
+  });
+
+  test("a run's stream: 200 as Server-Sent Events, the document's text/event-stream answer", { timeout: 30_000 }, async () => {
+    const started = await api.call('POST', '/api/flows/hello/runs', { parameters: { name: 'stream' } });
+    runs.push(started.body.id);
+    assert.equal(await w.client.flowRuns.result(started.body.id), 'hello stream.');
+    const key = 'GET /api/flow-runs/{id}/stream';
+    const document = (await api.call('GET', '/api/openapi.json')).body as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: object }> }>>;
+    };
+    assert.deepEqual(Object.keys(document.paths['/api/flow-runs/{id}/stream']!.get!.responses['200']!.content ?? {}), ['text/event-stream']);
+    // Not JSON, so not through `call`: read and checked here, then counted as produced.
+    const res = await fetch(`${api.base}/api/flow-runs/${started.body.id}/stream`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream\b/);
+    const events = new SseParser().push(await res.text());
+    assert.deepEqual(
+      events.map((e) => [e.event, e.data]),
+      [['end', '{}']],
+    );
+    (api.observed as Set<string>).add(`${key} 200`);
   });
 
   test('Temporal unreachable → 503 on every operation that names it; health reports degraded', { timeout: 60_000 }, async () => {
