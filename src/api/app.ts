@@ -16,6 +16,7 @@ import { openApiDocument, register } from './route';
 import { noFraming, siteGuard } from './site-guard';
 import { requestErrorReply } from './request-errors';
 import { routes } from './routes';
+import { mountMcp } from './mcp-endpoint';
 
 export interface AppOptions {
   client: BatonClient;
@@ -75,6 +76,8 @@ export function createApp({ client, apiKeys = [], logger, cache, decideWaitSecon
   const all = routes(client, cache, { decideWaitSeconds });
   // Every Temporal call a handler makes gets this deadline unless it sets its own (a decision does).
   register(app, all, apiKeys, (work) => client.connection.withDeadline(Date.now() + temporalWaitSeconds * 1000, work));
+
+  mountMcp(app, { client, apiKeys, logger, temporalWaitSeconds, decideWaitSeconds });
 
   const document = openApiDocument(all, { title: 'Baton API', version: '0.1.0' });
   app.get('/api/openapi.json', (_req, res) => {

@@ -100,6 +100,20 @@ export async function* readFlowRunStream(ctx: ClientContext, flowRunId: string, 
   }
 }
 
+/**
+ * One read of a run's stream: the items after `from` there are now (a page), without waiting.
+ * A run of a flow that has no stream reads as an empty, ended stream.
+ */
+export async function readFlowRunStreamPage(ctx: ClientContext, flowRunId: string, request: StreamRequest): Promise<StreamPage> {
+  try {
+    return await ctx.temporal.workflow.getHandle(flowRunId).query<StreamPage, [StreamRequest]>(STREAM_QUERY, request);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no flow run with id '${flowRunId}'`);
+    if (err instanceof QueryNotRegisteredError) return { attempt: 1, items: [], next: request.from ?? 0, done: true };
+    throw err;
+  }
+}
+
 /** Whether the run (its latest attempt) is closed. */
 async function ended(ctx: ClientContext, flowRunId: string): Promise<boolean> {
   try {

@@ -27,8 +27,8 @@ import { isFinal } from '../core/states';
 import type { AnyFlow, Flow } from '../workflows/flow';
 import type { ClientContext } from './client-context';
 import { FlowRunHandle } from './flow-run-handle';
-import { readFlowRunStream, type ReadStreamOptions } from './flow-run-stream';
-import type { StreamItem } from '../core/stream';
+import { readFlowRunStream, readFlowRunStreamPage, type ReadStreamOptions } from './flow-run-stream';
+import type { StreamItem, StreamPage, StreamRequest } from '../core/stream';
 import { rebuildFlowError } from './flow-run-error';
 import { flowRunState, latestAttempts, stateClause } from './flow-run-state';
 import { taskRunsFrom, type TaskRun } from './task-runs';
@@ -172,6 +172,11 @@ export class FlowRuns {
    */
   stream(flowRunId: string, options: ReadStreamOptions = {}): AsyncIterable<StreamItem> {
     return { [Symbol.asyncIterator]: () => readFlowRunStream(this.ctx, flowRunId, options) };
+  }
+
+  /** One read of a run's stream: what is there after `from` now, without waiting (see `stream` to follow it). */
+  streamPage(flowRunId: string, request: StreamRequest = {}): Promise<StreamPage> {
+    return readFlowRunStreamPage(this.ctx, flowRunId, request);
   }
 
   private handle(flowRunId: string): WorkflowHandle {

@@ -1,6 +1,7 @@
 /** Routes about flows themselves: the flows this API knows, and runs of a flow without a deployment. */
 import { z } from 'zod';
 import type { BatonClient } from '../../client/client';
+import { flowCatalog } from '../../client/flow-catalog';
 import { NotFoundError } from '../../core/errors';
 import { defineRoute, Reply } from '../route';
 import { FlowList, RunFlow, StartedRun } from '../../core/schemas';
@@ -17,17 +18,7 @@ export function flowRoutes(client: BatonClient) {
       tag: 'flows',
       access: 'read',
       response: FlowList,
-      handler: async () => ({
-        flows: client.flows.map((f) => ({
-          name: f.flowName,
-          description: f.options.description ?? null,
-          version: f.options.version ?? null,
-          tags: f.options.tags ?? [],
-          parameters: f.options.parameters
-            ? (z.toJSONSchema(f.options.parameters as z.ZodType, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>)
-            : null,
-        })),
-      }),
+      handler: async () => flowCatalog(client.flows),
     }),
     defineRoute({
       method: 'post',
