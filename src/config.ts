@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { FileCacheStore, type CacheStore } from './activities/cache-store';
 import { FileBlobStore, LargePayloadCodec } from './activities/large-payloads';
 import { ConfigError } from './core/errors';
+import { checkMcpServers } from './mcp/mcp-server-config';
 
 const intFromEnv = (min: number, max: number) =>
   z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
@@ -73,6 +74,27 @@ export const BatonConfig = z.object({
   BATON_LLM_MODEL: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
   /** Sent only as `Authorization: Bearer`; never logged, stored in a history, or put in an error. */
   BATON_LLM_API_KEY: z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters').optional(),
+  /**
+   * MCP servers the worker's tasks may call, as JSON: `{"<name>": {"command", "args", "env", "cwd"}}` (stdio) or
+   * `{"<name>": {"url", "headers"}}` (streamable HTTP). `${VAR}` in env and headers is resolved by the worker.
+   */
+  BATON_MCP_SERVERS: z
+    .string()
+    .transform((text, ctx) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON: an object of MCP servers by name' });
+        return z.NEVER;
+      }
+      const { servers, issues } = checkMcpServers(value, 'BATON_MCP_SERVERS');
+      for (const issue of issues) ctx.addIssue({ code: 'custom', message: issue.message });
+      return issues.length ? z.NEVER : servers;
+    })
+    .optional(),
+  /** A YAML or JSON file whose `mcpServers` declares MCP servers too (default `baton.yaml`, when it exists). */
+  BATON_MCP_FILE: z.string().min(1, 'must not be empty').optional(),
 });
 export type BatonConfig = z.infer<typeof BatonConfig>;
 

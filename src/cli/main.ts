@@ -11,6 +11,7 @@ import { deploy, deployment } from './deployment-commands';
 import { approvalCommand } from './approval-commands';
 import { flowCommand } from './flow-commands';
 import { flowRun } from './flow-run-commands';
+import { mcpCommand } from './mcp-commands';
 import { apiStart, serverInstall, serverStart, workerStart } from './process-commands';
 import { runQuickstart } from './quickstart';
 import { say, complain } from './output';
@@ -60,6 +61,10 @@ approvals (through the API)
   approval ls [--flow f] [--deployment d] [--json]
   approval approve|reject <run> <key> [--input k=v]... [--input-file f.json] [--comment c] [--json]
 
+MCP servers (this machine's BATON_MCP_SERVERS and baton.yaml; no API)
+  mcp ls [--json]                       declared servers, their transport, and whether each answers
+  mcp tools <server> [--json]           the server's tools: description, input arguments, read-only
+
 environment: BATON_API_URL (default http://127.0.0.1:4200), BATON_API_KEY, BATON_FLOWS,
 BATON_API_HOST, BATON_API_PORT, BATON_API_KEYS, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
 TEMPORAL_API_KEY, TEMPORAL_TLS_*, BATON_HOME, BATON_LOG_LEVEL, BATON_LOG_FORMAT. See README.`;
@@ -106,6 +111,9 @@ async function dispatch(argv: string[]): Promise<number> {
         else say(`removed ${out.removed} cached result${out.removed === 1 ? '' : 's'}`);
         return 0;
       }
+      break;
+    case 'mcp':
+      if (sub === 'ls' || sub === 'tools') return mcpCommand(sub, rest);
       break;
     case 'help':
     case '--help':

@@ -7,11 +7,12 @@
 import { taskSpec, type Task } from '../activities/task';
 import { BatonError } from '../core/errors';
 import { LLM_TASKS } from '../llm/llm-tasks';
+import { MCP_TASKS } from '../mcp/mcp-tasks';
 import type { LoadedModule } from './load-module';
 
 export function withBuiltInTasks(loaded: LoadedModule): LoadedModule {
   const builtIn: LoadedModule['tasks'] = [];
-  for (const [exportName, declared] of Object.entries(LLM_TASKS)) {
+  for (const [exportName, declared] of Object.entries({ ...LLM_TASKS, ...MCP_TASKS })) {
     const t = declared as unknown as Task;
     // The module exported the built-in itself: it is registered once.
     if (loaded.tasks.some((own) => own.task === t)) continue;

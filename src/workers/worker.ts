@@ -17,6 +17,8 @@ import { buildFlowBundle } from './bundle';
 import { withBuiltInTasks } from './built-in-tasks';
 import { loadModule, type LoadedModule } from './load-module';
 import { createLogger, installRuntimeLogger } from './logger';
+import { McpPool } from '../mcp/mcp-pool';
+import { loadMcpServers } from '../mcp/mcp-servers';
 
 export interface BatonWorkerOptions {
   /** Module (file or folder) that exports the flows and tasks to run, or declarations already loaded. */
@@ -54,6 +56,8 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   const taskQueue = options.taskQueue ?? config.BATON_TASK_QUEUE;
   const loaded = withBuiltInTasks(typeof options.flows === 'string' ? loadModule(options.flows) : options.flows);
   installLogPrints();
+  // Tasks reach MCP servers through the worker's pool: one connection per server, opened on first use.
+  const mcp = new McpPool(loadMcpServers(config).servers, logger);
 
   const store = await openCacheStore(config, logger);
   const activities: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
@@ -65,7 +69,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
     (client ??= Connection.connect(options.target.connectionOptions).then(
       (c) => new Client({ connection: c, namespace: options.target.namespace, dataConverter: dataConverter(config) }),
     ));
-  for (const { task, spec } of loaded.tasks) activities[spec.name] = taskActivity(task, spec, logger, store, leaseMs, openClient);
+  for (const { task, spec } of loaded.tasks) activities[spec.name] = mcp.bind(taskActivity(task, spec, logger, store, leaseMs, openClient));
   Object.assign(activities, cacheActivities(loaded.tasks, store, logger));
   Object.assign(activities, mapShardActivities(openClient));
 
@@ -122,6 +126,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
       running ??= worker.run().finally(async () => {
         await connection.close().catch(() => undefined);
         await store.close?.().catch(() => undefined);
+        await mcp.close();
         if (client) await (await client.catch(() => undefined))?.connection.close().catch(() => undefined);
       });
       return running;
