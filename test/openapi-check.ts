@@ -29,14 +29,20 @@ interface ResponseSpec {
   description?: string;
   content?: Record<string, MediaType>;
 }
+/** A response declared once under `components.responses` and named by reference. */
+interface ResponseRef {
+  $ref: string;
+}
 interface OperationSpec {
   parameters?: { name: string; in: string }[];
-  responses: Record<string, ResponseSpec>;
+  responses: Record<string, ResponseSpec | ResponseRef>;
 }
 export interface OpenApiDocument {
   paths: Record<string, Record<string, OperationSpec>>;
-  components?: { schemas?: Record<string, unknown> };
+  components?: { schemas?: Record<string, unknown>; responses?: Record<string, ResponseSpec> };
 }
+
+const RESPONSES = '#/components/responses/';
 
 /** A response as a test received it. */
 export interface Received {
@@ -130,7 +136,7 @@ export class ResponseChecker {
     };
     if (!op) return fail(`${method.toUpperCase()} ${pathname} is no operation of the document (answered ${received.status})`);
     const named = Object.keys(op.spec.responses);
-    const spec = op.spec.responses[String(received.status)];
+    const spec = this.response(op.spec.responses[String(received.status)]);
     if (!spec) return fail(`${op.key} answered ${received.status}, which the document does not name (it names ${named.join(', ')})`);
     const schema = spec.content?.['application/json']?.schema;
     if (!spec.content) {
@@ -148,6 +154,15 @@ export class ResponseChecker {
       }
     }
     return `${op.key} ${received.status}`;
+  }
+
+  /** A response as the operation declares it, or the shared one it refers to. */
+  private response(spec: ResponseSpec | ResponseRef | undefined): ResponseSpec | undefined {
+    if (!spec || !('$ref' in spec)) return spec;
+    const name = spec.$ref.startsWith(RESPONSES) ? spec.$ref.slice(RESPONSES.length) : undefined;
+    const shared = name === undefined ? undefined : this.document.components?.responses?.[name];
+    if (!shared) throw new AssertionError({ message: `OpenAPI: the response $ref ${JSON.stringify(spec.$ref)} names no response of components.responses` });
+    return shared;
   }
 
   private validator(key: string, schema: Record<string, unknown>): ValidateFunction {

@@ -125,6 +125,23 @@ export function register(app: Express, routes: AnyRoute[], keys: ApiKey[], aroun
 
 const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 
+/**
+ * One Server-Sent Event as a reader parses it: a text/event-stream schema describes each event,
+ * not the stream's text (tools such as Schemathesis check every event against it).
+ */
+const SSE_EVENT = {
+  type: 'object',
+  properties: { id: { type: 'string' }, event: { type: 'string' }, data: { type: 'string' }, retry: { type: 'integer', minimum: 0 } },
+  required: ['data'],
+};
+
+/** The schema of a route's success body: its response schema, or for a stream each event, described by the response schema. */
+function answerSchema(def: AnyRoute): Record<string, unknown> {
+  const schema = jsonSchema(def.response!, 'output');
+  if (def.produces !== 'text/event-stream') return schema;
+  return { ...SSE_EVENT, ...(typeof schema.description === 'string' ? { description: schema.description } : {}) };
+}
+
 function jsonSchema(schema: ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const id = contract.get(schema)?.id;
   if (id) return { $ref: `#/components/schemas/${id}` };
@@ -173,7 +190,7 @@ export function openApiDocument(routes: AnyRoute[], info: { title: string; versi
     for (const code of [status, ...(def.replies ?? [])]) {
       const description = code < 300 ? (code === 204 ? 'done' : 'success') : (STATUS_TEXT[code] ?? 'error');
       responses[String(code)] =
-        code === 204 || !def.response ? { description } : { description, content: { [def.produces ?? 'application/json']: { schema: jsonSchema(def.response, 'output') } } };
+        code === 204 || !def.response ? { description } : { description, content: { [def.produces ?? 'application/json']: { schema: answerSchema(def) } } };
     }
     for (const code of [...errors].sort()) {
       responses[String(code)] = {
@@ -181,6 +198,8 @@ export function openApiDocument(routes: AnyRoute[], info: { title: string; versi
         content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
       };
     }
+    // Any route may fail in a way nobody foresaw; the answer is the same everywhere, so it is declared once.
+    responses['500'] = { $ref: '#/components/responses/InternalError' };
     paths[path] ??= {};
     paths[path][def.method] = {
       summary: def.summary,
@@ -213,6 +232,12 @@ export function openApiDocument(routes: AnyRoute[], info: { title: string; versi
     servers: [{ url: '/' }],
     components: {
       schemas,
+      responses: {
+        InternalError: {
+          description: 'an unexpected error: the body says no more than that (the server logs it), and reveals no stack trace',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
+      },
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'a key from BATON_API_KEYS' } },
     },
     security: [{ apiKey: [] }],
