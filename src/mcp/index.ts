@@ -1,8 +1,8 @@
 /**
  * MCP tools as Baton task runs. Declare servers once, on the worker (BATON_MCP_SERVERS, or
  * `mcpServers` in baton.yaml); flows call their tools through `mcpTool()` from `baton/workflows`,
- * or the ready-made tasks here through `tasks<typeof import('baton/mcp')>()`; tasks of your own
- * call `callTool()`.
+ * or the ready-made tasks here through `tasks<typeof mcp>()` (`import type * as mcp` from this
+ * module); tasks of your own call `callTool()`.
  *
  * @example
  * // flows.ts
@@ -10,7 +10,7 @@
  * const echo = mcpTool<{ message: string }>('everything', 'echo');
  * export const hello = flow({ name: 'hello' }, async () => mcpText(await echo({ message: 'hi' })));
  *
- * // the worker's environment
+ * // on the worker
  * // BATON_MCP_SERVERS='{"everything": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-everything"]}}'
  */
 export { callTool, listTools } from './mcp-call';
