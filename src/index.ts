@@ -45,6 +45,8 @@ export {
   TaskTimeoutError,
   WaitTimeoutError,
   FlowTimeoutError,
+  AgentLimitError,
+  CacheUnavailableError,
   WorkerUnavailableError,
   FlowRunFailedError,
   ConfigError,

@@ -6,6 +6,7 @@ import { temporal } from '@temporalio/proto';
 import { build } from 'esbuild';
 import * as errors from '../src/core/errors';
 import {
+  AgentLimitError,
   BatonError,
   CacheUnavailableError,
   ConfigError,
@@ -64,6 +65,7 @@ const SAMPLES: BatonError[] = [
   new TemporalUnavailableError('Temporal is unreachable'),
   new WorkerUnavailableError('no worker polls the flow run', 'r-2'),
   new CacheUnavailableError('the redis store did not answer within 5 s'),
+  new AgentLimitError("agent 'weaver' stopped: 10 steps without a final answer", 'steps', 10, 4_200),
   new NotFoundError("no deployment named 'nightly'"),
   new MethodNotAllowedError('PUT is not allowed on /api/flow-runs/r-1 (it takes GET)', ['GET']),
 ];

@@ -178,6 +178,23 @@ export class TemporalUnavailableError extends BatonError {
   override readonly name: string = 'TemporalUnavailableError';
 }
 
+/**
+ * An agent loop reached one of its limits (`limit`: steps, tokens or seconds) without a final
+ * answer. Not retried: the same loop would reach it again.
+ */
+export class AgentLimitError extends BatonError {
+  static override readonly code: string = 'AGENT_LIMIT';
+  override readonly name: string = 'AgentLimitError';
+  constructor(
+    message: string,
+    readonly limit: 'steps' | 'tokens' | 'seconds' | '' = '',
+    readonly steps: number = 0,
+    readonly tokens: number = 0,
+  ) {
+    super(message);
+  }
+}
+
 /** The result cache's store (Redis) did not answer in time, or failed: nothing was changed in it. */
 export class CacheUnavailableError extends BatonError {
   static override readonly code: string = 'CACHE_UNAVAILABLE';
@@ -238,6 +255,7 @@ const BLANK: Map<string, () => BatonError> = new Map(
     () => new TemporalUnavailableError(''),
     () => new WorkerUnavailableError('', ''),
     () => new CacheUnavailableError(''),
+    () => new AgentLimitError(''),
     () => new NotFoundError(''),
     () => new MethodNotAllowedError(''),
   ].map((make) => [make().name, make]),

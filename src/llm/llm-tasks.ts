@@ -14,6 +14,7 @@
  * `structured()` instead.
  */
 import { task } from '../activities/task';
+import type { LlmTaskModule } from '../core/llm-shapes';
 import { exponentialBackoff } from '../core/task-options';
 import { generate } from './generate';
 import type { LlmCall, LlmStreamCall, LlmStructuredCall } from './llm-call';
@@ -63,3 +64,6 @@ export const llmStream = task(
 
 /** The built-in tasks by export name, for the worker to register. */
 export const LLM_TASKS = { llmGenerate, llmStructured, llmStream } as const;
+
+/** Flow code calls these by the shapes in core/llm-shapes.ts: this fails to compile when the two drift apart. */
+export const LLM_TASK_SHAPES: { [K in keyof LlmTaskModule]: { fn: LlmTaskModule[K]['fn'] } } = LLM_TASKS;

@@ -5,12 +5,9 @@
 import type { LanguageModelUsage } from 'ai';
 import { currentRunContext } from '../activities/run-context';
 
-/** Tokens one call used, as the provider reported them; null when it reported none. */
-export interface LlmUsage {
-  inputTokens: number | null;
-  outputTokens: number | null;
-  totalTokens: number | null;
-}
+import type { LlmUsage } from '../core/llm-shapes';
+
+export type { LlmUsage };
 
 export function usageOf(usage: LanguageModelUsage | undefined): LlmUsage {
   const n = (v: number | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : null);

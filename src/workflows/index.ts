@@ -17,6 +17,8 @@ import './web-globals';
 export { flow, isFlow } from './flow';
 export type { Flow, AnyFlow, GeneratorResult } from './flow';
 export { emit } from './stream';
+export { agent } from './agent';
+export type { AgentOptions, AgentResult, AgentTool } from './agent';
 export type { StreamItem } from '../core/stream';
 export { tasks, unmapped } from './task-proxy';
 export type { TaskHandle, TaskHandles, Unmapped, CallOptions } from './task-proxy';
@@ -39,6 +41,7 @@ export {
   TaskTimeoutError,
   WaitTimeoutError,
   FlowTimeoutError,
+  AgentLimitError,
 } from '../core/errors';
 export type { FlowOptions } from '../core/flow-options';
 export type { State } from '../core/states';

@@ -57,9 +57,9 @@ function activityOptions(spec: TaskSpec, summary: string | undefined): ActivityO
   };
 }
 
-export function schedule<R>(key: string, args: unknown[]): { promise: Promise<R>; runName?: string } {
+export function schedule<R>(key: string, args: unknown[], runNameOverride?: string): { promise: Promise<R>; runName?: string } {
   const spec = specOf(key);
-  const runName = runNameOf(spec, args);
+  const runName = runNameOverride ?? runNameOf(spec, args);
   // A task keyed on the flow's parameters gets them as a hidden last argument.
   const sent = spec.cache?.flowParameters ? [...args, { [FLOW_PARAMETERS_ARG]: currentFlowParameters() }] : args;
   const start = (): Promise<unknown> => {

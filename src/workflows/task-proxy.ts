@@ -31,6 +31,8 @@ function isUnmapped(value: unknown): value is Unmapped<unknown> {
 
 /** Per-call-site options a flow may set (the task's own options stay as declared). */
 export interface CallOptions {
+  /** The task run's name for calls through this handle, instead of the task's `taskRunName`. */
+  runName?: string;
   /** Most runs of this `.map()` in flight at once. */
   concurrency?: number;
   /**
@@ -80,9 +82,9 @@ function zip(args: unknown[]): unknown[][] {
 }
 
 function makeHandle<Args extends unknown[], R>(key: string, callOptions: CallOptions): TaskHandle<Args, R> {
-  const call = (...args: Args) => schedule<R>(key, args).promise;
+  const call = (...args: Args) => schedule<R>(key, args, callOptions.runName).promise;
   const submit = (...args: Args) => {
-    const { promise, runName } = schedule<R>(key, args);
+    const { promise, runName } = schedule<R>(key, args, callOptions.runName);
     return new RunFuture<R>(specOf(key).name, runName, promise);
   };
   const map = (...args: MapArgs<Args>) => {
@@ -110,6 +112,9 @@ function makeHandle<Args extends unknown[], R>(key: string, callOptions: CallOpt
       throw new BatonError('concurrency must be a whole number > 0');
     }
     checkShardSize(options.shardSize);
+    if (options.runName !== undefined && (typeof options.runName !== 'string' || options.runName.length < 1 || options.runName.length > 200)) {
+      throw new BatonError('runName must be 1-200 characters');
+    }
     return makeHandle<Args, R>(key, { ...callOptions, ...options });
   };
   return Object.assign(call, { submit, map, withOptions, taskName: key }) as TaskHandle<Args, R>;
