@@ -183,6 +183,7 @@ describe('API contract: validation, auth, OpenAPI', () => {
       'GET /api/deployments/{name}',
       'GET /api/flow-runs',
       'GET /api/flow-runs/{id}',
+      'GET /api/flow-runs/{id}/stream',
       'GET /api/flow-runs/{id}/task-runs',
       'GET /api/flows',
       'GET /api/health',
@@ -203,7 +204,7 @@ describe('API contract: validation, auth, OpenAPI', () => {
     const runFlow = res.body.paths['/api/flows/{name}/runs'].post;
     assert.deepEqual(runFlow.requestBody.content['application/json'].schema, { $ref: '#/components/schemas/RunFlow' });
     assert.deepEqual(runFlow.responses['201'].content['application/json'].schema, { $ref: '#/components/schemas/StartedRun' });
-    assert.deepEqual(Object.keys(runFlow.responses).sort(), ['200', '201', '400', '401', '403', '404', '409', '413', '415', '503']);
+    assert.deepEqual(Object.keys(runFlow.responses).sort(), ['200', '201', '400', '401', '403', '404', '409', '413', '415', '500', '503']);
     assert.deepEqual(Object.keys(res.body.components.schemas.RunFlow.properties).sort(), ['idempotencyKey', 'parameters', 'runName', 'scheduledTime', 'tags']);
     const decide = res.body.paths['/api/flow-runs/{id}/approvals/{key}'].post;
     assert.ok(decide.responses['503'], 'a decision no worker takes answers 503');
