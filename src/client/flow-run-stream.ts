@@ -106,7 +106,9 @@ export async function* readFlowRunStream(ctx: ClientContext, flowRunId: string, 
  */
 export async function readFlowRunStreamPage(ctx: ClientContext, flowRunId: string, request: StreamRequest): Promise<StreamPage> {
   try {
-    return await ctx.temporal.workflow.getHandle(flowRunId).query<StreamPage, [StreamRequest]>(STREAM_QUERY, request);
+    return await ctx.temporal.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+      ctx.temporal.workflow.getHandle(flowRunId).query<StreamPage, [StreamRequest]>(STREAM_QUERY, request),
+    );
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no flow run with id '${flowRunId}'`);
     if (err instanceof QueryNotRegisteredError) return { attempt: 1, items: [], next: request.from ?? 0, done: true };
@@ -117,7 +119,7 @@ export async function readFlowRunStreamPage(ctx: ClientContext, flowRunId: strin
 /** Whether the run (its latest attempt) is closed. */
 async function ended(ctx: ClientContext, flowRunId: string): Promise<boolean> {
   try {
-    const description = await ctx.temporal.workflow.getHandle(flowRunId).describe();
+    const description = await ctx.temporal.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => ctx.temporal.workflow.getHandle(flowRunId).describe());
     return description.status.name !== 'RUNNING';
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no flow run with id '${flowRunId}'`);

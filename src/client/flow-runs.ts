@@ -4,7 +4,7 @@
  * and retry a run that ended (from its first failure, or as a new run).
  */
 import { createHash, randomInt, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, type Payload, type TypedSearchAttributes } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { ZodType } from 'zod';
@@ -253,7 +253,11 @@ export class FlowRuns {
   }
 
   /** The handle of a run that is still running; NotFoundError or ConflictError otherwise. */
-  private async running(flowRunId: string, action: string): Promise<WorkflowHandle> {
+  /**
+   * Acts on a run that is running. A run that has ended is a ConflictError, also when it ends
+   * between the check and the act (Temporal then answers "workflow execution already completed").
+   */
+  private async whileRunning(flowRunId: string, action: string, act: (handle: WorkflowHandle) => Promise<void>): Promise<void> {
     const handle = this.handle(flowRunId);
     let status: string;
     try {
@@ -264,22 +268,29 @@ export class FlowRuns {
     if (status !== 'RUNNING') {
       throw new ConflictError(`cannot ${action} flow run ${flowRunId}: it has already ended (${status.toLowerCase()})`);
     }
-    return handle;
+    try {
+      await act(handle);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new ConflictError(`cannot ${action} flow run ${flowRunId}: it ended while the ${action} was on its way`);
+      throw err;
+    }
   }
 
   /** Requests cancellation; the flow's cleanup code still runs. A finished run is a ConflictError. */
-  async cancel(flowRunId: string): Promise<void> {
-    await (await this.running(flowRunId, 'cancel')).cancel();
+  cancel(flowRunId: string): Promise<void> {
+    return this.whileRunning(flowRunId, 'cancel', async (handle) => {
+      await handle.cancel();
+    });
   }
 
   /** Pauses a running flow: it starts no new task (running ones finish) until resumed. */
-  async pause(flowRunId: string, by?: string): Promise<void> {
-    await (await this.running(flowRunId, 'pause')).signal(PAUSE_SIGNAL, { by });
+  pause(flowRunId: string, by?: string): Promise<void> {
+    return this.whileRunning(flowRunId, 'pause', (handle) => handle.signal(PAUSE_SIGNAL, { by }));
   }
 
   /** Resumes a paused flow: everything, or only the `pause({ key })` with that key. */
-  async resume(flowRunId: string, options: { key?: string; by?: string } = {}): Promise<void> {
-    await (await this.running(flowRunId, 'resume')).signal(RESUME_SIGNAL, options);
+  resume(flowRunId: string, options: { key?: string; by?: string } = {}): Promise<void> {
+    return this.whileRunning(flowRunId, 'resume', (handle) => handle.signal(RESUME_SIGNAL, options));
   }
 
   /**

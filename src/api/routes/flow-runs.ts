@@ -3,7 +3,6 @@ import type { BatonClient } from '../../client/client';
 import { FlowRun, FlowRunList, ListFlowRunsQuery, RetriedRun, RetryRun, TaskRunList } from '../../core/schemas';
 import { defineRoute } from '../route';
 import { IdParam, Accepted } from './params';
-import { whileRunning } from './ended-run';
 import { startedRun } from './started-run';
 
 export function flowRunRoutes(client: BatonClient) {
@@ -53,7 +52,7 @@ export function flowRunRoutes(client: BatonClient) {
       status: 202,
       errors: [404, 409, 503],
       handler: async ({ params }) => {
-        await whileRunning(params.id, 'cancel', () => client.flowRuns.cancel(params.id));
+        await client.flowRuns.cancel(params.id);
         return { accepted: true as const };
       },
     }),

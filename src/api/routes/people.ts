@@ -4,7 +4,6 @@ import type { BatonClient } from '../../client/client';
 import { ApprovalList, ApprovalResult, Decide, ListApprovalsQuery, Resume } from '../../core/schemas';
 import { defineRoute } from '../route';
 import { IdParam, Accepted } from './params';
-import { whileRunning } from './ended-run';
 import type { RouteOptions } from '../routes';
 
 export function peopleRoutes(client: BatonClient, options: RouteOptions) {
@@ -20,7 +19,7 @@ export function peopleRoutes(client: BatonClient, options: RouteOptions) {
       status: 202,
       errors: [404, 409, 503],
       handler: async ({ params, principal }) => {
-        await whileRunning(params.id, 'pause', () => client.flowRuns.pause(params.id, principal.name));
+        await client.flowRuns.pause(params.id, principal.name);
         return { accepted: true as const };
       },
     }),
@@ -36,7 +35,7 @@ export function peopleRoutes(client: BatonClient, options: RouteOptions) {
       status: 202,
       errors: [404, 409, 503],
       handler: async ({ params, body, principal }) => {
-        await whileRunning(params.id, 'resume', () => client.flowRuns.resume(params.id, { key: body.key, by: principal.name }));
+        await client.flowRuns.resume(params.id, { key: body.key, by: principal.name });
         return { accepted: true as const };
       },
     }),
