@@ -41,7 +41,7 @@ describe('entry points by role', { timeout: 120_000 }, () => {
       exports: Record<string, unknown>;
       dependencies: Record<string, string>;
     };
-    assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './api', './client', './llm', './package.json', './worker', './workflows']);
+    assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './api', './client', './llm', './mcp', './package.json', './worker', './workflows']);
     const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
     const files = (dir: string): string[] =>
       fs

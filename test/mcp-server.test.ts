@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startTestApi, type TestApi } from './api-helpers';
@@ -140,6 +141,44 @@ describe('Baton as an MCP server', { timeout: 180_000 }, () => {
       body: JSON.stringify(initialize),
     });
     assert.equal(foreign.status, 403);
+  });
+
+  test('baton mcp serve: the same tools over stdio, acting as the local user; --read-only offers the reading ones', TIMEOUT, async () => {
+    const serve = (extra: string[]) =>
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [path.join(ROOT, 'bin', 'baton.js'), 'mcp', 'serve', '--flows', FIXTURES, '--task-queue', w.taskQueue, ...extra],
+        cwd: ROOT,
+        env: { ...(process.env as Record<string, string>) },
+        stderr: 'inherit',
+      });
+    const local = new Client({ name: 'baton-test', version: '1.0.0' });
+    await local.connect(serve([]));
+    try {
+      assert.equal((await local.listTools()).tools.length, 10);
+      const started = (await call(local, 'run_flow', { name: 'hello', parameters: { name: 'Grace' } })).structuredContent as { id: string };
+      const run = await eventually(async () => {
+        const r = (await call(local, 'get_flow_run', { id: started.id })).structuredContent as { state: string; result: unknown };
+        return r.state === 'Completed' ? r : undefined;
+      }, 30_000);
+      assert.equal(run.result, 'hello Grace.');
+    } finally {
+      await local.close();
+    }
+    const readOnly = new Client({ name: 'baton-test', version: '1.0.0' });
+    await readOnly.connect(serve(['--read-only']));
+    try {
+      assert.deepEqual((await readOnly.listTools()).tools.map((t) => t.name).sort(), [
+        'get_flow_run',
+        'list_approvals',
+        'list_deployments',
+        'list_flow_runs',
+        'list_flows',
+        'read_stream',
+      ]);
+    } finally {
+      await readOnly.close();
+    }
   });
 
   test("MCP's own inspector CLI lists the tools and calls one over HTTP", TIMEOUT, async () => {

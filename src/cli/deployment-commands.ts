@@ -11,7 +11,8 @@ import { list, params, parse, positiveInt, positiveNumber, str, UsageError } fro
 import { printJson, say, table, when } from './output';
 import { RUN_FLAGS, runBody, triggerRun } from './run-trigger';
 
-const DeployFile = z.object({ deployments: z.array(z.unknown()).min(1, 'lists no deployments') }).strict();
+// `mcpServers` in the same file is for workers (src/mcp reads and checks it); deploy leaves it be.
+const DeployFile = z.object({ deployments: z.array(z.unknown()).min(1, 'lists no deployments'), mcpServers: z.record(z.string(), z.unknown()).optional() }).strict();
 
 /** Reads a `baton.yaml` and checks its outline; `checkEntries` checks the entries. */
 export function readDeployFile(file: string): unknown[] {

@@ -12,6 +12,7 @@ import { approvalCommand } from './approval-commands';
 import { flowCommand } from './flow-commands';
 import { flowRun } from './flow-run-commands';
 import { mcpCommand } from './mcp-commands';
+import { mcpServe } from './mcp-serve';
 import { apiStart, serverInstall, serverStart, workerStart } from './process-commands';
 import { runQuickstart } from './quickstart';
 import { say, complain } from './output';
@@ -64,6 +65,8 @@ approvals (through the API)
 MCP servers (this machine's BATON_MCP_SERVERS and baton.yaml; no API)
   mcp ls [--json]                       declared servers, their transport, and whether each answers
   mcp tools <server> [--json]           the server's tools: description, input arguments, read-only
+  mcp serve [--flows m] [--task-queue q] [--read-only]
+                                        Baton itself as an MCP server over stdio (also /mcp on the API)
 
 environment: BATON_API_URL (default http://127.0.0.1:4200), BATON_API_KEY, BATON_FLOWS,
 BATON_API_HOST, BATON_API_PORT, BATON_API_KEYS, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
@@ -114,6 +117,7 @@ async function dispatch(argv: string[]): Promise<number> {
       break;
     case 'mcp':
       if (sub === 'ls' || sub === 'tools') return mcpCommand(sub, rest);
+      if (sub === 'serve') return mcpServe(rest);
       break;
     case 'help':
     case '--help':
