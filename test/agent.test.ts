@@ -32,6 +32,9 @@ describe('agent loops in flows', { timeout: 300_000 }, () => {
       BATON_LLM_MODEL: 'scripted-agent',
       BATON_LLM_API_KEY: 'sk-agent-test-0123456789',
       BATON_TEST_AGENT_JOURNAL: journalFile,
+      BATON_MCP_SERVERS: JSON.stringify({
+        memory: { command: path.join(ROOT, 'node_modules', '.bin', 'mcp-server-memory'), env: { MEMORY_FILE_PATH: path.join(tempDir(), 'memory.jsonl') } },
+      }),
     });
     w = await startWorker({ flows: AGENT_FIXTURES });
   });
@@ -117,6 +120,33 @@ describe('agent loops in flows', { timeout: 300_000 }, () => {
     assert.deepEqual(result.output, { answer: 'yes', confidence: 0.8 });
     const [, structured] = server.chatRequests();
     assert.equal((structured!.body?.response_format as { type: string }).type, 'json_schema');
+  });
+
+  test("an MCP server's tools: listed once, each call a task run, a write approved by a person, what was written read back", TIMEOUT, async () => {
+    server.replyWith((req): Reply => {
+      const results = toolResults(req);
+      if (results.length === 0) {
+        const offered = (req.body?.tools as { function: { name: string } }[]).map((t) => t.function.name);
+        if (!offered.includes('create_entities') || !offered.includes('read_graph')) return { kind: 'text', text: `missing tools: ${offered.join(', ')}` };
+        return {
+          kind: 'tool-calls',
+          calls: [{ id: 'm1', name: 'create_entities', arguments: { entities: [{ name: 'Ada', entityType: 'person', observations: ['writes chapter 3'] }] } }],
+        };
+      }
+      if (results.length === 1) return { kind: 'tool-calls', calls: [{ id: 'm2', name: 'read_graph', arguments: {} }] };
+      return { kind: 'text', text: `remembered: ${String(results[1]!.content)}` };
+    });
+    const run = await w.client.flowRuns.start('agent-memory', { question: 'Remember Ada.' });
+    const waiting = await eventually(async () => (await w.client.approvals.list({})).approvals.find((a) => a.flowRunId === run.id), 30_000);
+    assert.match(waiting.description ?? '', /librarian wants to call create_entities/);
+    await w.client.approvals.decide(run.id, waiting.key, { decision: 'approve' }, 'ada');
+    const result = (await run.result()) as { text: string };
+    assert.match(result.text, /remembered: .*Ada.*writes chapter 3/);
+    const runs = await w.client.flowRuns.taskRuns(run.id);
+    assert.deepEqual(
+      runs.map((r) => r.runName),
+      ['tools: memory', 'librarian: step 1', 'tool: create_entities', 'librarian: step 2', 'tool: read_graph', 'librarian: step 3'],
+    );
   });
 
   test('limits end the loop with AgentLimitError: steps, then tokens', TIMEOUT, async () => {

@@ -11,6 +11,7 @@ import type { ModelMessage } from 'ai';
 import { AgentLimitError, BatonError } from '../core/errors';
 import type { LlmReply, LlmTaskModule, LlmToolCall, LlmUsage } from '../core/llm-shapes';
 import { approval } from './human';
+import { listMcpTools, mcpTool, type McpToolResult } from './mcp';
 import { tasks, type TaskHandle } from './task-proxy';
 
 const { llmGenerate, llmStream, llmStructured } = tasks<LlmTaskModule>();
@@ -59,6 +60,12 @@ export interface AgentOptions {
   streamTopic?: string;
   /** Seconds a tool approval waits before the call counts as rejected. Default: no limit. */
   approvalTimeoutSeconds?: number;
+  /**
+   * MCP servers (declared on the worker) whose tools the model may call: each server's tools are
+   * listed once (a task run, `tools: <server>`), and each call is a task run (`tool: <tool>`).
+   * A tool's error result goes back to the model. `needsApproval` works as for other tools.
+   */
+  mcpServers?: (string | { server: string; needsApproval?: boolean | ((tool: string, input: unknown) => boolean) })[];
 }
 
 export interface AgentResult<O = unknown> {
@@ -108,7 +115,7 @@ const approvalKey = (name: string, step: number, n: number) => `${name.replace(/
 export async function agent<O = unknown>(options: AgentOptions, input: string | ModelMessage[]): Promise<AgentResult<O>> {
   const maxSteps = options.maxSteps ?? 10;
   if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new BatonError(`agent '${options.name}': maxSteps must be a whole number ≥ 1`);
-  const tools = options.tools ?? {};
+  const tools = { ...(await mcpAgentTools(options.mcpServers ?? [])), ...(options.tools ?? {}) };
   const declarations = Object.keys(tools).length
     ? Object.fromEntries(Object.entries(tools).map(([name, t]) => [name, { description: t.description, inputSchema: jsonSchemaOf(t.input) }]))
     : undefined;
@@ -138,6 +145,29 @@ export async function agent<O = unknown>(options: AgentOptions, input: string | 
     messages.push({ role: 'tool', content: answers });
   }
   throw limit('steps', `${maxSteps} steps without a final answer`);
+}
+
+/** Tool names the model may use: letters, digits, _ and -, at most 64. */
+const toolName = (name: string) => name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
+
+/** The tools of the agent's MCP servers, as agent tools. */
+async function mcpAgentTools(servers: NonNullable<AgentOptions['mcpServers']>): Promise<Record<string, AgentTool>> {
+  const out: Record<string, AgentTool> = {};
+  for (const entry of servers) {
+    const { server, needsApproval } = typeof entry === 'string' ? { server: entry, needsApproval: undefined } : entry;
+    for (const info of await listMcpTools(server)) {
+      const call = mcpTool(server, info.name);
+      const run = async (input: unknown): Promise<McpToolResult> =>
+        call((input ?? {}) as Record<string, unknown>, { onToolError: 'return', runName: `tool: ${info.name}` });
+      out[toolName(out[toolName(info.name)] ? `${server}_${info.name}` : info.name)] = {
+        description: info.description,
+        input: info.inputSchema,
+        run,
+        needsApproval: typeof needsApproval === 'function' ? (input) => needsApproval(info.name, input) : needsApproval,
+      };
+    }
+  }
+  return out;
 }
 
 /** One more model call for the answer as a value of the output schema, checked by it. */
