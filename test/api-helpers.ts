@@ -9,6 +9,7 @@ import { createApp } from '../src/api/app';
 import { parseApiKeys } from '../src/api/auth';
 import { FileCacheStore, type CacheStore } from '../src/activities/cache-store';
 import type { BatonClient } from '../src/client/client';
+import type { McpHealthProbe } from '../src/mcp/mcp-health';
 import { cacheDir, loadConfig } from '../src/config';
 import { startWorker, type TestWorker } from './helpers';
 import { ResponseChecker, type OpenApiDocument } from './openapi-check';
@@ -32,6 +33,8 @@ export interface TestApi {
 export interface TestApiOptions {
   decideWaitSeconds?: number;
   temporalWaitSeconds?: number;
+  /** The declared MCP servers, for health. */
+  mcp?: McpHealthProbe;
   /** false: an API without a result cache (`DELETE /api/cache` then answers 409); or a store of the test's own. @default true */
   cache?: boolean | CacheStore;
 }

@@ -3,24 +3,22 @@
  * server-everything over stdio and over streamable HTTP, server-filesystem, server-memory.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { temporal } from '@temporalio/proto';
 import pino from 'pino';
 import { FIXTURES, ROOT, eventually, startWorker, tempDir, type TestWorker } from './helpers';
+import { startHttpEverything } from './mcp-http-server';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 const EventType = temporal.api.enums.v1.EventType;
 
 const MCP_FIXTURES = path.join(FIXTURES, 'mcp');
 const BIN = path.join(ROOT, 'node_modules', '.bin');
-const EVERYTHING_MAIN = path.join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js');
 /** Only this test run knows it: finding it anywhere but the server's own environment is a leak. */
 const SECRET = `mcp-secret-${randomUUID()}`;
 
@@ -32,40 +30,7 @@ interface LogLine {
   [field: string]: unknown;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** server-everything in its streamable HTTP mode, bound to loopback. */
-async function startHttpEverything(): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const loopbackOnly = pathToFileURL(path.join(MCP_FIXTURES, 'loopback-only.mjs')).href;
-  const child = spawn(process.execPath, ['--import', loopbackOnly, EVERYTHING_MAIN, 'streamableHttp'], {
-    env: { ...process.env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server-everything (HTTP) did not start within 20 s: ${stderr}`)), 20_000);
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += String(d);
-      if (/listening on port/.test(stderr)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server-everything (HTTP) exited with ${code}: ${stderr}`));
-    });
-  });
-  return { child, url: `http://127.0.0.1:${port}/mcp` };
-}
-
 describe('MCP tools as task runs', { timeout: 300_000 }, () => {
   let bed: TestWorker;
   let http: { child: ChildProcess; url: string };

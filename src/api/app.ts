@@ -7,6 +7,7 @@ import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { CacheStore } from '../activities/cache-store';
+import type { McpHealthProbe } from '../mcp/mcp-health';
 import type { BatonClient } from '../client/client';
 import { MethodNotAllowedError, NotFoundError } from '../core/errors';
 import { APPROVALS_PAGE } from './approvals-page';
@@ -36,6 +37,8 @@ export interface AppOptions {
    * approval waits `decideWaitSeconds` instead. @default API_TEMPORAL_WAIT_SECONDS (10)
    */
   temporalWaitSeconds?: number;
+  /** The declared MCP servers, reported by `GET /api/health`. */
+  mcp?: McpHealthProbe;
 }
 
 /** Seconds an API request waits for Temporal by default. */
@@ -66,14 +69,22 @@ function pathPattern(route: string): RegExp {
   return new RegExp(`^${escaped}/?$`);
 }
 
-export function createApp({ client, apiKeys = [], logger, cache, decideWaitSeconds, temporalWaitSeconds = API_TEMPORAL_WAIT_SECONDS }: AppOptions): express.Express {
+export function createApp({
+  client,
+  apiKeys = [],
+  logger,
+  cache,
+  decideWaitSeconds,
+  temporalWaitSeconds = API_TEMPORAL_WAIT_SECONDS,
+  mcp,
+}: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   // Before anything else, so no page or handler answers a request from another site.
   app.use(siteGuard(apiKeys.length === 0));
 
-  const all = routes(client, cache, { decideWaitSeconds });
+  const all = routes(client, cache, { decideWaitSeconds, mcp });
   // Every Temporal call a handler makes gets this deadline unless it sets its own (a decision does).
   register(app, all, apiKeys, (work) => client.connection.withDeadline(Date.now() + temporalWaitSeconds * 1000, work));
 

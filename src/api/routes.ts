@@ -4,6 +4,7 @@
  * unreachable.
  */
 import type { CacheStore } from '../activities/cache-store';
+import type { McpHealthProbe } from '../mcp/mcp-health';
 import type { BatonClient } from '../client/client';
 import { cacheRoutes } from './routes/cache';
 import { deploymentRoutes } from './routes/deployments';
@@ -16,11 +17,13 @@ import { peopleRoutes } from './routes/people';
 export interface RouteOptions {
   /** Seconds a decision on an approval waits for the run's worker before answering 503. @default DECIDE_WAIT_SECONDS */
   decideWaitSeconds?: number;
+  /** The declared MCP servers, for health. */
+  mcp?: McpHealthProbe;
 }
 
 export function routes(client: BatonClient, cache?: CacheStore, options: RouteOptions = {}) {
   return [
-    ...healthRoutes(client, cache),
+    ...healthRoutes(client, cache, options.mcp),
     ...flowRoutes(client),
     ...deploymentRoutes(client),
     ...flowRunRoutes(client),

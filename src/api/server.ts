@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { CacheStore } from '../activities/cache-store';
+import type { McpHealthProbe } from '../mcp/mcp-health';
 import type { BatonClient } from '../client/client';
 import type { BatonConfig } from '../config';
 import { BatonError } from '../core/errors';
@@ -21,6 +22,8 @@ export interface RunningApi {
 export async function startApi(options: {
   client: BatonClient;
   cache?: CacheStore;
+  /** The declared MCP servers, reported by health. */
+  mcp?: McpHealthProbe;
   config: Pick<BatonConfig, 'BATON_API_HOST' | 'BATON_API_PORT' | 'BATON_API_KEYS'> & Partial<Pick<BatonConfig, 'BATON_API_TEMPORAL_WAIT_SECONDS'>>;
   logger: Logger;
 }): Promise<RunningApi> {
@@ -33,7 +36,14 @@ export async function startApi(options: {
   if (apiKeys.length === 0) {
     logger.warn(`no API keys configured (BATON_API_KEYS): listening on ${host} only, and every request acts as admin`);
   }
-  const app = createApp({ client: options.client, apiKeys, logger, cache: options.cache, temporalWaitSeconds: config.BATON_API_TEMPORAL_WAIT_SECONDS });
+  const app = createApp({
+    client: options.client,
+    apiKeys,
+    logger,
+    cache: options.cache,
+    mcp: options.mcp,
+    temporalWaitSeconds: config.BATON_API_TEMPORAL_WAIT_SECONDS,
+  });
   const server = app.listen(config.BATON_API_PORT, host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

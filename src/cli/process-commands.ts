@@ -10,6 +10,8 @@ import { startApi } from '../api/server';
 import { resolveTemporal } from '../server/temporal-server';
 import { cliVersion, locateTemporalCli } from '../server/temporal-cli';
 import { createWorker } from '../workers/worker';
+import { mcpHealthProbe } from '../mcp/mcp-health';
+import { loadMcpServers } from '../mcp/mcp-servers';
 import { loadModule } from '../workers/load-module';
 import { createLogger } from '../workers/logger';
 import { parse, positiveInt, str, UsageError, type Parsed } from './args';
@@ -82,7 +84,10 @@ async function runProcesses(args: string[], parts: { worker: boolean; api: boole
       stops.push(() => client.close());
       const cache = await openCacheStore(config, logger);
       stops.push(async () => cache.close?.());
-      const api = await startApi({ client, config: apiConfig, logger, cache });
+      // Declared MCP servers are checked at start (a bad declaration stops it) and reported by health.
+      const mcp = mcpHealthProbe(loadMcpServers(config), logger);
+      stops.push(() => mcp.close());
+      const api = await startApi({ client, config: apiConfig, logger, cache, mcp });
       stops.unshift(() => api.close());
       apiUrl = api.url;
     }

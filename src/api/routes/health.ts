@@ -1,6 +1,7 @@
 /** The health route: whether the API is up, Temporal reachable, and its cache store answering (no key needed). */
 import type { CacheStore } from '../../activities/cache-store';
 import type { BatonClient } from '../../client/client';
+import type { McpHealthProbe } from '../../mcp/mcp-health';
 import { Health } from '../../core/schemas';
 import { defineRoute, Reply } from '../route';
 
@@ -18,7 +19,7 @@ async function answersWithin(work: () => Promise<unknown>, ms: number): Promise<
   return Promise.race([done, late]).finally(() => clearTimeout(timer));
 }
 
-export function healthRoutes(client: BatonClient, cache?: CacheStore) {
+export function healthRoutes(client: BatonClient, cache?: CacheStore, mcp?: McpHealthProbe) {
   return [
     defineRoute({
       method: 'get',
@@ -27,12 +28,12 @@ export function healthRoutes(client: BatonClient, cache?: CacheStore) {
       tag: 'system',
       access: 'public',
       response: Health,
-      // A Health body either way: 503 'degraded' when Temporal cannot be reached. A cache store that
-      // does not answer is 'degraded' with 200: runs go on without it (a lookup is a miss).
+      // A Health body either way: 503 'degraded' when Temporal cannot be reached. A cache store or an
+      // MCP server that does not answer is 'degraded' with 200: the API serves, runs go on.
       replies: [503],
       handler: async () => {
         const namespace = client.options.target.namespace;
-        const [reachable, cacheReachable] = await Promise.all([
+        const [reachable, cacheReachable, servers] = await Promise.all([
           // A probe answers in seconds: with Temporal gone, the SDK would otherwise retry for about
           // 20 s. The deadline also ends its retries (the last backoff may add a second).
           answersWithin(
@@ -40,11 +41,14 @@ export function healthRoutes(client: BatonClient, cache?: CacheStore) {
             HEALTH_DEADLINE_MS * 2,
           ),
           cache?.ping ? answersWithin(() => cache.ping!(), HEALTH_DEADLINE_MS) : Promise.resolve(true),
+          mcp ? mcp.probe(HEALTH_DEADLINE_MS) : Promise.resolve(undefined),
         ]);
+        const mcpOk = (servers ?? []).every((s) => s.reachable !== false);
         const body = {
-          status: reachable && cacheReachable ? ('ok' as const) : ('degraded' as const),
+          status: reachable && cacheReachable && mcpOk ? ('ok' as const) : ('degraded' as const),
           temporal: { reachable, namespace },
           ...(cache ? { cache: { store: cache.kind ?? 'custom', reachable: cacheReachable } } : {}),
+          ...(servers ? { mcp: servers } : {}),
         };
         return reachable ? body : new Reply(503, body);
       },

@@ -8,6 +8,8 @@ export const Health = z
     temporal: z.object({ reachable: z.boolean(), namespace: z.string() }),
     /** The result cache `DELETE /api/cache` clears, when this API has one. */
     cache: z.object({ store: z.string(), reachable: z.boolean() }).optional(),
+    /** The declared MCP servers: HTTP ones probed, stdio ones (started by workers) `reachable: null`. */
+    mcp: z.array(z.object({ name: z.string(), transport: z.enum(['stdio', 'http']), source: z.string(), reachable: z.boolean().nullable() })).optional(),
   })
   .register(contract, { id: 'Health' });
 
