@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { startTestApi } from './api-helpers';
 import { eventually, FIXTURES, ROOT, startWorker, tempDir, uid, type TestWorker } from './helpers';
 import { ModelServer, type RecordedRequest, type Reply } from './model-server';
 
@@ -75,9 +77,26 @@ describe('agent loops in flows', { timeout: 300_000 }, () => {
     assert.match(String(toolResults(third!)[1]!.content), /"celsius":4/);
     const runs = await w.client.flowRuns.taskRuns(run.id);
     assert.deepEqual(
-      runs.map((r) => r.runName),
-      ['weaver: step 1', 'weaver: step 2', 'tool: weather', 'weaver: step 3'],
+      runs.map((r) => [r.runName, r.usage?.totalTokens]),
+      [
+        ['weaver: step 1', 18],
+        ['weaver: step 2', 18],
+        ['tool: weather', undefined],
+        ['weaver: step 3', 18],
+      ],
     );
+    // `baton flow-run inspect` shows each task run's tokens.
+    const api = await startTestApi(w.client);
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin', 'baton.js'), 'flow-run', 'inspect', run.id], {
+        env: { ...process.env, BATON_API_URL: api.base },
+        timeout: 30_000,
+      });
+      assert.match(stdout, /TOKENS/i);
+      assert.match(stdout, /weaver: step 3\s.*\s18\s/);
+    } finally {
+      await api.close();
+    }
   });
 
   test('a tool that needs approval waits for a person; an edited call runs with their arguments, a rejected one never runs', TIMEOUT, async () => {

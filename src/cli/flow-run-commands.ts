@@ -62,6 +62,7 @@ export async function flowRun(api: ApiClient, sub: string | undefined, args: str
               state: (t) => t.state,
               attempts: (t) => t.attempts,
               started: (t) => when(t.startTime),
+              ...(run.taskRuns.some((t) => t.usage) ? { tokens: (t: (typeof run.taskRuns)[number]) => (t.usage ? String(t.usage.totalTokens ?? '-') : '') } : {}),
               error: (t) => t.error?.message,
             }),
         );

@@ -88,6 +88,8 @@ export function taskRunsFrom(flowRunId: string, events: HistoryEvent[], pending:
         if (run) {
           const result = decodePayload(a.result?.payloads?.[0] as Payload | undefined);
           run.state = isCachedResult(result) && result.batonCache === 'hit' ? 'Cached' : 'Completed';
+          const usage = usageOf(isCachedResult(result) ? result.value : result);
+          if (usage) run.usage = usage;
           run.error = undefined;
           run.endTime = time(e.eventTime);
         }
@@ -207,4 +209,13 @@ export function taskRunsFrom(flowRunId: string, events: HistoryEvent[], pending:
     for (const run of runs.values()) if (!isFinal(run.state)) run.state = 'Cancelled';
   }
   return [...runs.values()];
+}
+
+/** Token usage a task's result reports (the LLM tasks' `usage`), when it has that shape. */
+function usageOf(value: unknown): TaskRun['usage'] {
+  const usage = (value as { usage?: unknown } | null | undefined)?.usage as Record<string, unknown> | undefined;
+  if (!usage || typeof usage !== 'object') return undefined;
+  const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  if (!('totalTokens' in usage) && !('inputTokens' in usage)) return undefined;
+  return { inputTokens: count(usage.inputTokens), outputTokens: count(usage.outputTokens), totalTokens: count(usage.totalTokens) };
 }

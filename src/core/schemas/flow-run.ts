@@ -46,6 +46,8 @@ export const TaskRun = z
     startTime: z.string().optional(),
     endTime: z.string().optional(),
     error: ErrorInfo.optional(),
+    /** Tokens an LLM task run used (any task whose result carries `usage` in this shape). */
+    usage: z.object({ inputTokens: z.number().nullable(), outputTokens: z.number().nullable(), totalTokens: z.number().nullable() }).optional(),
   })
   .register(contract, { id: 'TaskRun' });
 export type TaskRun = z.infer<typeof TaskRun>;
