@@ -295,6 +295,15 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
     await eventually(async () => ((await api.call('GET', `/api/flow-runs/${cancelled}`)).body.state === 'Cancelled' ? true : undefined), 30_000);
   });
 
+  test("a task queue's pollers: the worker's for flows and tasks; a queue no worker polls has none", { timeout: 30_000 }, async () => {
+    const polled = await api.call('GET', `/api/task-queues/${w.taskQueue}`);
+    assert.equal(polled.status, 200, JSON.stringify(polled.body));
+    assert.equal(polled.body.name, w.taskQueue);
+    assert.ok(polled.body.flowPollers.length >= 1 && polled.body.taskPollers.length >= 1, JSON.stringify(polled.body));
+    const idle = await api.call('GET', `/api/task-queues/${uid('no-worker')}`);
+    assert.deepEqual([idle.body.flowPollers, idle.body.taskPollers], [[], []]);
+  });
+
   test('a decision on a run whose task queue no worker polls → 503', { timeout: 30_000 }, async () => {
     const handle = await w.client.flowRuns.start('approval-flow', {}, { taskQueue: uid('no-worker') });
     runs.push(handle.id);

@@ -187,6 +187,7 @@ describe('API contract: validation, auth, OpenAPI', () => {
       'GET /api/flow-runs/{id}/task-runs',
       'GET /api/flows',
       'GET /api/health',
+      'GET /api/task-queues/{name}',
       'PATCH /api/deployments/{name}',
       'POST /api/deployments',
       'POST /api/deployments/{name}/backfill',

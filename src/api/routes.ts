@@ -13,6 +13,7 @@ import { flowRunStreamRoutes } from './routes/flow-run-stream';
 import { flowRoutes } from './routes/flows';
 import { healthRoutes } from './routes/health';
 import { peopleRoutes } from './routes/people';
+import { taskQueueRoutes } from './routes/task-queues';
 
 export interface RouteOptions {
   /** Seconds a decision on an approval waits for the run's worker before answering 503. @default DECIDE_WAIT_SECONDS */
@@ -30,5 +31,6 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
     ...flowRunStreamRoutes(client),
     ...cacheRoutes(cache),
     ...peopleRoutes(client, options),
+    ...taskQueueRoutes(client),
   ];
 }

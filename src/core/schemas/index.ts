@@ -11,3 +11,4 @@ export * from './flow-run';
 export * from './flow';
 export * from './approval';
 export * from './system';
+export * from './task-queue';
