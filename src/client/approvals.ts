@@ -108,14 +108,22 @@ export class Approvals {
     }
   }
 
-  /** Whether any worker polls the task queue for flow tasks (Temporal remembers recent pollers). */
+  /**
+   * Whether any worker polls the task queue for flow tasks (Temporal remembers recent pollers).
+   * Asked a few times before it counts as none: one answer can miss a worker, and a miss would
+   * refuse a decision a live worker would take.
+   */
   private async hasWorker(taskQueue: string): Promise<boolean> {
-    const response = await this.ctx.workflowService.describeTaskQueue({
-      namespace: this.ctx.namespace,
-      taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-    });
-    return (response.pollers ?? []).length > 0;
+    for (let ask = 1; ; ask++) {
+      const response = await this.ctx.workflowService.describeTaskQueue({
+        namespace: this.ctx.namespace,
+        taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      });
+      if ((response.pollers ?? []).length > 0) return true;
+      if (ask === 3) return false;
+      await new Promise((r) => setTimeout(r, 400));
+    }
   }
 
   /**

@@ -23,7 +23,14 @@ export const IntervalSchedule = z
       .number()
       .min(1, 'must be at least 1 second')
       .max(366 * 86_400),
-    offsetSeconds: doc(z.number().min(0).optional(), "Shifts the interval's grid: every hour at minute 15 is { intervalSeconds: 3600, offsetSeconds: 900 }."),
+    offsetSeconds: doc(
+      z
+        .number()
+        .min(0)
+        .max(366 * 86_400, 'must be at most a year (31,622,400 seconds)')
+        .optional(),
+      "Shifts the interval's grid: every hour at minute 15 is { intervalSeconds: 3600, offsetSeconds: 900 }.",
+    ),
   })
   .strict()
   .register(contract, { id: 'IntervalSchedule' });
