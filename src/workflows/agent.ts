@@ -63,9 +63,10 @@ export interface AgentOptions {
   /**
    * MCP servers (declared on the worker) whose tools the model may call: each server's tools are
    * listed once (a task run, `tools: <server>`), and each call is a task run (`tool: <tool>`).
-   * A tool's error result goes back to the model. `needsApproval` works as for other tools.
+   * A tool's error result goes back to the model. `needsApproval` works as for other tools; a
+   * predicate also gets the tool's annotations (`readOnlyHint`, `destructiveHint`...) when the server gives them.
    */
-  mcpServers?: (string | { server: string; needsApproval?: boolean | ((tool: string, input: unknown) => boolean) })[];
+  mcpServers?: (string | { server: string; needsApproval?: boolean | ((tool: string, input: unknown, annotations: Record<string, unknown>) => boolean) })[];
 }
 
 export interface AgentResult<O = unknown> {
@@ -163,7 +164,7 @@ async function mcpAgentTools(servers: NonNullable<AgentOptions['mcpServers']>): 
         description: info.description,
         input: info.inputSchema,
         run,
-        needsApproval: typeof needsApproval === 'function' ? (input) => needsApproval(info.name, input) : needsApproval,
+        needsApproval: typeof needsApproval === 'function' ? (input) => needsApproval(info.name, input, info.annotations ?? {}) : needsApproval,
       };
     }
   }
