@@ -8,8 +8,10 @@ import { ValidationError, type FieldIssue } from '../core/errors';
 import { fieldIssues } from '../core/flow-options';
 import type { ApiClient } from './api-client';
 import { list, params, parse, positiveInt, positiveNumber, str, UsageError } from './args';
-import { printJson, say, table, when } from './output';
+import { complain, printJson, say, table, when } from './output';
 import { RUN_FLAGS, runBody, triggerRun } from './run-trigger';
+import { checkApi, checkDeployments, DeployChecksError, takeMcpNeeds } from './deploy-checks';
+import { formatResults } from './check-result';
 
 // `mcpServers` in the same file is for workers (src/mcp reads and checks it); deploy leaves it be.
 const DeployFile = z.object({ deployments: z.array(z.unknown()).min(1, 'lists no deployments'), mcpServers: z.record(z.string(), z.unknown()).optional() }).strict();
@@ -114,10 +116,23 @@ export async function deploy(api: ApiClient, args: string[]): Promise<number> {
     overlap: { type: 'string' },
     paused: { type: 'boolean' },
     json: { type: 'boolean' },
+    'skip-checks': { type: 'boolean' },
+    'deploy-only': { type: 'boolean' },
   });
+  // --deploy-only is the name the Prefect stacks' deploy script gives to deploying without its health checks.
+  const checks = !values['skip-checks'] && !values['deploy-only'];
   const file = str(values, 'file') ?? (!values.name && fs.existsSync('baton.yaml') ? 'baton.yaml' : undefined);
   if (file && values.name) throw new UsageError('give either --file or --name/--flow, not both');
-  const inputs = file ? await checkEntries(api, readDeployFile(file)) : [deploymentFromFlags(values)];
+  const { entries, needs } = file ? takeMcpNeeds(readDeployFile(file)) : { entries: [], needs: [undefined] };
+  const fromFlags = file ? undefined : deploymentFromFlags(values);
+  const first = checks ? await checkApi(api) : undefined;
+  if (first?.results.some((r) => r.status === 'failed')) throw new DeployChecksError(first.results);
+  const inputs = fromFlags ? [fromFlags] : await checkEntries(api, entries);
+  if (first) {
+    const results = [...first.results, ...(await checkDeployments(api, first.health, inputs, needs))];
+    if (results.some((r) => r.status === 'failed')) throw new DeployChecksError(results);
+    complain(formatResults(results));
+  }
   const applied: Deployment[] = [];
   for (const input of inputs) applied.push(await api.call<Deployment>('POST', '/api/deployments', input));
   if (values.json) printJson(applied);
