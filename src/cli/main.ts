@@ -8,6 +8,7 @@ import { loadConfig } from '../config';
 import { ApiClient } from './api-client';
 import { parse, str, UsageError } from './args';
 import { deploy, deployment } from './deployment-commands';
+import { doctor } from './doctor';
 import { approvalCommand } from './approval-commands';
 import { flowCommand } from './flow-commands';
 import { flowRun } from './flow-run-commands';
@@ -25,11 +26,16 @@ local development
   server install                        find or build the Temporal CLI; print its path
   worker start --flows m [--task-queue q] [--concurrency n]
   api start --flows m [--host h] [--port p]
+  doctor [--task-queue q]... [--json]   whether Temporal, the Web UI, the API, workers, MCP servers, Redis and
+                                        the Temporal CLI answer; the fix for each that does not
 
 deployments (through the API)
   deploy --file baton.yaml | --name n --flow f [--cron c]... [--timezone tz] [--interval s]...
          [--offset s] [--param k=v]... [--tag t]... [--description d] [--version v]
          [--task-queue q] [--overlap skip|buffer_one|buffer_all|cancel_other|terminate_other|allow_all] [--paused]
+         [--skip-checks | --deploy-only]
+                                        first checks the API and its key, Temporal, a worker on each task
+                                        queue and the MCP servers; deploys nothing when one fails
   deployment ls [--flow f] [--tag t] [--limit n] [--json]
   deployment inspect <name> [--json]
   deployment run <name> [--param k=v]... [--params-file f.json] [--run-name r] [--tag t]...
@@ -93,6 +99,8 @@ async function dispatch(argv: string[]): Promise<number> {
     case 'api':
       if (sub === 'start') return apiStart(rest);
       break;
+    case 'doctor':
+      return doctor(argv.slice(1));
     case 'deploy':
       return deploy(apiClient(), argv.slice(1));
     case 'deployment':
