@@ -21,7 +21,8 @@ export const StreamQuery = z
   .object({
     topics: z
       .string()
-      .max(10_000)
+      // Short enough that any query string stays within Node's 16 KB request head (else a 431).
+      .max(1_000)
       .transform((text) => text.split(','))
       .pipe(z.array(z.string().regex(TOPIC_PATTERN, TOPIC_RULE)).max(100))
       .optional()
