@@ -95,6 +95,13 @@ export const BatonConfig = z.object({
     .optional(),
   /** A YAML or JSON file whose `mcpServers` declares MCP servers too (default `baton.yaml`, when it exists). */
   BATON_MCP_FILE: z.string().min(1, 'must not be empty').optional(),
+  /**
+   * Webhooks the API takes, as JSON: `[{"name", "secretEnv", "event", "id", "resource", "payload"}]`; each checked
+   * when the API starts (see src/events/webhook-config.ts), its secret read from the variable `secretEnv` names.
+   */
+  BATON_WEBHOOKS: z.string().optional(),
+  /** A YAML or JSON file whose `webhooks` declares more webhooks (default `baton.yaml`, when it exists). */
+  BATON_WEBHOOKS_FILE: z.string().min(1, 'must not be empty').optional(),
 });
 export type BatonConfig = z.infer<typeof BatonConfig>;
 

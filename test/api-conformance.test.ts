@@ -32,6 +32,12 @@ const VALID_BODY: Record<string, unknown> = {
   'POST /api/flow-runs/{id}/retry': {},
   'POST /api/flow-runs/{id}/resume': {},
   'POST /api/flow-runs/{id}/approvals/{key}': { decision: 'approve', input: { reviewer: 'ada', priority: 1 } },
+  'POST /api/events': { event: 'conformance.ping' },
+  'POST /api/automations': {
+    name: 'conformance-placeholder',
+    trigger: { type: 'event', match: 'conformance.never.*' },
+    actions: [{ type: 'pause-deployment', deployment: 'placeholder' }],
+  },
 };
 
 describe('the OpenAPI document names exactly what the API answers, on every operation', () => {
@@ -302,6 +308,26 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
     assert.ok(polled.body.flowPollers.length >= 1 && polled.body.taskPollers.length >= 1, JSON.stringify(polled.body));
     const idle = await api.call('GET', `/api/task-queues/${uid('no-worker')}`);
     assert.deepEqual([idle.body.flowPollers, idle.body.taskPollers], [[], []]);
+  });
+
+  test('events and automations: send, list; create, replace, list, read, pause, resume, delete', { timeout: 60_000 }, async () => {
+    const id = uid('conf-event');
+    const sent = await api.call('POST', '/api/events', { id, event: 'conformance.sent', resource: { id: 'conformance' } });
+    assert.equal(sent.status, 202, JSON.stringify(sent.body));
+    assert.equal((await api.call('POST', '/api/events', { id, event: 'conformance.sent' })).body.duplicate, true);
+    await eventually(async () => ((await api.call('GET', '/api/events?event=conformance.sent&resource=conformance')).body.events.length ? true : undefined));
+    const name = uid('conf-auto');
+    const definition = { name, trigger: { type: 'event', match: 'conformance.never.*' }, actions: [{ type: 'pause-deployment', deployment: unscheduled }] };
+    try {
+      assert.equal((await api.call('POST', '/api/automations', definition)).status, 201);
+      assert.equal((await api.call('POST', '/api/automations', { ...definition, description: 'replaced' })).status, 200);
+      assert.ok((await api.call('GET', '/api/automations')).body.automations.some((a: { name: string }) => a.name === name));
+      assert.equal((await api.call('GET', `/api/automations/${name}`)).body.description, 'replaced');
+      assert.equal((await api.call('POST', `/api/automations/${name}/pause`)).body.paused, true);
+      assert.equal((await api.call('POST', `/api/automations/${name}/resume`)).body.paused, false);
+    } finally {
+      assert.equal((await api.call('DELETE', `/api/automations/${name}`)).status, 204);
+    }
   });
 
   test('a decision on a run whose task queue no worker polls → 503', { timeout: 30_000 }, async () => {

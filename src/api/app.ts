@@ -18,6 +18,8 @@ import { noFraming, siteGuard } from './site-guard';
 import { requestErrorReply } from './request-errors';
 import { routes } from './routes';
 import { mountMcp } from './mcp-endpoint';
+import { mountWebhooks, WEBHOOK_PATH } from './routes/webhooks';
+import { loadWebhooks, type Webhook } from '../events/webhook-config';
 
 export interface AppOptions {
   client: BatonClient;
@@ -39,6 +41,8 @@ export interface AppOptions {
   temporalWaitSeconds?: number;
   /** The declared MCP servers, reported by `GET /api/health`. */
   mcp?: McpHealthProbe;
+  /** Webhooks `POST /api/webhooks/:name` takes. @default those BATON_WEBHOOKS and baton.yaml declare (checked here, at start) */
+  webhooks?: readonly Webhook[];
 }
 
 /** Seconds an API request waits for Temporal by default. */
@@ -77,6 +81,7 @@ export function createApp({
   decideWaitSeconds,
   temporalWaitSeconds = API_TEMPORAL_WAIT_SECONDS,
   mcp,
+  webhooks = loadWebhooks(),
 }: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -86,7 +91,9 @@ export function createApp({
 
   const all = routes(client, cache, { decideWaitSeconds, mcp });
   // Every Temporal call a handler makes gets this deadline unless it sets its own (a decision does).
-  register(app, all, apiKeys, (work) => client.connection.withDeadline(Date.now() + temporalWaitSeconds * 1000, work));
+  const around = <T>(work: () => Promise<T>) => client.connection.withDeadline(Date.now() + temporalWaitSeconds * 1000, work);
+  register(app, all, apiKeys, around);
+  mountWebhooks(app, { client, webhooks, around, logger });
 
   mountMcp(app, { client, apiKeys, logger, temporalWaitSeconds, decideWaitSeconds });
 
@@ -108,6 +115,7 @@ export function createApp({
   const paths = [
     ...all.map((r) => ({ method: r.method.toUpperCase(), pattern: pathPattern(r.path) })),
     ...['/api/openapi.json', '/api/docs', '/approvals'].map((p) => ({ method: 'GET', pattern: pathPattern(p) })),
+    { method: 'POST', pattern: pathPattern(WEBHOOK_PATH) },
   ];
   app.use((req: Request, res: Response) => {
     const allowed = [...new Set(paths.filter((p) => p.pattern.test(req.path)).map((p) => p.method))];

@@ -13,6 +13,8 @@ import { flowRunStreamRoutes } from './routes/flow-run-stream';
 import { flowRoutes } from './routes/flows';
 import { healthRoutes } from './routes/health';
 import { peopleRoutes } from './routes/people';
+import { automationRoutes } from './routes/automations';
+import { eventRoutes } from './routes/events';
 import { taskQueueRoutes } from './routes/task-queues';
 
 export interface RouteOptions {
@@ -31,6 +33,8 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
     ...flowRunStreamRoutes(client),
     ...cacheRoutes(cache),
     ...peopleRoutes(client, options),
+    ...eventRoutes(client),
+    ...automationRoutes(client),
     ...taskQueueRoutes(client),
   ];
 }

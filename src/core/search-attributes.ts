@@ -18,5 +18,10 @@ export const RUN_STATE = defineSearchAttributeKey('BatonState', SearchAttributeT
 /** The keys of a flow's pending approvals, so every pending approval is one query away. */
 export const AWAITING = defineSearchAttributeKey('BatonAwaiting', SearchAttributeType.KEYWORD_LIST);
 
+/** An event's name, on its event workflow (`github.issues.opened`). */
+export const EVENT_NAME = defineSearchAttributeKey('BatonEvent', SearchAttributeType.KEYWORD);
+/** An event's resource id, on its event workflow. */
+export const EVENT_RESOURCE = defineSearchAttributeKey('BatonResource', SearchAttributeType.KEYWORD);
+
 /** Every attribute Baton registers, with the type the server must index it as. */
-export const ALL_SEARCH_ATTRIBUTES = [FLOW_NAME, RUN_NAME, TAGS, DEPLOYMENT, RUN_STATE, AWAITING] as const;
+export const ALL_SEARCH_ATTRIBUTES = [FLOW_NAME, RUN_NAME, TAGS, DEPLOYMENT, RUN_STATE, AWAITING, EVENT_NAME, EVENT_RESOURCE] as const;

@@ -11,6 +11,7 @@ import { installLogPrints } from '../activities/log-prints';
 import { taskActivity } from '../activities/task-runner';
 import { cacheActivities } from '../activities/cache-lookup';
 import { mapShardActivities } from '../activities/map-shard-previous';
+import { workerEventActivities } from '../events/event-activities';
 import { TemporalUnavailableError } from '../core/errors';
 import type { TemporalTarget } from '../server/temporal-server';
 import { buildFlowBundle } from './bundle';
@@ -72,6 +73,9 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   for (const { task, spec } of loaded.tasks) activities[spec.name] = mcp.bind(taskActivity(task, spec, logger, store, leaseMs, openClient));
   Object.assign(activities, cacheActivities(loaded.tasks, store, logger));
   Object.assign(activities, mapShardActivities(openClient));
+  // Events and automations: matching, actions (a deployment run needs the module's flows) and a flow run's own events.
+  const events = workerEventActivities({ target: options.target, dataConverter: dataConverter(config), taskQueue, flows: loaded.flows });
+  Object.assign(activities, events.activities);
 
   let connection: NativeConnection;
   try {
@@ -104,6 +108,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
     // hanging on open connections: close them and let the error reach the caller.
     await connection.close().catch(() => undefined);
     await store.close?.().catch(() => undefined);
+    await events.close();
     throw err;
   }
   logger.info(
@@ -127,6 +132,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
         await connection.close().catch(() => undefined);
         await store.close?.().catch(() => undefined);
         await mcp.close();
+        await events.close();
         if (client) await (await client.catch(() => undefined))?.connection.close().catch(() => undefined);
       });
       return running;

@@ -4,7 +4,7 @@
  * what lets flow names be any string (`process-customers`), not only JavaScript identifiers.
  * Sandbox-safe.
  */
-import { ApplicationFailure, CancellationScope, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { FlowTimeoutError, ParameterValidationError } from '../core/errors';
 import { flowRunNameFor, PARAMETERS_MEMO, parseParameters, restoreParameters, type FlowOptions } from '../core/flow-options';
 import { friendlyName } from '../core/run-name';
@@ -18,10 +18,15 @@ import { MAP_SHARD_WORKFLOW } from '../core/map-shard';
 import { runMapShard, type ShardInput } from './map-shard-child';
 import { flowNamed, registeredFlowNames } from './registry';
 import { drainGenerator, endStream, installStreamHandlers, isAsyncIterator } from './stream';
+import { AUTOMATION_WORKFLOW, EVENT_WORKFLOW, type AutomationInput, type StoredEvent } from '../core/events';
+import { runAutomation } from './automation';
+import { flowRunEvents, runEvent } from './events';
 
 export default async function batonFlow(params: unknown): Promise<unknown> {
   const { workflowType } = workflowInfo();
   if (workflowType === MAP_SHARD_WORKFLOW) return runMapShard(params as ShardInput);
+  if (workflowType === EVENT_WORKFLOW) return runEvent(params as StoredEvent);
+  if (workflowType === AUTOMATION_WORKFLOW) return runAutomation(params as AutomationInput);
   const flow = flowNamed(workflowType);
   if (!flow) {
     throw ApplicationFailure.nonRetryable(
@@ -33,6 +38,8 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
   installStreamHandlers();
   const { attempt, retryPolicy } = workflowInfo();
   setRunState(attempt > 1 ? 'Retrying' : 'Running');
+  const emit = flowRunEvents();
+  await emit?.('started');
   // A cancel request reads Cancelling until the flow's cleanup is done.
   CancellationScope.current().cancelRequested.catch(() => setRunState('Cancelling'));
   try {
@@ -54,11 +61,13 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
       // Math.random is seeded per run inside the sandbox, so the name is the same on replay.
       upsertSearchAttributes([{ key: RUN_NAME, value: name ?? friendlyName((n) => Math.floor(Math.random() * n)) }]);
     }
-    return await withFlowTimeout(flow.options.timeoutSeconds, async () => {
+    const result = await withFlowTimeout(flow.options.timeoutSeconds, async () => {
       // An `async function*` flow returns a generator: each `yield` is published as it happens.
       const body: unknown = (flow.fn as (params: unknown) => unknown)(parsed);
       return isAsyncIterator(body) ? drainGenerator(body) : body;
     });
+    await emit?.('completed');
+    return result;
   } catch (err) {
     const failure = err instanceof ParameterValidationError ? failureFor(err, { nonRetryable: true }) : flowFailure(err);
     if (failure instanceof ApplicationFailure) {
@@ -68,6 +77,9 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
       // What the run reads once this attempt has failed: the next attempt, or how it ended.
       if (retried) setRunState('Retrying');
       else if (TIMEOUT_TYPES.has(type)) setRunState('TimedOut');
+      if (!retried) await emit?.('failed', { type, message: failure.message });
+    } else if (isCancellation(err)) {
+      await emit?.('cancelled');
     }
     throw failure;
   } finally {

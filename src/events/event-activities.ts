@@ -1,0 +1,124 @@
+/**
+ * The activities behind events and automations, registered on every worker: `match` (which
+ * automations an event matches, from a fresh visibility read), `act` (one action, made idempotent
+ * by its key) and `emit` (a flow run's own event).
+ */
+import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import type { DataConverter } from '@temporalio/common';
+import { BatonClient } from '../client/client';
+import { BatonError, ConflictError, NotFoundError, ValidationError } from '../core/errors';
+import { ACT_ACTIVITY, EMIT_ACTIVITY, FLOW_RUN_EVENT, MATCH_ACTIVITY, type ActRequest, type ActResult, type AutomationMatch, type StoredEvent } from '../core/events';
+import type { TemporalTarget } from '../server/temporal-server';
+import type { AnyFlow } from '../workflows/flow';
+import type { FlowRunEventRequest } from '../workflows/events';
+import { Automations } from './automations';
+import { EventStore } from './event-store';
+import { freshReader } from './fresh';
+import { matchAll } from './match';
+import { render, renderText } from './template';
+
+/** Seconds a webhook action's call may take. */
+const WEBHOOK_TIMEOUT_SECONDS = 30;
+
+/** A failure retrying cannot mend: the action is reported as not done, not tried again. */
+const permanent = (err: unknown) => err instanceof ValidationError || err instanceof NotFoundError || err instanceof ConflictError;
+
+async function perform(client: BatonClient, { automation, key, action, event }: ActRequest): Promise<ActResult> {
+  const done = { key, type: action.type };
+  switch (action.type) {
+    case 'run-deployment': {
+      const parameters = render(action.parameters ?? {}, event) as Record<string, unknown>;
+      // The key makes the flow run's id: a second attempt finds the run the first one started.
+      const { handle, created } = await client.deployments.run(action.deployment, { parameters, idempotencyKey: key, tags: [`automation:${automation}`] });
+      return { ...done, flowRunId: handle.id, created };
+    }
+    case 'pause-deployment':
+      await client.deployments.pause(action.deployment);
+      return done;
+    case 'resume-deployment':
+      await client.deployments.resume(action.deployment);
+      return done;
+    case 'cancel-flow-run':
+      await client.flowRuns.cancel(renderText(action.flowRunId, event));
+      return done;
+    case 'call-webhook': {
+      const body = action.body === undefined ? { automation, event } : render(action.body, event);
+      const res = await fetch(action.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_SECONDS * 1000),
+      });
+      await res.body?.cancel();
+      // A server error or a throttle may pass: try again. Any other refusal will not.
+      if (res.status >= 500 || res.status === 408 || res.status === 429) throw new BatonError(`${action.url} answered ${res.status}`);
+      return { ...done, status: res.status, ...(res.ok ? {} : { note: `answered ${res.status}` }) };
+    }
+  }
+}
+
+/** An event id for a flow run's change: its run, attempt and change, within an event id's characters. */
+export function flowRunEventId(request: Pick<FlowRunEventRequest, 'flowRunId' | 'temporalRunId' | 'kind'>): string {
+  const run = /^[A-Za-z0-9._:/-]{1,100}$/.test(request.flowRunId) ? request.flowRunId : createHash('sha256').update(request.flowRunId).digest('hex').slice(0, 32);
+  return `flow-run:${run}:${request.temporalRunId}:${request.kind}`;
+}
+
+export function eventActivities(client: () => Promise<BatonClient>): Record<string, (input: never) => Promise<unknown>> {
+  let automations: (() => Promise<Awaited<ReturnType<Automations['memos']>>>) | undefined;
+  const memos = async () => {
+    const c = await client();
+    automations ??= freshReader(() => new Automations(c).memos());
+    return automations();
+  };
+  return {
+    [MATCH_ACTIVITY]: async (event: StoredEvent): Promise<AutomationMatch[]> => matchAll(await memos(), event),
+    [ACT_ACTIVITY]: async (request: ActRequest): Promise<ActResult> => {
+      try {
+        return await perform(await client(), request);
+      } catch (err) {
+        if (permanent(err)) return { key: request.key, type: request.action.type, note: (err as Error).message };
+        throw err;
+      }
+    },
+    [EMIT_ACTIVITY]: async (request: FlowRunEventRequest): Promise<void> => {
+      const store = new EventStore(await client(), Context.current().info.taskQueue);
+      await store.emit({
+        id: flowRunEventId(request),
+        event: FLOW_RUN_EVENT[request.kind],
+        resource: { id: request.flowRunId, flow: request.flow },
+        payload: {
+          flowRunId: request.flowRunId,
+          temporalRunId: request.temporalRunId,
+          flow: request.flow,
+          attempt: request.attempt,
+          ...(request.error ? { error: request.error } : {}),
+        },
+        occurred: request.occurred,
+      });
+    },
+  };
+}
+
+/** The event activities of a worker, over a client of its own opened on first use; `close` closes it. */
+export function workerEventActivities(options: {
+  target: Pick<TemporalTarget, 'connectionOptions' | 'namespace'>;
+  dataConverter: DataConverter;
+  taskQueue: string;
+  flows: readonly AnyFlow[];
+}): { activities: Record<string, (input: never) => Promise<unknown>>; close(): Promise<void> } {
+  let client: Promise<BatonClient> | undefined;
+  const open = () =>
+    (client ??= BatonClient.connect({
+      target: { connectionOptions: options.target.connectionOptions, namespace: options.target.namespace },
+      dataConverter: options.dataConverter,
+      taskQueue: options.taskQueue,
+      flows: options.flows,
+    }));
+  return {
+    activities: eventActivities(open),
+    async close() {
+      if (client) await (await client.catch(() => undefined))?.close().catch(() => undefined);
+    },
+  };
+}
