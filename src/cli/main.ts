@@ -10,6 +10,7 @@ import { parse, str, UsageError } from './args';
 import { deploy, deployment } from './deployment-commands';
 import { doctor } from './doctor';
 import { approvalCommand } from './approval-commands';
+import { automationCommand } from './automation-commands';
 import { flowCommand } from './flow-commands';
 import { flowRun } from './flow-run-commands';
 import { mcpCommand } from './mcp-commands';
@@ -68,6 +69,10 @@ approvals (through the API)
   approval ls [--flow f] [--deployment d] [--json]
   approval approve|reject <run> <key> [--input k=v]... [--input-file f.json] [--comment c] [--json]
 
+automations (through the API)
+  automation ls [--json] | inspect <name> [--json] | pause <name> | resume <name> | delete <name>
+  automation apply [--file baton.yaml]  create or replace each entry of the file's automations: section
+
 MCP servers (this machine's BATON_MCP_SERVERS and baton.yaml; no API)
   mcp ls [--json]                       declared servers, their transport, and whether each answers
   mcp tools <server> [--json]           the server's tools: description, input arguments, read-only
@@ -111,6 +116,8 @@ async function dispatch(argv: string[]): Promise<number> {
       return flowRun(apiClient(), sub, rest);
     case 'approval':
       return approvalCommand(apiClient(), sub, rest);
+    case 'automation':
+      return automationCommand(apiClient(), sub, rest);
     case 'cache':
       if (sub === 'clear') {
         const { values } = parse(rest, { task: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean' } });
