@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { actionKey, eventWorkflowId, type ActResult } from '../src/core/events';
+import { EventStore } from '../src/events/event-store';
 import { startTestApi, type TestApi } from './api-helpers';
 import { actionRunId } from './fixtures/events/ids';
 import { eventually, FIXTURES, startWorker, uid, type TestWorker } from './helpers';
@@ -92,6 +93,17 @@ describe('events and automations', () => {
     assert.match(big.body.error.message, /payload: must be at most 256 KiB/);
     const unauthenticated = await api.call('POST', '/api/events', { event: 'x' });
     assert.equal(unauthenticated.status, 401);
+
+    // What a flow run pays per change it emits: one start of an event workflow (measured, printed).
+    const store = new EventStore(w.client);
+    const times: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const t0 = performance.now();
+      await store.emit({ event: `${name}.timed`, payload: { i } });
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    console.log(`# storing an event (StartWorkflowExecution): median ${times[20]!.toFixed(1)} ms, p90 ${times[36]!.toFixed(1)} ms over 40`);
   });
 
   test('an automation runs a deployment once per matching event, with parameters from the event; pause and resume', { timeout: 60_000 }, async () => {
