@@ -122,7 +122,17 @@ export async function provisionSchemathesis(say: (text: string) => void = () => 
     say(`# installing Schemathesis ${SCHEMATHESIS_VERSION} from PyPI into ${home} for the schemathesis tests ...`);
     fs.rmSync(home, { recursive: true, force: true });
     const left = () => Math.max(1_000, deadline - Date.now());
-    const venv = await run('python3', ['-m', 'venv', home], process.env, left());
+    let venv = await run('python3', ['-m', 'venv', home], process.env, left());
+    if (venv.code !== 0 && process.getuid?.() === 0 && fs.existsSync('/usr/bin/apt-get')) {
+      // A machine without Python's venv module (Debian ships it apart): install Debian's, as for chromium.
+      say(" (installing Debian's python3-venv first)");
+      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+      const lock = ['-o', 'DPkg::Lock::Timeout=600'];
+      const update = await run('apt-get', [...lock, 'update', '-qq'], env, left());
+      if (update.code === 0) await run('apt-get', [...lock, 'install', '-y', '-qq', 'python3', 'python3-venv'], env, left());
+      fs.rmSync(home, { recursive: true, force: true });
+      venv = await run('/usr/bin/python3', ['-m', 'venv', home], process.env, left());
+    }
     const pip =
       venv.code === 0
         ? await run(path.join(home, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`], process.env, left())
