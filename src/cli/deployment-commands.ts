@@ -13,8 +13,16 @@ import { RUN_FLAGS, runBody, triggerRun } from './run-trigger';
 import { checkApi, checkDeployments, DeployChecksError, takeMcpNeeds } from './deploy-checks';
 import { formatResults } from './check-result';
 
-// `mcpServers` in the same file is for workers (src/mcp reads and checks it); deploy leaves it be.
-const DeployFile = z.object({ deployments: z.array(z.unknown()).min(1, 'lists no deployments'), mcpServers: z.record(z.string(), z.unknown()).optional() }).strict();
+// The file's other sections are read and checked by who uses them: `mcpServers` by workers,
+// `automations` by `baton automation apply`, `webhooks` by the API. Deploy leaves them be.
+const DeployFile = z
+  .object({
+    deployments: z.array(z.unknown()).min(1, 'lists no deployments'),
+    mcpServers: z.record(z.string(), z.unknown()).optional(),
+    automations: z.unknown().optional(),
+    webhooks: z.unknown().optional(),
+  })
+  .strict();
 
 /** Reads a `baton.yaml` and checks its outline; `checkEntries` checks the entries. */
 export function readDeployFile(file: string): unknown[] {
