@@ -252,6 +252,23 @@ describe('events and automations', () => {
       assert.equal(failure.payload.flow, 'events-fail');
       assert.match(failure.payload.error.message, /events-fail fails/);
 
+      // An approval: requested when the run starts waiting, decided with who decided and how.
+      const waiting = await w.client.flowRuns.start('events-approval', undefined);
+      await eventually(async () => (await w.client.approvals.list({})).approvals.find((a) => a.flowRunId === waiting.id));
+      await w.client.approvals.decide(waiting.id, 'ship', { decision: 'approve' }, 'ada');
+      assert.equal(await waiting.result(), 'approve');
+      const all = await eventually(async () => {
+        const res = await api.call('GET', `/api/events?resource=${encodeURIComponent(waiting.id)}`, undefined, auth);
+        return res.body.events.length === 4 ? (res.body.events as { event: string; payload: { approval?: unknown } }[]) : undefined;
+      });
+      assert.deepEqual(all.map((e) => e.event).sort(), ['baton.approval.decided', 'baton.approval.requested', 'baton.flow-run.completed', 'baton.flow-run.started']);
+      assert.deepEqual(all.find((e) => e.event === 'baton.approval.decided')!.payload.approval, {
+        key: 'ship',
+        decision: 'approve',
+        decidedBy: 'ada',
+        timedOut: false,
+      });
+
       // Proactive: a run of events-wait that has not completed 2 s after it started calls the hook.
       const calls: unknown[] = [];
       const server = http.createServer((req, res) => {

@@ -43,6 +43,8 @@ export const FLOW_RUN_EVENT = {
   completed: 'baton.flow-run.completed',
   failed: 'baton.flow-run.failed',
   cancelled: 'baton.flow-run.cancelled',
+  'approval-requested': 'baton.approval.requested',
+  'approval-decided': 'baton.approval.decided',
 } as const;
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };

@@ -59,9 +59,11 @@ async function perform(client: BatonClient, { automation, key, action, event }: 
 }
 
 /** An event id for a flow run's change: its run, attempt and change, within an event id's characters. */
-export function flowRunEventId(request: Pick<FlowRunEventRequest, 'flowRunId' | 'temporalRunId' | 'kind'>): string {
+export function flowRunEventId(request: Pick<FlowRunEventRequest, 'flowRunId' | 'temporalRunId' | 'kind' | 'approval'>): string {
   const run = /^[A-Za-z0-9._:/-]{1,100}$/.test(request.flowRunId) ? request.flowRunId : createHash('sha256').update(request.flowRunId).digest('hex').slice(0, 32);
-  return `flow-run:${run}:${request.temporalRunId}:${request.kind}`;
+  // An approval's events are one per approval key.
+  const key = request.approval ? `:${createHash('sha256').update(request.approval.key).digest('hex').slice(0, 16)}` : '';
+  return `flow-run:${run}:${request.temporalRunId}:${request.kind}${key}`;
 }
 
 export function eventActivities(client: () => Promise<BatonClient>): Record<string, (input: never) => Promise<unknown>> {
@@ -86,13 +88,14 @@ export function eventActivities(client: () => Promise<BatonClient>): Record<stri
       await store.emit({
         id: flowRunEventId(request),
         event: FLOW_RUN_EVENT[request.kind],
-        resource: { id: request.flowRunId, flow: request.flow },
+        resource: { id: request.flowRunId, flow: request.flow, ...(request.approval ? { approval: request.approval.key } : {}) },
         payload: {
           flowRunId: request.flowRunId,
           temporalRunId: request.temporalRunId,
           flow: request.flow,
           attempt: request.attempt,
           ...(request.error ? { error: request.error } : {}),
+          ...(request.approval ? { approval: request.approval } : {}),
         },
         occurred: request.occurred,
       });

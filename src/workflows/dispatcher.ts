@@ -77,7 +77,7 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
       // What the run reads once this attempt has failed: the next attempt, or how it ended.
       if (retried) setRunState('Retrying');
       else if (TIMEOUT_TYPES.has(type)) setRunState('TimedOut');
-      if (!retried) await emit?.('failed', { type, message: failure.message });
+      if (!retried) await emit?.('failed', { error: { type, message: failure.message } });
     } else if (isCancellation(err)) {
       await emit?.('cancelled');
     }

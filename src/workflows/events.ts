@@ -82,6 +82,8 @@ export interface FlowRunEventRequest {
   /** Workflow time of the change (ISO 8601). */
   occurred: string;
   error?: { type: string; message: string };
+  /** For approval events: which approval, and how it was decided. */
+  approval?: { key: string; decision?: string; decidedBy?: string; timedOut?: boolean };
 }
 
 const { [EMIT_ACTIVITY]: emitLocal } = proxyLocalActivities<Record<string, Emit>>({
@@ -95,10 +97,10 @@ const { [EMIT_ACTIVITY]: emitLocal } = proxyLocalActivities<Record<string, Emit>
  * each starting an event workflow whose id comes from the run and the change, so a repeat is a
  * no-op. An event that cannot be stored is given up on after a few attempts: it never fails the run.
  */
-export function flowRunEvents(): ((kind: FlowRunEventRequest['kind'], error?: FlowRunEventRequest['error']) => Promise<void>) | undefined {
+export function flowRunEvents(): ((kind: FlowRunEventRequest['kind'], detail?: Pick<FlowRunEventRequest, 'error' | 'approval'>) => Promise<void>) | undefined {
   if (!patched(FLOW_RUN_EVENTS_PATCH)) return undefined;
   const info = workflowInfo();
-  return async (kind, error) => {
+  return async (kind, detail) => {
     const request: FlowRunEventRequest = {
       kind,
       flowRunId: info.workflowId,
@@ -106,7 +108,8 @@ export function flowRunEvents(): ((kind: FlowRunEventRequest['kind'], error?: Fl
       flow: info.workflowType,
       attempt: info.attempt,
       occurred: new Date().toISOString(),
-      ...(error ? { error } : {}),
+      ...(detail?.error ? { error: detail.error } : {}),
+      ...(detail?.approval ? { approval: detail.approval } : {}),
     };
     // A cancelled run still says so: the event is stored outside the cancelled scope.
     await CancellationScope.nonCancellable(() => emitLocal!(request)).catch(() => undefined);

@@ -22,6 +22,7 @@ import {
 } from '../core/human';
 import { AWAITING, RUN_STATE } from '../core/search-attributes';
 import { runState } from './run-state';
+import { flowRunEvents } from './events';
 
 interface ApprovalEntry {
   schema?: ZodType;
@@ -243,6 +244,11 @@ export async function approval<S extends ZodType | undefined = undefined>(
   };
   c.approvals.set(key, entry);
   publish();
+  // Baton's own events (baton.approval.requested / decided), for automations and `GET /api/events`.
+  const emit = flowRunEvents();
+  await emit?.('approval-requested', { approval: { key } });
+  const announce = () =>
+    emit?.('approval-decided', { approval: { key, decision: entry.result!.decision, decidedBy: entry.result!.decidedBy, timedOut: entry.result!.timedOut } });
   const decided =
     options.timeoutSeconds === undefined
       ? (await condition(() => entry.result !== undefined), true)
@@ -251,6 +257,7 @@ export async function approval<S extends ZodType | undefined = undefined>(
     if (!options.default) {
       entry.result = { decision: 'reject', input: undefined, decidedBy: 'timeout', decidedAt: new Date().toISOString(), timedOut: true };
       publish();
+      await announce();
       throw new WaitTimeoutError(`approval '${key}' was not decided within ${options.timeoutSeconds} s`);
     }
     entry.result = {
@@ -262,5 +269,6 @@ export async function approval<S extends ZodType | undefined = undefined>(
     };
     publish();
   }
+  await announce();
   return entry.result as Result;
 }
