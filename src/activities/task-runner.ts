@@ -5,12 +5,14 @@
  *
  * Retries are counted in the heartbeat details, not by Temporal's attempt number, so an attempt
  * lost to a crashed worker (a heartbeat timeout) re-runs the task without using up its retries.
+ * A local task (a local activity) cannot heartbeat: its worker is the flow's, and a crash re-runs
+ * it from its first attempt, so Temporal's attempt number counts its failures exactly.
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import { TaskTimeoutError } from '../core/errors';
 import { failureFor } from '../core/failure-details';
-import type { TaskSpec } from '../core/task-options';
+import type { LocalStreamedResult, TaskSpec } from '../core/task-options';
 import type { Task } from './task';
 import { FLOW_PARAMETERS_ARG, type CachedResult } from '../core/cache-policy';
 import { cacheKey, sha256 } from './cache-key';
@@ -20,6 +22,12 @@ import { retryDelaySeconds, stopReason } from './retry-decision';
 import { runWithContext, type RunContext } from './run-context';
 import { streamTarget, TaskStream } from './task-stream';
 import type { Client } from '@temporalio/client';
+
+/**
+ * Local task runs (flow run id, run and activity id) an attempt of which streamed in this process:
+ * their next attempt tells readers to drop that output. A local task's attempts all run here.
+ */
+const localStreamed = new Set<string>();
 
 /** How long a retryCondition may take before the task is failed without retry. */
 const RETRY_CONDITION_TIMEOUT_MS = 30_000;
@@ -93,7 +101,9 @@ export function taskActivity(
     const { args, flowParameters } = splitArguments(spec, received);
     const ctx = Context.current();
     const info = ctx.info;
-    const previous = readDetails(info.heartbeatDetails);
+    const local = info.isLocal;
+    const localKey = `${info.workflowExecution?.runId ?? ''}:${info.activityId}`;
+    const previous: AttemptDetails = local ? { failures: info.attempt - 1, streamed: localStreamed.has(localKey) } : readDetails(info.heartbeatDetails);
     const failures = previous.failures;
     let details: AttemptDetails = { failures, user: previous.user, streamed: previous.streamed };
     const flowRunId = info.workflowExecution?.workflowId ?? '';
@@ -107,9 +117,11 @@ export function taskActivity(
     const onCancel = () => controller!.abort(ctx.cancellationSignal.reason);
     if (controller) ctx.cancellationSignal.addEventListener('abort', onCancel);
 
+    // Local activities have nothing to heartbeat to; a task's own heartbeat() is then a no-op.
+    const send = local ? () => void (details.streamed && localStreamed.add(localKey)) : () => ctx.heartbeat(details);
     const heartbeat = (user?: unknown) => {
       if (user !== undefined) details = { ...details, user };
-      ctx.heartbeat(details);
+      send();
     };
     let stream: TaskStream | undefined;
     const taskStream = () => {
@@ -117,12 +129,12 @@ export function taskActivity(
       return (stream ??= new TaskStream(streamTarget(info), { taskRunId, taskName: spec.name, attempt: info.attempt }, streamClient, log, () => {
         // Recorded at once, so an attempt after a crash knows this one's output must be discarded.
         details = { ...details, streamed: true };
-        ctx.heartbeat(details);
+        send();
       }));
     };
     // An earlier attempt streamed: tell the flow run its output is replaced, even if this one streams nothing.
     if (previous.streamed && info.attempt > 1 && streamClient) taskStream().announceAttempt();
-    const ticker = setInterval(() => ctx.heartbeat(details), Math.max(100, (spec.heartbeatSeconds * 1000) / 3));
+    const ticker = local ? undefined : setInterval(send, Math.max(100, (spec.heartbeatSeconds * 1000) / 3));
     let timer: NodeJS.Timeout | undefined;
     const context: RunContext & { logPrints: boolean } = {
       flowRunId,
@@ -139,38 +151,56 @@ export function taskActivity(
       stream: (...args: unknown[]) => taskStream().push(args),
       logPrints: options.logPrints ?? false,
     } as RunContext & { logPrints: boolean };
+    let settled = false;
     try {
       const attempt = () => runAttempt(context, args, (t2) => (timer = t2), controller);
-      if (!spec.cache) return await attempt();
-      const key = store ? keyFor(args, flowParameters, context) : undefined;
-      // A task declared with a cache that cannot key this call runs uncached, its result marked so.
-      if (!key || !store) return { batonCache: 'miss', key: '', value: await attempt() } satisfies CachedResult;
-      return await callThroughCache(
-        {
-          key,
-          taskName: spec.name,
-          store,
-          refresh: options.refreshCache ?? false,
-          expirationSeconds: options.cacheExpirationSeconds,
-          lockLeaseMs,
-          logger: log,
-          cancelled: ctx.cancellationSignal,
-        },
-        attempt,
-      );
+      const result = await runOnce(attempt, args, flowParameters, context, ctx.cancellationSignal);
+      settled = true;
+      return local && details.streamed ? ({ batonLocalStreamed: true, value: result } satisfies LocalStreamedResult) : result;
     } catch (err) {
       // Cancelled from the flow: report a cancellation, whatever error the task turned it into.
       if (ctx.cancellationSignal.aborted) {
+        settled = true;
         throw err instanceof CancelledFailure ? err : new CancelledFailure(`task ${spec.name} was cancelled`);
       }
-      throw await decide(err, context, details.streamed);
+      const failure = await decide(err, context, details.streamed, local);
+      settled = failure.nonRetryable === true;
+      throw failure;
     } finally {
       // Everything streamed reaches the flow run before the task's result does.
       if (stream) await stream.flush();
       clearInterval(ticker);
       if (timer) clearTimeout(timer);
       if (controller) ctx.cancellationSignal.removeEventListener('abort', onCancel);
+      if (local && settled) localStreamed.delete(localKey);
     }
+  };
+
+  /** One attempt, through the cache when the task has one. */
+  const runOnce = async (
+    attempt: () => Promise<unknown>,
+    args: unknown[],
+    flowParameters: unknown,
+    context: RunContext & { logPrints: boolean },
+    cancelled: AbortSignal,
+  ): Promise<unknown> => {
+    if (!spec.cache) return await attempt();
+    const key = store ? keyFor(args, flowParameters, context) : undefined;
+    // A task declared with a cache that cannot key this call runs uncached, its result marked so.
+    if (!key || !store) return { batonCache: 'miss', key: '', value: await attempt() } satisfies CachedResult;
+    return await callThroughCache(
+      {
+        key,
+        taskName: spec.name,
+        store,
+        refresh: options.refreshCache ?? false,
+        expirationSeconds: options.cacheExpirationSeconds,
+        lockLeaseMs,
+        logger: () => context.logger,
+        cancelled,
+      },
+      attempt,
+    );
   };
 
   /** Runs the task function once, under its timeout. */
@@ -195,7 +225,7 @@ export function taskActivity(
   };
 
   /** Turns a task's error into a Temporal failure that says whether, and when, to retry. */
-  const decide = async (err: unknown, context: RunContext, streamed: boolean | undefined): Promise<ApplicationFailure> => {
+  const decide = async (err: unknown, context: RunContext, streamed: boolean | undefined, local: boolean): Promise<ApplicationFailure> => {
     const failures = context.failures + 1;
     const error = err instanceof Error ? err : new Error(String(err));
     const reason = stopReason(err, failures, spec, options) ?? (await askRetryCondition(err, { ...context, failures }));
@@ -204,7 +234,8 @@ export function taskActivity(
         // A task rethrowing a Temporal failure keeps its type; Baton errors keep their fields.
         type: err instanceof ApplicationFailure && err.type ? err.type : undefined,
         nonRetryable,
-        context: { taskName: spec.name, failures, retries: spec.retries },
+        // A local task that streamed says so: the flow lets the stream's signals in before it goes on.
+        context: { taskName: spec.name, failures, retries: spec.retries, ...(local && streamed ? { localStreamed: true } : {}) },
         nextRetryDelayMs,
         cause: null,
       });
@@ -214,7 +245,7 @@ export function taskActivity(
     }
     const delay = retryDelaySeconds(err, failures, options);
     // Record the failure count before failing, so the next attempt (on any worker) sees it.
-    Context.current().heartbeat({ failures, streamed } satisfies AttemptDetails);
+    if (!local) Context.current().heartbeat({ failures, streamed } satisfies AttemptDetails);
     context.logger.warn({ err: error, retryInSeconds: delay }, `task failed, retry ${failures} of ${spec.retries} in ${delay} s: ${error.message}`);
     // Temporal treats a zero delay as unset; one millisecond is as good as immediate.
     return failure(false, Math.max(1, Math.round(delay * 1000)));

@@ -59,6 +59,18 @@ export interface TaskOptions<Args extends unknown[]> {
   cacheExpirationSeconds?: number;
   /** Run the task even on a hit, and store the new result. */
   refreshCache?: boolean;
+  /**
+   * Run the task in the flow's own worker, as a Temporal local activity: no round trip through the
+   * server before it starts; its outcome is recorded in the flow's history when the flow's
+   * workflow task completes. Retries, timeouts, caching, run names, errors, streams and the
+   * task-run listing are the same. The trade-off: it runs only in the worker running its flow (no
+   * routing to other workers), it shows in the listing once it has ended, and a worker that dies
+   * loses every local result its flow had not recorded yet (in a chain of local tasks, up to the
+   * last ~8 s): those tasks run again, from attempt 1, when the flow resumes on another worker.
+   * `false` keeps a task regular in a flow with `localTasks: true`. Default: the calling flow's
+   * `localTasks`, else false.
+   */
+  local?: boolean;
 }
 
 /** What `cacheKeyFn` sees besides the arguments. */
@@ -105,6 +117,7 @@ function checkOptions(options: TaskOptions<never>, label: string): void {
     problems.push('heartbeatSeconds must be > 0');
   }
   nonNegative('cacheExpirationSeconds', options.cacheExpirationSeconds);
+  if (options.local !== undefined && typeof options.local !== 'boolean') problems.push('local must be true or false');
   if (options.name !== undefined && !/^[\w.:@/-]{1,200}$/.test(options.name)) {
     problems.push('name must be 1-200 letters, digits or . _ - : @ /');
   }
@@ -159,6 +172,7 @@ export function taskSpec(t: Task, exportName?: string): TaskSpec {
     taskRunName: o.taskRunName as TaskSpec['taskRunName'],
     paramNames: parameterNames(t.fn as (...args: never[]) => unknown),
     cache: cacheSpec(o),
+    ...(o.local !== undefined ? { local: o.local } : {}),
   };
 }
 

@@ -1,11 +1,13 @@
 /**
  * A flow run's task runs, read from its Temporal history and pending activities, in Baton's one
- * state vocabulary. Nothing is stored elsewhere: this is derived on every read.
+ * state vocabulary. Nothing is stored elsewhere: this is derived on every read. Local tasks (local
+ * activities) are read from the markers that record their outcomes, so they appear once ended.
  */
 import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { isCachedResult } from '../core/cache-policy';
 import type { TaskRun } from '../core/schemas';
+import { isLocalStreamedResult } from '../core/task-options';
 import { isFinal } from '../core/states';
 
 export type { TaskRun };
@@ -35,6 +37,20 @@ function isTimeoutFailure(failure: Failure | null | undefined): boolean {
 
 type Pending = temporal.api.workflow.v1.IPendingActivityInfo;
 
+/** The marker the SDK records for each local activity's outcome, and what its data holds. */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+interface LocalActivityData {
+  activity_type?: string;
+  activity_id?: string;
+  attempt?: number;
+  /** Set when the attempt failed and the next one waits on a timer. */
+  backoff?: unknown;
+  original_schedule_time?: { seconds?: number; nanos?: number };
+}
+/** Baton's own local activities (cache lookups, map shards' earlier outcomes, events) are not task runs. */
+const INTERNAL_PREFIX = 'baton.';
+const CACHED_MARKER = 'baton.cached';
+
 /**
  * Task and subflow runs of one flow run, in the order they were scheduled. `closed` says the flow
  * run has ended: Temporal still lists its unfinished activities as pending then, but they will
@@ -44,6 +60,45 @@ export function taskRunsFrom(flowRunId: string, events: HistoryEvent[], pending:
   const runs = new Map<string, TaskRun>();
   const bySchedule = new Map<string, TaskRun>();
   const pendingById = new Map(closed ? [] : pending.map((p) => [p.activityId ?? '', p]));
+  // A local task retried after a delay longer than the SDK waits in memory is recorded once per
+  // attempt (each with a backoff), all with the same first schedule time: they are one task run.
+  const localRuns = new Map<string, TaskRun>();
+  const localTaskRun = (e: HistoryEvent, data: LocalActivityData, type: string): void => {
+    const a = e.markerRecordedEventAttributes!;
+    const key = `${type}\0${JSON.stringify(data.original_schedule_time ?? data.activity_id)}`;
+    let run = localRuns.get(key);
+    if (!run) {
+      const summary = decodePayload(e.userMetadata?.summary as Payload | undefined);
+      run = {
+        id: `${flowRunId}:${data.activity_id ?? String(e.eventId)}`,
+        kind: 'task',
+        name: type,
+        runName: typeof summary === 'string' ? summary : undefined,
+        state: 'Running',
+        attempts: 0,
+        startTime: time(data.original_schedule_time as Parameters<typeof isoTime>[0]) ?? time(e.eventTime),
+      };
+      runs.set(run.id, run);
+      localRuns.set(key, run);
+    }
+    run.attempts = data.attempt ?? 1;
+    if (a.failure) {
+      run.error = failureSummary(a.failure);
+      if (data.backoff) {
+        run.state = 'Retrying';
+        return;
+      }
+      run.state = run.error?.type === 'Cancelled' ? 'Cancelled' : isTimeoutFailure(a.failure) ? 'TimedOut' : 'Failed';
+    } else {
+      const raw = decodePayload(a.details?.result?.payloads?.[0] as Payload | undefined);
+      const result = isLocalStreamedResult(raw) ? raw.value : raw;
+      run.state = isCachedResult(result) && result.batonCache === 'hit' ? 'Cached' : 'Completed';
+      const usage = usageOf(isCachedResult(result) ? result.value : result);
+      if (usage) run.usage = usage;
+      run.error = undefined;
+    }
+    run.endTime = time(e.eventTime);
+  };
   for (const e of events) {
     const id = String(e.eventId);
     switch (e.eventType) {
@@ -129,23 +184,27 @@ export function taskRunsFrom(flowRunId: string, events: HistoryEvent[], pending:
         break;
       }
       case EventType.EVENT_TYPE_MARKER_RECORDED: {
-        // A cache hit: the flow ran the `baton.cached` local activity instead of the task.
         const a = e.markerRecordedEventAttributes!;
-        if (a.markerName !== 'core_local_activity') break;
-        const data = decodePayload(a.details?.data?.payloads?.[0] as Payload | undefined) as { activity_type?: string } | undefined;
-        if (data?.activity_type !== 'baton.cached') break;
-        const result = decodePayload(a.details?.result?.payloads?.[0] as Payload | undefined) as { task?: string; runName?: string } | undefined;
-        const run: TaskRun = {
-          id: `${flowRunId}:cached-${id}`,
-          kind: 'task',
-          name: result?.task ?? '',
-          runName: result?.runName,
-          state: 'Cached',
-          attempts: 0,
-          startTime: time(e.eventTime),
-          endTime: time(e.eventTime),
-        };
-        runs.set(run.id, run);
+        if (a.markerName !== LOCAL_ACTIVITY_MARKER) break;
+        const data = decodePayload(a.details?.data?.payloads?.[0] as Payload | undefined) as LocalActivityData | undefined;
+        const type = data?.activity_type;
+        if (type === CACHED_MARKER) {
+          // A cache hit: the flow ran the `baton.cached` local activity instead of the task.
+          const result = decodePayload(a.details?.result?.payloads?.[0] as Payload | undefined) as { task?: string; runName?: string } | undefined;
+          const run: TaskRun = {
+            id: `${flowRunId}:cached-${id}`,
+            kind: 'task',
+            name: result?.task ?? '',
+            runName: result?.runName,
+            state: 'Cached',
+            attempts: 0,
+            startTime: time(e.eventTime),
+            endTime: time(e.eventTime),
+          };
+          runs.set(run.id, run);
+        } else if (type && !type.startsWith(INTERNAL_PREFIX)) {
+          localTaskRun(e, data!, type);
+        }
         break;
       }
       case EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED: {

@@ -26,6 +26,13 @@ export interface FlowOptions<P> {
   tags?: string[];
   /** A zod schema for the parameters, checked before a run starts: a bad parameter never starts a run. */
   parameters?: ZodType<unknown, P>;
+  /**
+   * Run the tasks this flow calls in the flow's own worker, as Temporal local activities, unless a
+   * task declares `local: false`. Faster per task (no round trip through the server before each),
+   * but no routing to other workers, and a worker that dies re-runs the local tasks whose results
+   * were not recorded yet. See the task option `local`. Default false.
+   */
+  localTasks?: boolean;
 }
 
 /** Turns zod issues into field issues with dotted paths. */

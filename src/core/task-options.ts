@@ -66,9 +66,28 @@ export interface TaskSpec {
    * and `flowParameters` says the flow must pass its parameters along for the key.
    */
   cache?: { flowParameters: boolean; refresh?: boolean };
+  /**
+   * Run as a Temporal local activity in the flow's own worker: true or false as the task declares,
+   * undefined to follow the calling flow's `localTasks`.
+   */
+  local?: boolean;
 }
 
 /** Seconds a task may run before it is timed out when it sets no `timeoutSeconds`. */
 export const DEFAULT_TASK_TIMEOUT_SECONDS = 24 * 60 * 60;
 /** Seconds without a heartbeat after which a task's worker is presumed dead and the task runs elsewhere. */
 export const DEFAULT_HEARTBEAT_SECONDS = 30;
+
+/**
+ * What a local task that streamed returns, around its result. Its stream's signals reach the flow
+ * run while the flow's workflow task is still open, and Temporal refuses to end a run in a task
+ * that new events arrived during: the flow lets them in (one short timer) before it goes on.
+ */
+export interface LocalStreamedResult {
+  batonLocalStreamed: true;
+  value: unknown;
+}
+
+export function isLocalStreamedResult(value: unknown): value is LocalStreamedResult {
+  return typeof value === 'object' && value !== null && (value as LocalStreamedResult).batonLocalStreamed === true;
+}

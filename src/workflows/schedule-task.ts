@@ -3,15 +3,26 @@
  * the cache lookup for caching tasks, the pause gate, and the error flow code sees. Used by task
  * handles and by the shards of a large `.map()`. Sandbox-safe.
  */
-import { scheduleActivity, scheduleLocalActivity, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  scheduleActivity,
+  scheduleLocalActivity,
+  sleep,
+  workflowInfo,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
 import { BatonError } from '../core/errors';
 import { bindArguments, renderTemplate } from '../core/run-name';
-import { DEFAULT_TASK_TIMEOUT_SECONDS, type TaskSpec } from '../core/task-options';
+import { DEFAULT_TASK_TIMEOUT_SECONDS, isLocalStreamedResult, type TaskSpec } from '../core/task-options';
+import { detailOf } from '../core/failure-details';
 import { FLOW_PARAMETERS_ARG, isCachedResult } from '../core/cache-policy';
 import { taskError } from './failures';
 import { currentFlowParameters } from './flow-context';
 import { pausedFromOutside, whileNotPaused } from './human';
-import { taskSpecFor } from './registry';
+import { flowNamed, taskSpecFor } from './registry';
 
 /** Extra attempts Temporal may make when workers crash mid-task (a crash never uses a retry). */
 const CRASH_ATTEMPTS = 10;
@@ -57,6 +68,46 @@ function activityOptions(spec: TaskSpec, summary: string | undefined): ActivityO
   };
 }
 
+/**
+ * A local task's options: the same timeout and retry policy, less what only the server can do.
+ * A crash cannot be told from a failure here (a crashed worker's local tasks run again from their
+ * first attempt), so no extra attempts are kept for crashes.
+ */
+function localActivityOptions(spec: TaskSpec, summary: string | undefined): LocalActivityOptions {
+  const { heartbeatTimeout: _heartbeat, retry, ...rest } = activityOptions(spec, summary);
+  return { ...rest, retry: { ...retry, maximumAttempts: spec.retries + 1 } };
+}
+
+/** Whether a call runs in the flow's worker: the task's own `local`, else its flow's `localTasks`. */
+function runsLocally(spec: TaskSpec): boolean {
+  if (spec.local !== undefined) return spec.local;
+  return flowNamed(workflowInfo().workflowType)?.options.localTasks === true;
+}
+
+/** Schedules the task itself, as an activity or, for local tasks, a local activity. */
+function scheduleTask(spec: TaskSpec, sent: unknown[], runName: string | undefined): Promise<unknown> {
+  return runsLocally(spec) ? scheduleLocalTask(spec, sent, runName) : scheduleActivity<unknown>(spec.name, sent, activityOptions(spec, runName));
+}
+
+/**
+ * A local task. One that streamed signalled this run while its workflow task was open, and
+ * Temporal refuses to end a run in a workflow task that new events arrived during (the task would
+ * then run again, and stream again, without end): a 1 ms timer first ends the workflow task, so the
+ * signals are taken in before the flow goes on.
+ */
+async function scheduleLocalTask(spec: TaskSpec, sent: unknown[], runName: string | undefined): Promise<unknown> {
+  const letStreamIn = () => CancellationScope.nonCancellable(() => sleep(1));
+  try {
+    const result = await scheduleLocalActivity<unknown>(spec.name, sent, localActivityOptions(spec, runName));
+    if (!isLocalStreamedResult(result)) return result;
+    await letStreamIn();
+    return result.value;
+  } catch (err) {
+    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && detailOf(err.cause).localStreamed === true) await letStreamIn();
+    throw err;
+  }
+}
+
 export function schedule<R>(key: string, args: unknown[], runNameOverride?: string): { promise: Promise<R>; runName?: string } {
   const spec = specOf(key);
   const runName = runNameOverride ?? runNameOf(spec, args);
@@ -64,7 +115,7 @@ export function schedule<R>(key: string, args: unknown[], runNameOverride?: stri
   const sent = spec.cache?.flowParameters ? [...args, { [FLOW_PARAMETERS_ARG]: currentFlowParameters() }] : args;
   const start = (): Promise<unknown> => {
     try {
-      return spec.cache && !spec.cache.refresh ? cachedOrScheduled(spec, sent, runName) : scheduleActivity<unknown>(spec.name, sent, activityOptions(spec, runName));
+      return spec.cache && !spec.cache.refresh ? cachedOrScheduled(spec, sent, runName) : scheduleTask(spec, sent, runName);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -89,7 +140,7 @@ async function cachedOrScheduled(spec: TaskSpec, sent: unknown[], runName: strin
     retry: { maximumAttempts: 3 },
     summary: `cache lookup: ${label}`,
   });
-  if (!lookup.hit) return scheduleActivity<unknown>(spec.name, sent, activityOptions(spec, runName));
+  if (!lookup.hit) return scheduleTask(spec, sent, runName);
   // A marker the Web UI shows as "<run name> · Cached", and the task-run listing reads as Cached.
   await scheduleLocalActivity(CACHED_MARKER, [{ task: spec.name, runName, key: lookup.key }], {
     startToCloseTimeout: 10_000,
