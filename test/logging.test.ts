@@ -28,7 +28,10 @@ describe('logging', () => {
     const contextLine = forRun.find((l) => l.msg === 'context logger line');
     assert.ok(contextLine, 'the run context logger wrote a line');
     assert.equal(contextLine.taskName, 'chatty');
-    assert.equal(contextLine.taskRunId, `${handle.id}:1`);
+    // The same id the task-run listing gives it (activity ids count every activity the run schedules).
+    const [taskRun] = (await w.client.flowRuns.taskRuns(handle.id)).filter((r) => r.name === 'chatty');
+    assert.equal(contextLine.taskRunId, taskRun!.id);
+    assert.match(contextLine.taskRunId, new RegExp(`^${handle.id}:\\d+$`));
     assert.equal(contextLine.attempt, 1);
     assert.equal(contextLine.word, 'pelican');
 
