@@ -6,6 +6,7 @@
  *   npm run bench                 full sizes, 3 rounds
  *   npm run bench -- --smoke      tiny sizes, 1 round (run by `npm test` so the benchmarks never rot)
  *   npm run bench -- --rounds 5 --only W2,W3
+ *   npm run bench -- --only W2 --mode local    W2–W4 run with regular and local tasks; one mode only
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,10 +25,18 @@ import { createLogger } from '../src/workers/logger';
 import * as rawActivities from './raw/activities';
 
 const { values } = parseArgs({
-  options: { smoke: { type: 'boolean', default: false }, rounds: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean', default: false } },
+  options: {
+    smoke: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    only: { type: 'string' },
+    mode: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
   strict: true,
 });
 const SMOKE = values.smoke;
+/** W2–W4 in both task modes, unless `--mode regular|local` picks one. */
+const MODES: Mode[] = values.mode ? [values.mode as Mode] : ['regular', 'local'];
 const ROUNDS = Number(values.rounds ?? (SMOKE ? 1 : 3));
 const ONLY = values.only ? new Set(values.only.split(',')) : undefined;
 const SIZE = SMOKE ? { w1: 3, w2: 5, w3: 20, w4: 5, w5: 10, w7: 60, w8: 120 } : { w1: 40, w2: 100, w3: 1_000, w4: 200, w5: 1_000, w7: 10_000, w8: 100_000 };
@@ -64,8 +73,13 @@ async function interleave(runBaton: () => Promise<void>, runRaw: () => Promise<v
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fmt = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2)) : '-');
 
+/** How tasks run: as activities, or as local activities in the flow's worker. */
+type Mode = 'regular' | 'local';
+
 interface Row {
   id: string;
+  /** The task mode, for workloads measured in both. */
+  mode?: Mode;
   workload: string;
   unit: string;
   baton: number;
@@ -117,7 +131,9 @@ async function main(): Promise<void> {
   // Each figure is printed as soon as it is measured (on stderr), so a long run shows progress.
   const record = (row: Row) => {
     rows.push(row);
-    console.error(`# ${row.id} ${row.workload}: Baton ${fmt(row.baton)}, raw ${fmt(row.raw)} ${row.unit}${row.note ? ` (${row.note})` : ''}`);
+    console.error(
+      `# ${row.id}${row.mode ? ` [${row.mode}]` : ''} ${row.workload}: Baton ${fmt(row.baton)}, raw ${fmt(row.raw)} ${row.unit}${row.note ? ` (${row.note})` : ''}`,
+    );
   };
   const want = (w: string) => !ONLY || ONLY.has(w);
 
@@ -162,60 +178,76 @@ async function main(): Promise<void> {
     });
   }
 
-  // W2: a chain of sequential no-op tasks.
-  if (want('W2')) {
-    const b: number[] = [];
-    const rw: number[] = [];
-    const runBaton = async () => {
-      const t0 = performance.now();
-      await baton.flowRuns.run('bench-chain', { n: SIZE.w2 });
-      b.push((performance.now() - t0) / SIZE.w2);
-    };
-    const runRaw = async () => {
-      const t0 = performance.now();
-      await raw.workflow.execute('rawChain', { taskQueue: rawQueue, workflowId: id('w2'), args: [SIZE.w2] });
-      rw.push((performance.now() - t0) / SIZE.w2);
-    };
-    await interleave(runBaton, runRaw, () => ((b.length = 0), (rw.length = 0)));
-    record({ id: 'W2', workload: `chain of ${SIZE.w2} sequential tasks, per step`, unit: 'ms', baton: median(b), raw: median(rw), higherIsBetter: false });
-  }
+  // W2–W4 run in both modes: tasks as activities (regular) and as local activities in the flow's
+  // worker (local: the flows' `localTasks`; raw: `proxyLocalActivities`).
+  for (const mode of MODES) {
+    const flowOf = (name: string) => (mode === 'local' ? `${name}-local` : name);
+    const rawOf = (name: string) => (mode === 'local' ? `${name}Local` : name);
+    const label = mode === 'local' ? ' (local tasks)' : '';
 
-  // W3: one flow mapping no-op tasks.
-  if (want('W3')) {
-    const b: number[] = [];
-    const rw: number[] = [];
-    const runBaton = async () => {
-      const t0 = performance.now();
-      await baton.flowRuns.run('bench-map', { n: SIZE.w3 });
-      b.push(SIZE.w3 / ((performance.now() - t0) / 1000));
-    };
-    const runRaw = async () => {
-      const t0 = performance.now();
-      await raw.workflow.execute('rawMap', { taskQueue: rawQueue, workflowId: id('w3'), args: [SIZE.w3] });
-      rw.push(SIZE.w3 / ((performance.now() - t0) / 1000));
-    };
-    await interleave(runBaton, runRaw, () => ((b.length = 0), (rw.length = 0)));
-    record({ id: 'W3', workload: `one flow mapping ${SIZE.w3} tasks`, unit: 'tasks/s', baton: median(b), raw: median(rw), higherIsBetter: true });
-  }
+    // W2: a chain of sequential no-op tasks.
+    if (want('W2')) {
+      const b: number[] = [];
+      const rw: number[] = [];
+      const runBaton = async () => {
+        const t0 = performance.now();
+        await baton.flowRuns.run(flowOf('bench-chain'), { n: SIZE.w2 });
+        b.push((performance.now() - t0) / SIZE.w2);
+      };
+      const runRaw = async () => {
+        const t0 = performance.now();
+        await raw.workflow.execute(rawOf('rawChain'), { taskQueue: rawQueue, workflowId: id('w2'), args: [SIZE.w2] });
+        rw.push((performance.now() - t0) / SIZE.w2);
+      };
+      await interleave(runBaton, runRaw, () => ((b.length = 0), (rw.length = 0)));
+      record({
+        id: 'W2',
+        mode,
+        workload: `chain of ${SIZE.w2} sequential tasks, per step${label}`,
+        unit: 'ms',
+        baton: median(b),
+        raw: median(rw),
+        higherIsBetter: false,
+      });
+    }
 
-  // W4: concurrent flows of 10 sequential tasks each.
-  if (want('W4')) {
-    const b: number[] = [];
-    const rw: number[] = [];
-    const runBaton = async () => {
-      const t0 = performance.now();
-      const handles = await Promise.all(Array.from({ length: SIZE.w4 }, () => baton.flowRuns.start('bench-ten')));
-      await Promise.all(handles.map((h) => h.result()));
-      b.push(SIZE.w4 / ((performance.now() - t0) / 1000));
-    };
-    const runRaw = async () => {
-      const t0 = performance.now();
-      const handles = await Promise.all(Array.from({ length: SIZE.w4 }, () => raw.workflow.start('rawTen', { taskQueue: rawQueue, workflowId: id('w4') })));
-      await Promise.all(handles.map((h) => h.result()));
-      rw.push(SIZE.w4 / ((performance.now() - t0) / 1000));
-    };
-    await interleave(runBaton, runRaw, () => ((b.length = 0), (rw.length = 0)));
-    record({ id: 'W4', workload: `${SIZE.w4} concurrent flows × 10 tasks`, unit: 'flows/s', baton: median(b), raw: median(rw), higherIsBetter: true });
+    // W3: one flow mapping no-op tasks.
+    if (want('W3')) {
+      const b: number[] = [];
+      const rw: number[] = [];
+      const runBaton = async () => {
+        const t0 = performance.now();
+        await baton.flowRuns.run(flowOf('bench-map'), { n: SIZE.w3 });
+        b.push(SIZE.w3 / ((performance.now() - t0) / 1000));
+      };
+      const runRaw = async () => {
+        const t0 = performance.now();
+        await raw.workflow.execute(rawOf('rawMap'), { taskQueue: rawQueue, workflowId: id('w3'), args: [SIZE.w3] });
+        rw.push(SIZE.w3 / ((performance.now() - t0) / 1000));
+      };
+      await interleave(runBaton, runRaw, () => ((b.length = 0), (rw.length = 0)));
+      record({ id: 'W3', mode, workload: `one flow mapping ${SIZE.w3} tasks${label}`, unit: 'tasks/s', baton: median(b), raw: median(rw), higherIsBetter: true });
+    }
+
+    // W4: concurrent flows of 10 sequential tasks each.
+    if (want('W4')) {
+      const b: number[] = [];
+      const rw: number[] = [];
+      const runBaton = async () => {
+        const t0 = performance.now();
+        const handles = await Promise.all(Array.from({ length: SIZE.w4 }, () => baton.flowRuns.start(flowOf('bench-ten'))));
+        await Promise.all(handles.map((h) => h.result()));
+        b.push(SIZE.w4 / ((performance.now() - t0) / 1000));
+      };
+      const runRaw = async () => {
+        const t0 = performance.now();
+        const handles = await Promise.all(Array.from({ length: SIZE.w4 }, () => raw.workflow.start(rawOf('rawTen'), { taskQueue: rawQueue, workflowId: id('w4') })));
+        await Promise.all(handles.map((h) => h.result()));
+        rw.push(SIZE.w4 / ((performance.now() - t0) / 1000));
+      };
+      await interleave(runBaton, runRaw, () => ((b.length = 0), (rw.length = 0)));
+      record({ id: 'W4', mode, workload: `${SIZE.w4} concurrent flows × 10 tasks${label}`, unit: 'flows/s', baton: median(b), raw: median(rw), higherIsBetter: true });
+    }
   }
 
   // W5: worker memory with many flows waiting (Baton: approval(); raw: condition() on a signal).
@@ -317,11 +349,22 @@ print(' '.join(out))`;
 
   // Report.
   console.log(`\nBaton vs raw Temporal — ${ROUNDS} round(s)${SMOKE ? ', smoke sizes' : ''}, medians; ratio = Baton ÷ raw in throughput (above 1: Baton faster)\n`);
-  console.log('| id | workload | unit | Baton | raw Temporal | ratio |');
-  console.log('| --- | --- | --- | --- | --- | --- |');
+  console.log('| id | workload | tasks | unit | Baton | raw Temporal | ratio |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
     const ratio = r.higherIsBetter ? r.baton / r.raw : r.raw / r.baton;
-    console.log(`| ${r.id} | ${r.workload} | ${r.unit} | ${fmt(r.baton)} | ${fmt(r.raw)} | ${fmt(ratio)} |`);
+    console.log(`| ${r.id} | ${r.workload} | ${r.mode ?? '-'} | ${r.unit} | ${fmt(r.baton)} | ${fmt(r.raw)} | ${fmt(ratio)} |`);
+  }
+  // Local beside regular, for the workloads measured both ways.
+  const local = rows.filter((r) => r.mode === 'local');
+  if (local.length) {
+    console.log('\n| id | unit | Baton regular | Baton local | raw regular | raw local | Baton local ÷ Baton regular |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- |');
+    for (const l of local) {
+      const r = rows.find((x) => x.id === l.id && x.mode === 'regular');
+      const gain = r ? (l.higherIsBetter ? l.baton / r.baton : r.baton / l.baton) : NaN;
+      console.log(`| ${l.id} | ${l.unit} | ${fmt(r?.baton ?? NaN)} | ${fmt(l.baton)} | ${fmt(r?.raw ?? NaN)} | ${fmt(l.raw)} | ${fmt(gain)}× |`);
+    }
   }
   for (const r of rows) if (r.note) console.log(`${r.id}: ${r.note}`);
   if (sqlite) console.log(`W6: SQLite commits/s on this disk (WAL): ${sqlite}`);

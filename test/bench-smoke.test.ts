@@ -44,8 +44,21 @@ describe('benchmarks (smoke)', () => {
         .split('\n')
         .pop()!
         .replace(/^JSON:/, ''),
-    ) as { id: string; baton: number; raw: number | null }[];
-    assert.ok(rows.length >= 8);
+    ) as { id: string; mode?: string; baton: number; raw: number | null }[];
+    assert.ok(rows.length >= 11);
+    // W2–W4 are measured with regular and with local tasks, and printed side by side.
+    for (const id of ['W2', 'W3', 'W4']) {
+      assert.deepEqual(
+        rows.filter((r) => r.id === id).map((r) => r.mode),
+        ['regular', 'local'],
+        `${id} in both modes`,
+      );
+      assert.match(
+        stdout,
+        new RegExp(`^\\| ${id} \\| [^|]+ \\| [\\d.]+ \\| [\\d.]+ \\| [\\d.]+ \\| [\\d.]+ \\| [\\d.]+× \\|$`, 'm'),
+        `${id}: Baton local beside regular`,
+      );
+    }
     for (const r of rows) {
       // W8 runs Baton only (W7 compares the same pattern with raw Temporal).
       const rawOk = r.id === 'W8' ? r.raw === null : Number.isFinite(r.raw);

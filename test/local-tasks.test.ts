@@ -85,6 +85,22 @@ describe('local tasks', { timeout: 300_000 }, () => {
     assert.ok(Date.parse(run!.endTime!) - Date.parse(run!.startTime!) >= 2_000 - 50, `${run!.startTime} → ${run!.endTime} spans the 2 s of delays`);
   });
 
+  test('RetryAfterError sets the next delay, then the exponential backoff; a retry condition stops retrying', TIMEOUT, async () => {
+    const key = uid('after');
+    assert.equal(await w.client.flowRuns.run('call-local', { task: 'localRetryAfter', args: [{ dir, key }] }), 4);
+    const lines = readLines(dir, key);
+    const gaps = lines.slice(1).map((l, i) => (l.at as number) - (lines[i]!.at as number));
+    // 0.8 s asked for, then 0.3 × 2^(n-1): 0.6 s and 1.2 s for the second and third retries.
+    [800, 600, 1200].forEach((delay, i) => assert.ok(gaps[i]! >= delay - 20 && gaps[i]! < delay + 1_500, `gap ${i} was ${gaps[i]} ms, want ≈ ${delay}`));
+
+    const condKey = uid('cond');
+    const handle = await w.client.flowRuns.start('call-local', { task: 'localConditioned', args: [{ dir, key: condKey }] });
+    await assert.rejects(handle.result(), /fatal problem/);
+    assert.equal(readLines(dir, condKey).length, 2, 'retried once, then the condition said no');
+    const [run] = await w.client.flowRuns.taskRuns(handle.id);
+    assert.deepEqual([run!.state, run!.attempts, run!.error?.message], ['Failed', 2, 'fatal problem']);
+  });
+
   test('the listing of a local task reads exactly like a regular one (flow run API shape)', TIMEOUT, async () => {
     const localKey = uid('same');
     const localRun = await w.client.flowRuns.start('call-local', { task: 'localFlaky', args: [{ dir, key: localKey }, 1] });

@@ -18,6 +18,23 @@ export const fanOut = flow({ name: 'bench-map', parameters: z.object({ n: z.numb
   return results.length;
 });
 
+// The same workloads with local tasks: the flow's default runs them as local activities.
+export const chainLocal = flow({ name: 'bench-chain-local', localTasks: true, parameters: z.object({ n: z.number().int() }) }, async ({ n }) => {
+  let last = 0;
+  for (let i = 0; i < n; i++) last = await noop(i);
+  return last;
+});
+
+export const fanOutLocal = flow({ name: 'bench-map-local', localTasks: true, parameters: z.object({ n: z.number().int() }) }, async ({ n }) => {
+  const results = await noop.map(Array.from({ length: n }, (_, i) => i));
+  return results.length;
+});
+
+export const tenTasksLocal = flow({ name: 'bench-ten-local', localTasks: true }, async () => {
+  for (let i = 0; i < 10; i++) await noop(i);
+  return 10;
+});
+
 export const tenTasks = flow({ name: 'bench-ten' }, async () => {
   for (let i = 0; i < 10; i++) await noop(i);
   return 10;

@@ -1,8 +1,9 @@
 // The benchmark workloads written directly with the Temporal SDK, as a Temporal user would.
-import { condition, defineSignal, executeChild, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, defineSignal, executeChild, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type * as activities from './activities';
 
 const { noop } = proxyActivities<typeof activities>({ startToCloseTimeout: '1 minute' });
+const { noop: noopLocal } = proxyLocalActivities<typeof activities>({ startToCloseTimeout: '1 minute' });
 export const go = defineSignal('go');
 
 export async function rawOneTask(): Promise<number> {
@@ -22,6 +23,23 @@ export async function rawMap(n: number): Promise<number> {
 
 export async function rawTen(): Promise<number> {
   for (let i = 0; i < 10; i++) await noop(i);
+  return 10;
+}
+
+// The same workloads with local activities.
+export async function rawChainLocal(n: number): Promise<number> {
+  let last = 0;
+  for (let i = 0; i < n; i++) last = await noopLocal(i);
+  return last;
+}
+
+export async function rawMapLocal(n: number): Promise<number> {
+  const results = await Promise.all(Array.from({ length: n }, (_, i) => noopLocal(i)));
+  return results.length;
+}
+
+export async function rawTenLocal(): Promise<number> {
+  for (let i = 0; i < 10; i++) await noopLocal(i);
   return 10;
 }
 
