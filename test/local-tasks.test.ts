@@ -101,6 +101,26 @@ describe('local tasks', { timeout: 300_000 }, () => {
     assert.deepEqual([run!.state, run!.attempts, run!.error?.message], ['Failed', 2, 'fatal problem']);
   });
 
+  test('a local retry delay of a minute or more is a durable timer: the task run reads Retrying meanwhile, Cancelled if the run is', TIMEOUT, async () => {
+    const key = uid('later');
+    const handle = await w.client.flowRuns.start('call-local', { task: 'localRetryLater', args: [{ dir, key }] });
+    const retrying = await eventually(async () => {
+      const runs = await w.client.flowRuns.taskRuns(handle.id);
+      return runs[0]?.state === 'Retrying' ? runs : undefined;
+    });
+    assert.equal(retrying.length, 1);
+    assert.deepEqual([retrying[0]!.name, retrying[0]!.attempts, retrying[0]!.error?.message], ['local-retry-later', 1, 'not yet']);
+    assert.ok(
+      (await historyOf(w.client, handle.id)).some((e) => e.eventType === E.EVENT_TYPE_TIMER_STARTED),
+      'the wait is a timer',
+    );
+    await w.client.flowRuns.cancel(handle.id);
+    await assert.rejects(handle.result());
+    const [run] = await w.client.flowRuns.taskRuns(handle.id);
+    assert.deepEqual([run!.state, run!.attempts], ['Cancelled', 1]);
+    assert.equal(readLines(dir, key).length, 1);
+  });
+
   test('the listing of a local task reads exactly like a regular one (flow run API shape)', TIMEOUT, async () => {
     const localKey = uid('same');
     const localRun = await w.client.flowRuns.start('call-local', { task: 'localFlaky', args: [{ dir, key: localKey }, 1] });
