@@ -1,7 +1,8 @@
 /**
- * Scheduling one task run from flow code: the activity options built from the task's declaration,
- * the cache lookup for caching tasks, the pause gate, and the error flow code sees. Used by task
- * handles and by the shards of a large `.map()`. Sandbox-safe.
+ * Scheduling one task run from flow code: as an activity, or as a local activity in the flow's
+ * worker for local tasks (the task's `local`, else its flow's `localTasks`), with the options built
+ * from the task's declaration; the cache lookup for caching tasks, the pause gate, and the error
+ * flow code sees. Used by task handles and by the shards of a large `.map()`. Sandbox-safe.
  */
 import {
   ActivityFailure,
