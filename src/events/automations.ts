@@ -26,7 +26,8 @@ import { decodeMemo } from './payloads';
 import type { Automation, AutomationDefinition } from './schemas';
 
 /** Milliseconds a change waits for visibility to show it before answering anyway. */
-const SETTLE_MS = 10_000;
+/** How long a change waits to show in visibility: well within a request's Temporal deadline (10 s by default). */
+const SETTLE_MS = 4_000;
 /** Automations a list reads at most. */
 const LIST_LIMIT = 1_000;
 
@@ -70,7 +71,12 @@ export class Automations {
   private async settle(name: string, settled: (memo: AutomationMemo | undefined) => boolean): Promise<void> {
     const deadline = Date.now() + SETTLE_MS;
     while (Date.now() < deadline) {
-      if (settled((await this.memos(name))[0])) return;
+      // Waiting is a courtesy to the caller's next read: a read that fails counts as nothing seen yet.
+      const memo = await this.memos(name).then(
+        (memos) => memos[0],
+        () => undefined,
+      );
+      if (settled(memo)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
   }
