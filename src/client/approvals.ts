@@ -4,11 +4,13 @@
  * update whose validator refuses bad input without touching the run. A decision that cannot be
  * taken says why (approval-errors.ts), and never waits without bound for a worker.
  */
+import { QueryNotRegisteredError, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { ApprovalList, Decide, ListApprovalsQuery, PendingApprovalItem } from '../core/schemas';
 import { ConflictError, NotFoundError, WorkerUnavailableError } from '../core/errors';
 import { APPROVALS_MEMO, DECIDE_UPDATE, type ApprovalResult, type DecideRequest, type PendingApproval } from '../core/human';
 import { DEPLOYMENT, FLOW_NAME, RUN_NAME, RUN_STATE } from '../core/search-attributes';
+import { STREAM_QUERY } from '../core/stream';
 import { decisionError, describeFailure, isDecisionTimeout } from './approval-errors';
 import type { ClientContext } from './client-context';
 import { pageTokenBytes, pageTokenText, quote } from './visibility';
@@ -91,7 +93,8 @@ export class Approvals {
       throw notFound instanceof NotFoundError ? notFound : decisionError(err, { flowRunId, key });
     }
     // Without a worker polling, the update would wait for one: say so at once and send nothing.
-    if (!(await this.hasWorker(taskQueue))) {
+    // Temporal's list of pollers can miss a live worker, so one that answers a query counts too.
+    if (!(await this.hasWorker(taskQueue)) && !(await this.answersQuery(handle))) {
       throw new WorkerUnavailableError(
         `no worker is running flow run ${flowRunId}: none polls its task queue '${taskQueue}'. Start a worker for the flow and decide again; nothing was decided`,
         flowRunId,
@@ -108,22 +111,25 @@ export class Approvals {
     }
   }
 
-  /**
-   * Whether any worker polls the task queue for flow tasks (Temporal remembers recent pollers).
-   * Asked a few times before it counts as none: one answer can miss a worker, and a miss would
-   * refuse a decision a live worker would take.
-   */
-  private async hasWorker(taskQueue: string): Promise<boolean> {
-    for (let ask = 1; ; ask++) {
-      const response = await this.ctx.workflowService.describeTaskQueue({
-        namespace: this.ctx.namespace,
-        taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-      });
-      if ((response.pollers ?? []).length > 0) return true;
-      if (ask === 3) return false;
-      await new Promise((r) => setTimeout(r, 400));
+  /** Whether a worker answers a query on the run within 2 s (a query writes nothing to its history). */
+  private async answersQuery(handle: WorkflowHandle): Promise<boolean> {
+    try {
+      await this.ctx.temporal.withDeadline(Date.now() + 2_000, () => handle.query(STREAM_QUERY, { limit: 1 }));
+      return true;
+    } catch (err) {
+      // A worker answered, for a run without a stream.
+      return err instanceof QueryNotRegisteredError;
     }
+  }
+
+  /** Whether any worker polls the task queue for flow tasks (Temporal remembers recent pollers). */
+  private async hasWorker(taskQueue: string): Promise<boolean> {
+    const response = await this.ctx.workflowService.describeTaskQueue({
+      namespace: this.ctx.namespace,
+      taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    });
+    return (response.pollers ?? []).length > 0;
   }
 
   /**
