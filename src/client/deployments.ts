@@ -159,7 +159,7 @@ export class Deployments {
       paused: patch.paused ?? before.paused,
     };
     const { meta, flow } = this.buildMeta(merged, before);
-    await this.handle(name).update(() => scheduleUpdate(meta, flow));
+    await this.whileExists(name, () => this.handle(name).update(() => scheduleUpdate(meta, flow)));
     return this.get(name);
   }
 
@@ -194,7 +194,17 @@ export class Deployments {
   async delete(name: string): Promise<void> {
     this.recent.delete(name);
     await this.describeRaw(name);
-    await this.handle(name).delete();
+    await this.whileExists(name, () => this.handle(name).delete());
+  }
+
+  /** `act` on a deployment read a moment ago: deleted in between (another caller), it is a NotFoundError, not a failure. */
+  private async whileExists<T>(name: string, act: () => Promise<T>): Promise<T> {
+    try {
+      return await act();
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw new NotFoundError(`no deployment named '${name}'`);
+      throw err;
+    }
   }
 
   /** Stops scheduled runs until resumed. */
