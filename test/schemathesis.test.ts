@@ -129,8 +129,11 @@ describe('Schemathesis finds no server error and no answer the OpenAPI document 
       String(MAX_TIME_SECONDS),
       '--seed',
       String(seed),
+      // One worker: with two, Python 3.11's parser can fail inside Hypothesis when both threads
+      // describe a strategy at once ("AST constructor recursion depth mismatch"), a runtime error
+      // of the tool, not a finding.
       '--workers',
-      '2',
+      '1',
       '--request-timeout',
       '30',
       // Kept out of the repository and from one run to the next: each run starts from its seed.
