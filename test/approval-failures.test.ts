@@ -72,6 +72,17 @@ describe('an approval that cannot be decided says why', () => {
     assert.ok(events.some((e) => e.workflowTaskFailedEventAttributes?.failure?.message === 'input checked twice'));
   });
 
+  test('a run that has not started yet (due later) → 409 at once, and nothing is sent to the run', { timeout: 60_000 }, async () => {
+    const handle = await w.client.flowRuns.start('plain-approval', {}, { startDelaySeconds: 600 });
+    ids.push(handle.id);
+    const before = await historyLength(handle.id);
+    const started = Date.now();
+    const res = await api.call('POST', `/api/flow-runs/${handle.id}/approvals/ship`, { decision: 'approve' });
+    assertCause(res, 409, 'CONFLICT', new RegExp(`flow run ${handle.id} has not started yet \\(it starts at `));
+    assert.ok(Date.now() - started < WAIT_SECONDS * 1000, 'answered without waiting for the bound');
+    assert.equal(await historyLength(handle.id), before);
+  });
+
   test("nobody has ever polled the run's task queue → 503 at once, and nothing is sent to the run", { timeout: 60_000 }, async () => {
     const handle = await w.client.flowRuns.start('plain-approval', {}, { taskQueue: uid('no-worker') });
     ids.push(handle.id);

@@ -87,6 +87,10 @@ export class Approvals {
       const description = await handle.describe();
       const status = description.status.name;
       if (status !== 'RUNNING') throw new ConflictError(`flow run ${flowRunId} has already ended (${status.toLowerCase()})`);
+      // A run due later (or waiting for its retry) runs nothing until then: no worker could take a decision.
+      if (description.executionTime && description.executionTime.getTime() > Date.now()) {
+        throw new ConflictError(`flow run ${flowRunId} has not started yet (it starts at ${description.executionTime.toISOString()}): it waits for no approval`);
+      }
       taskQueue = description.taskQueue;
     } catch (err) {
       const notFound = flowRunNotFound(err, flowRunId);
