@@ -15,7 +15,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { provisionSchemathesis, SCHEMATHESIS_VERSION } from './provision';
 import { startTestApi, type TestApi } from './api-helpers';
-import { ROOT, startWorker, uid, type TestWorker } from './helpers';
+import { eventually, FIXTURES, ROOT, testTarget, uid } from './helpers';
+import { BatonClient } from '../src/client/client';
+import { dataConverter, loadConfig } from '../src/config';
+import { loadModule } from '../src/workers/load-module';
 
 /** Test cases per operation and phase. */
 const MAX_EXAMPLES = Number(process.env.BATON_SCHEMATHESIS_EXAMPLES ?? 25);
@@ -78,10 +81,39 @@ function ciSeed(): number | undefined {
   return /^[0-9a-f]{8,}$/.test(sha) ? (parseInt(sha.slice(0, 8), 16) % (2 ** 31 - 1)) + 1 : undefined;
 }
 
+/** A worker process (`baton worker start`) on the fixture flows and a fresh task queue, and a client for it. */
+async function workerProcess(): Promise<{ client: BatonClient; stop(): Promise<void> }> {
+  const taskQueue = uid('tq');
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'baton.js'), 'worker', 'start', '--flows', FIXTURES, '--task-queue', taskQueue], {
+    cwd: ROOT,
+    env: process.env,
+    stdio: 'ignore',
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const client = await BatonClient.connect({ target: testTarget(), dataConverter: dataConverter(loadConfig()), taskQueue, flows: loadModule(FIXTURES).flows });
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    child.kill('SIGKILL');
+    await client.close().catch(() => undefined);
+  };
+  try {
+    await eventually(async () => {
+      if (child.exitCode !== null) throw new Error(`the worker exited with ${child.exitCode}`);
+      const queue = await client.connection.workflowService.describeTaskQueue({ namespace: client.namespace, taskQueue: { name: taskQueue } });
+      return (queue.pollers ?? []).length > 0 || undefined;
+    }, 60_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { client, stop };
+}
+
 describe('Schemathesis finds no server error and no answer the OpenAPI document does not describe', () => {
   const key = randomBytes(18).toString('hex');
   let st: string;
-  let w: TestWorker;
+  let w: { client: BatonClient; stop(): Promise<void> };
   let api: TestApi;
   let work: string;
   const started = new Date();
@@ -90,7 +122,9 @@ describe('Schemathesis finds no server error and no answer the OpenAPI document 
     // Installed by `npm test` already (see provision.ts); this covers a run of the file on its own.
     st = await provisionSchemathesis((text) => process.stdout.write(text));
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-schemathesis-'));
-    w = await startWorker();
+    // The worker runs in a process of its own, as in production: in this process the fuzzer's load
+    // on the API would starve it, and decisions would rightly find no worker to take them.
+    w = await workerProcess();
     api = await startTestApi(w.client, `fuzz:admin:${key}`);
     // Something to find: a deployment, a completed run and a run waiting for a person.
     const auth = { authorization: `Bearer ${key}` };
