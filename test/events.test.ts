@@ -218,7 +218,11 @@ describe('events and automations', () => {
       return res.body.fired === 2 ? res.body : undefined;
     });
     assert.equal(automation.fired, 2);
-    const runs = (await w.client.flowRuns.list({ deployment })).flowRuns.map((r) => r.id).sort();
+    // The count moves when an action is decided; its run is started by an activity just after.
+    const runs = await eventually(async () => {
+      const listed = (await w.client.flowRuns.list({ deployment })).flowRuns.map((r) => r.id).sort();
+      return listed.length >= 2 ? listed : undefined;
+    });
     assert.equal(runs.length, 2);
     // Event workflows run side by side, so which event is the third to reach the automation is not
     // fixed; each run is the action of one of the events, under that event's key.
