@@ -15,8 +15,13 @@ import { relay } from './temporal-relay';
 import { startTestApi, type TestApi } from './api-helpers';
 import { eventually, startWorker, testTarget, uid, type TestWorker } from './helpers';
 import type { OpenApiDocument } from './openapi-check';
+import { githubSignature } from '../src/events/webhook-request';
 
 const ADMIN = 'conformance-admin-0123456789';
+/** Signed with its own secret instead of keyed, and told apart by its name: it has a test of its own below. */
+const WEBHOOK = 'POST /api/webhooks/{name}';
+const HOOK_SECRET = 'conformance-hook-secret-0123456789';
+const hook = { name: 'conformance-hook', secretEnv: 'X', signature: 'github-sha256', event: 'conformance.hook.{{body.action}}', secret: Buffer.from(HOOK_SECRET) } as const;
 const READER = 'conformance-reader-0123456789';
 
 /** A path for an operation's template: `{name}` → values.name. */
@@ -65,7 +70,7 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
 
   before(async () => {
     w = await startWorker();
-    api = await startTestApi(w.client);
+    api = await startTestApi(w.client, undefined, { webhooks: [hook] });
     locked = await startTestApi(w.client, `ops:admin:${ADMIN},dash:read:${READER}`);
     uncached = await startTestApi(w.client, undefined, { cache: false });
     redis = await startOwnRedis();
@@ -80,7 +85,7 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
       taskQueue: w.taskQueue,
       flows: w.client.flows,
     });
-    cutApi = await startTestApi(cutClient);
+    cutApi = await startTestApi(cutClient, undefined, { webhooks: [hook] });
     const document = (await api.call('GET', '/api/openapi.json')).body as OpenApiDocument;
     operations = new Map();
     for (const [template, ops] of Object.entries(document.paths)) {
@@ -123,7 +128,9 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
   const body = (key: string) => VALID_BODY[key];
   const methodOf = (key: string) => key.split(' ')[0]!;
   const templateOf = (key: string) => key.split(' ')[1]!;
-  const names = (status: string) => [...operations].filter(([, statuses]) => statuses.includes(status)).map(([key]) => key);
+  /** The operations naming a status, the webhook's left out (its test covers it), unless `withWebhook`. */
+  const names = (status: string, withWebhook = false) =>
+    [...operations].filter(([key, statuses]) => statuses.includes(status) && (withWebhook || key !== WEBHOOK)).map(([key]) => key);
   const awaiting = async (id: string) =>
     eventually(async () => ((await api.call('GET', `/api/flow-runs/${id}`)).body.state === 'AwaitingApproval' ? true : undefined), 30_000);
   const startApproval = async () => {
@@ -166,11 +173,11 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
       const res = await locked.call(methodOf(key), fill(templateOf(key), {}), body(key));
       assert.equal(res.status, 401, key);
     }
-    for (const key of names('403')) {
+    for (const key of names('403', true)) {
       const foreign = await api.call(methodOf(key), fill(templateOf(key), {}), body(key), { origin: 'http://evil.example' });
       assert.equal(foreign.status, 403, key);
       assert.equal(foreign.body.error.code, 'FOREIGN_ORIGIN', key);
-      if (methodOf(key) === 'GET') continue;
+      if (methodOf(key) === 'GET' || key === WEBHOOK) continue;
       const res = await locked.call(methodOf(key), fill(templateOf(key), {}), body(key), { authorization: `Bearer ${READER}` });
       assert.equal(res.status, 403, key);
       assert.equal(res.body.error.code, 'FORBIDDEN', key);
@@ -218,7 +225,7 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
 
   test('404 for an unknown deployment, flow or flow run, on every operation that names it', { timeout: 30_000 }, async () => {
     const missing = uid('missing');
-    for (const key of names('404')) {
+    for (const key of names('404', true)) {
       const res = await api.call(methodOf(key), fill(templateOf(key), { name: missing, id: missing, key: 'ship' }), body(key));
       assert.equal(res.status, 404, `${key}: ${JSON.stringify(res.body)}`);
       assert.match(res.body.error.message, new RegExp(missing));
@@ -386,11 +393,32 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
     const needTemporal = new Set(names('503').filter((key) => key !== 'DELETE /api/cache'));
     const wrong: string[] = [];
     for (const key of operations.keys()) {
+      if (key === WEBHOOK) continue;
       const name = templateOf(key).startsWith('/api/flows/') ? 'hello' : scheduled;
       const res = await cutApi.call(methodOf(key), fill(templateOf(key), { name, id: uid('run'), key: 'ship' }), body(key));
       if (needTemporal.has(key) ? res.status !== 503 : res.status >= 300) wrong.push(`${key}: ${res.status} ${JSON.stringify(res.body)}`);
     }
     assert.deepEqual(wrong, []);
+  });
+
+  test('a webhook: 202 once stored, 401 unsigned or signed wrong, 400 for a body that is not JSON, 413, 503', { timeout: 30_000 }, async () => {
+    const path = `/api/webhooks/${hook.name}`;
+    const send = (target: TestApi, body: string, signature?: string) =>
+      target.call('POST', path, body, { 'content-type': 'application/json', ...(signature ? { 'x-hub-signature-256': signature } : {}) });
+    const sign = (body: string) => githubSignature(Buffer.from(HOOK_SECRET), Buffer.from(body));
+    const delivery = JSON.stringify({ action: uid('opened') });
+    const stored = await send(api, delivery, sign(delivery));
+    assert.equal(stored.status, 202, JSON.stringify(stored.body));
+    assert.equal(stored.body.duplicate, false);
+    assert.equal((await send(api, delivery)).body.error.code, 'BAD_SIGNATURE');
+    assert.equal((await send(api, delivery, sign(`${delivery} `))).status, 401);
+    const notJson = 'action=opened';
+    const refused = await send(api, notJson, sign(notJson));
+    assert.equal(refused.status, 400, JSON.stringify(refused.body));
+    const big = JSON.stringify({ action: 'x'.repeat(1_100_000) });
+    assert.equal((await send(api, big, sign(big))).status, 413);
+    const cut = await send(cutApi, delivery, sign(delivery));
+    assert.equal(cut.status, 503, JSON.stringify(cut.body));
   });
 
   test('the pairs seen are exactly the (operation, status) pairs the document names', { timeout: 10_000 }, async () => {

@@ -208,6 +208,7 @@ describe('API contract: validation, auth, OpenAPI', () => {
       'POST /api/flow-runs/{id}/resume',
       'POST /api/flow-runs/{id}/retry',
       'POST /api/flows/{name}/runs',
+      'POST /api/webhooks/{name}',
     ]);
     // A flow run trigger reads like a deployment's: its request and answer are named components.
     const runFlow = res.body.paths['/api/flows/{name}/runs'].post;

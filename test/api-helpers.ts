@@ -2,6 +2,7 @@
  * The API in-process on a free loopback port, and a small JSON HTTP helper that checks every answer
  * against the OpenAPI document the same app serves (see openapi-check.ts).
  */
+import type { Webhook } from '../src/events/webhook-config';
 import type { AddressInfo } from 'node:net';
 import { after, before } from 'node:test';
 import type { Server } from 'node:http';
@@ -37,12 +38,14 @@ export interface TestApiOptions {
   mcp?: McpHealthProbe;
   /** false: an API without a result cache (`DELETE /api/cache` then answers 409); or a store of the test's own. @default true */
   cache?: boolean | CacheStore;
+  /** The webhooks `POST /api/webhooks/:name` takes. @default none */
+  webhooks?: readonly Webhook[];
 }
 
 export async function startTestApi(client: BatonClient, keys?: string, options: TestApiOptions = {}): Promise<TestApi> {
-  const { cache: withCache = true, ...appOptions } = options;
+  const { cache: withCache = true, webhooks = [], ...appOptions } = options;
   const cache = withCache === true ? new FileCacheStore(cacheDir(loadConfig())) : withCache || undefined;
-  const server: Server = createApp({ client, apiKeys: parseApiKeys(keys), cache, ...appOptions }).listen(0, '127.0.0.1');
+  const server: Server = createApp({ client, apiKeys: parseApiKeys(keys), cache, webhooks, ...appOptions }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const observed = new Set<string>();

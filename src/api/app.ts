@@ -18,7 +18,7 @@ import { noFraming, siteGuard } from './site-guard';
 import { requestErrorReply } from './request-errors';
 import { routes } from './routes';
 import { mountMcp } from './mcp-endpoint';
-import { mountWebhooks, WEBHOOK_PATH } from './routes/webhooks';
+import { mountWebhooks, WEBHOOK_OPERATION, WEBHOOK_PATH } from './routes/webhooks';
 import { loadWebhooks, type Webhook } from '../events/webhook-config';
 
 export interface AppOptions {
@@ -97,7 +97,7 @@ export function createApp({
 
   mountMcp(app, { client, apiKeys, logger, temporalWaitSeconds, decideWaitSeconds });
 
-  const document = openApiDocument(all, { title: 'Baton API', version: '0.1.0' });
+  const document = openApiDocument(all, { title: 'Baton API', version: '0.1.0' }, WEBHOOK_OPERATION);
   app.get('/api/openapi.json', (_req, res) => {
     res.json(document);
   });

@@ -174,9 +174,13 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'a service the request needs did not answer: Temporal, the worker running the flow run, or (clearing the cache) the cache store',
 };
 
-/** The OpenAPI 3.1 document for a set of routes. */
-export function openApiDocument(routes: AnyRoute[], info: { title: string; version: string }): Record<string, unknown> {
-  const paths: Record<string, Record<string, unknown>> = {};
+/** The OpenAPI 3.1 document for a set of routes, and `extraPaths` for operations mounted apart from the table. */
+export function openApiDocument(
+  routes: AnyRoute[],
+  info: { title: string; version: string },
+  extraPaths: Record<string, Record<string, unknown>> = {},
+): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = structuredClone(extraPaths);
   for (const def of routes) {
     const path = toOpenApiPath(def.path);
     // 403 on every route: a request from another site is refused whatever the key (see site-guard.ts).
