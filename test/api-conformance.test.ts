@@ -21,7 +21,13 @@ const ADMIN = 'conformance-admin-0123456789';
 /** Signed with its own secret instead of keyed, and told apart by its name: it has a test of its own below. */
 const WEBHOOK = 'POST /api/webhooks/{name}';
 const HOOK_SECRET = 'conformance-hook-secret-0123456789';
-const hook = { name: 'conformance-hook', secretEnv: 'X', signature: 'github-sha256', event: 'conformance.hook.{{body.action}}', secret: Buffer.from(HOOK_SECRET) } as const;
+const hook = {
+  name: 'conformance-hook',
+  secretEnv: 'X',
+  signature: 'github-sha256',
+  event: 'conformance.hook.{{body.action}}',
+  secret: Buffer.from(HOOK_SECRET),
+} as const;
 const READER = 'conformance-reader-0123456789';
 
 /** A path for an operation's template: `{name}` → values.name. */
