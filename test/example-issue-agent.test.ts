@@ -15,6 +15,8 @@ import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { ErrorBody } from '../src/core/schemas';
+import { loadWebhooks } from '../src/events/webhook-config';
+import { githubSignature } from '../src/events/webhook-request';
 import type { IssueAgentSummary } from '../examples/issue-agent';
 import { startTestApi, type TestApi } from './api-helpers';
 import { sha256, type FixtureCall, type FixtureRepo } from './fixtures/github-mcp/repository';
@@ -299,10 +301,78 @@ describe('example: the issue agent', { timeout: 300_000 }, () => {
     assert.equal(model.chatRequests().length, chatsBefore, 'the model was not asked');
   });
 
+  test("the seed's case: GitHub's signed issues.opened webhook runs the deployment on the issue, once, through the automation in baton.yaml", TIMEOUT, async () => {
+    // The example's baton.yaml as it is, with names of this test's own and (other tests send
+    // github.issues.opened too) its automation kept to the fixture repository.
+    const name = uid('issue-agent');
+    const automation = uid('issue-agent-on-open');
+    const original = fs.readFileSync(path.join(EXAMPLE, 'baton.yaml'), 'utf8');
+    const yaml = original
+      .replace(/^ {2}- name: issue-agent$/m, `  - name: ${name}\n    taskQueue: ${w.taskQueue}`)
+      .replace(/^ {2}- name: issue-agent-on-open$/m, `  - name: ${automation}`)
+      .replace('match: github.issues.opened }', 'match: github.issues.opened, resource: { id: acme/widgets } }')
+      .replace('deployment: issue-agent,', `deployment: ${name},`);
+    assert.equal(yaml.split('\n').length, original.split('\n').length + 1, 'every name was replaced');
+    assert.ok(yaml.includes('resource: { id: acme/widgets } }') && yaml.includes(`deployment: ${name},`));
+    const file = path.join(dir, 'baton-webhook.yaml');
+    fs.writeFileSync(file, yaml);
+    const secret = `whsec-${randomUUID()}`;
+    // The API reads the webhook from the same file, its secret from its environment.
+    const hookApi = await startTestApi(w.client, undefined, { webhooks: loadWebhooks({ BATON_WEBHOOKS_FILE: file, GITHUB_WEBHOOK_SECRET: secret }, dir) });
+    try {
+      const deployed = baton(['deploy', '--file', file], { BATON_API_URL: hookApi.base });
+      assert.equal(await deployed.exited, 0, deployed.stderr());
+      const applied = baton(['automation', 'apply', '--file', file], { BATON_API_URL: hookApi.base });
+      assert.equal(await applied.exited, 0, applied.stderr());
+      assert.match(applied.stdout(), new RegExp(automation));
+
+      const delivery = randomUUID();
+      const body = JSON.stringify({
+        action: 'opened',
+        issue: { number: 7, title: 'Document the speed flag', html_url: ISSUE_7 },
+        repository: { full_name: 'acme/widgets' },
+        sender: { login: 'octocat' },
+      });
+      const deliver = () =>
+        hookApi.call('POST', '/api/webhooks/github', body, {
+          'content-type': 'application/json',
+          'x-github-event': 'issues',
+          'x-github-delivery': delivery,
+          'x-hub-signature-256': githubSignature(Buffer.from(secret), Buffer.from(body)),
+        });
+      const first = await deliver();
+      assert.equal(first.status, 202, JSON.stringify(first.body));
+      assert.deepEqual(first.body, { id: delivery, duplicate: false });
+      // GitHub's redelivery of the same delivery: stored once, so it runs nothing more.
+      assert.deepEqual((await deliver()).body, { id: delivery, duplicate: true });
+
+      const runs = async () => (await hookApi.call('GET', `/api/flow-runs?deployment=${name}`)).body.flowRuns as { id: string; runName: string }[];
+      const [run] = await eventually(async () => ((await runs()).length ? runs() : undefined), 30_000);
+      runIds.push(run!.id);
+      assert.equal(run!.runName, 'issue-acme-widgets-7');
+      const pending = await waitingApproval(run!.id);
+      assert.match(pending.description ?? '', /add_issue_comment with \{"owner":"acme","repo":"widgets","issue_number":7,/);
+      await w.client.approvals.decide(run!.id, pending.key, { decision: 'approve' }, 'ada');
+      const summary = (await w.client.flowRuns.result(run!.id)) as IssueAgentSummary;
+      assert.deepEqual(summary.issue, { owner: 'acme', repo: 'widgets', number: 7, title: 'Document the speed flag' });
+      assert.equal(summary.answer, 'Posted the plan on #7.');
+      assert.deepEqual(comments(7), ['Plan for #7: make spin() say "stopped" at speed 0, and add a test.']);
+      // The redelivery started nothing: the deployment has that one run.
+      assert.deepEqual(
+        (await runs()).map((r) => r.id),
+        [run!.id],
+      );
+    } finally {
+      await hookApi.call('DELETE', `/api/automations/${automation}`);
+      await hookApi.call('DELETE', `/api/deployments/${name}`);
+      await hookApi.close();
+    }
+  });
+
   test('GITHUB_TOKEN, given as ${GITHUB_TOKEN}, reaches the server but is in no history, result, log line or output', TIMEOUT, async () => {
     assert.ok(runIds.length >= 3, 'the runs above ran');
     // The fixture refuses a call without the repository's token (as GitHub answers 401): every journaled call carried it.
-    assert.equal(journal('calls.jsonl').length, 8);
+    assert.equal(journal('calls.jsonl').length, 11);
     for (const id of runIds) {
       const events = (await w.client.temporal.workflow.getHandle(id).fetchHistory()).events ?? [];
       const text = historyText(events);
