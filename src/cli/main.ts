@@ -15,6 +15,7 @@ import { flowCommand } from './flow-commands';
 import { flowRun } from './flow-run-commands';
 import { mcpCommand } from './mcp-commands';
 import { mcpServe } from './mcp-serve';
+import { mcpBridge } from './mcp-bridge-command';
 import { apiStart, serverInstall, serverStart, workerStart } from './process-commands';
 import { runQuickstart } from './quickstart';
 import { say, complain } from './output';
@@ -78,6 +79,9 @@ MCP servers (this machine's BATON_MCP_SERVERS and baton.yaml; no API)
   mcp tools <server> [--json]           the server's tools: description, input arguments, read-only
   mcp serve [--flows m] [--task-queue q] [--read-only]
                                         Baton itself as an MCP server over stdio (also /mcp on the API)
+  mcp bridge <server> [--host h] [--port p]
+                                        a declared stdio server over streamable HTTP at /mcp (default port
+                                        8811); beyond loopback it needs BATON_MCP_BRIDGE_TOKEN
 
 environment: BATON_API_URL (default http://127.0.0.1:4200), BATON_API_KEY, BATON_FLOWS,
 BATON_API_HOST, BATON_API_PORT, BATON_API_KEYS, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
@@ -133,6 +137,7 @@ async function dispatch(argv: string[]): Promise<number> {
     case 'mcp':
       if (sub === 'ls' || sub === 'tools') return mcpCommand(sub, rest);
       if (sub === 'serve') return mcpServe(rest);
+      if (sub === 'bridge') return mcpBridge(rest);
       break;
     case 'help':
     case '--help':

@@ -136,5 +136,5 @@ async function tools(args: string[]): Promise<number> {
 export async function mcpCommand(sub: string | undefined, args: string[]): Promise<number> {
   if (sub === 'ls') return ls(args);
   if (sub === 'tools') return tools(args);
-  throw new UsageError(`unknown command 'mcp${sub ? ` ${sub}` : ''}': use 'mcp ls' or 'mcp tools <server>'`);
+  throw new UsageError(`unknown command 'mcp${sub ? ` ${sub}` : ''}': use 'mcp ls', 'mcp tools <server>', 'mcp serve' or 'mcp bridge <server>'`);
 }
