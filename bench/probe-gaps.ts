@@ -1,6 +1,8 @@
 // Where a sequential chain's time goes: runs a raw chain and prints the median gap between
 // consecutive kinds of history events (e.g. activity completed → next workflow task started).
 // Usage: npx tsx bench/probe-gaps.ts [steps] ['{"dynamic.config":value}'] ['{"workerOption":value}']
+// e.g. the transfer queue's read rate (see bench/FIXED-WAIT.md):
+//   npx tsx bench/probe-gaps.ts 100 '{"history.transferProcessorMaxPollRPS":1000}'
 import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -33,11 +35,16 @@ import * as rawActivities from './raw/activities';
   const gaps = new Map<string, number[]>();
   const name = (t: unknown) => String(t).replace('EVENT_TYPE_', '');
   const E = temporal.api.enums.v1.EventType;
+  const at = (e: (typeof events)[number]) => Number(e.eventTime!.seconds) * 1000 + (e.eventTime!.nanos ?? 0) / 1e6;
   for (let i = 1; i < events.length; i++) {
-    const at = (e: (typeof events)[number]) => Number(e.eventTime!.seconds) * 1000 + (e.eventTime!.nanos ?? 0) / 1e6;
     const key = `${name(E[events[i - 1].eventType!])} → ${name(E[events[i].eventType!])}`;
     gaps.set(key, [...(gaps.get(key) ?? []), at(events[i]) - at(events[i - 1])]);
   }
+  // The server's queue readers are token buckets whose burst hides a per-step wait at first, so the
+  // chain's second half shows the steady state.
+  const scheduled = events.filter((e) => e.eventType === E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).map(at);
+  const half = scheduled.slice(scheduled.length >> 1);
+  if (half.length > 1) console.log(`second half ms/step ${((half[half.length - 1]! - half[0]!) / (half.length - 1)).toFixed(1)}`);
   for (const [key, list] of gaps) {
     list.sort((a, b) => a - b);
     console.log(`${key.padEnd(70)} n=${String(list.length).padStart(4)} median ${list[list.length >> 1].toFixed(2)} ms  max ${list[list.length - 1].toFixed(2)} ms`);
