@@ -21,7 +21,8 @@ import type { IssueAgentSummary } from '../examples/issue-agent';
 import { startTestApi, type TestApi } from './api-helpers';
 import { sha256, type FixtureCall, type FixtureRepo } from './fixtures/github-mcp/repository';
 import { eventually, FIXTURES, ROOT, startWorker, tempDir, uid, type TestWorker } from './helpers';
-import { ModelServer, type RecordedRequest, type Reply } from './model-server';
+import { jules, userText } from './fixtures/github-mcp/jules-model';
+import { ModelServer } from './model-server';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'issue-agent');
 const GITHUB_FIXTURE = path.join(FIXTURES, 'github-mcp');
@@ -30,29 +31,6 @@ const TOKEN = `ghp_${randomUUID().replace(/-/g, '')}`;
 const ISSUE_42 = 'https://github.com/acme/widgets/issues/42';
 const ISSUE_7 = 'https://github.com/acme/widgets/issues/7';
 const TIMEOUT = { timeout: 90_000 };
-
-type Message = { role: string; content: unknown };
-const messagesOf = (req: RecordedRequest) => (req.body?.messages ?? []) as Message[];
-const toolResults = (req: RecordedRequest) => messagesOf(req).filter((m) => m.role === 'tool');
-const userText = (req: RecordedRequest) => JSON.stringify(messagesOf(req).find((m) => m.role === 'user')?.content ?? '');
-
-/**
- * The model: reads a file, proposes a comment on the issue the flow's prompt names, then sums up,
- * saying whether the comment was rejected.
- */
-function jules(req: RecordedRequest): Reply {
-  const number = Number(/issue_number (\d+)/.exec(userText(req))?.[1]);
-  const results = toolResults(req);
-  if (results.length === 0) {
-    return { kind: 'tool-calls', calls: [{ id: 'read-1', name: 'get_file_contents', arguments: { owner: 'acme', repo: 'widgets', path: 'src/spin.ts' } }] };
-  }
-  if (results.length === 1) {
-    const body = `Plan for #${number}: make spin() say "stopped" at speed 0, and add a test.`;
-    return { kind: 'tool-calls', calls: [{ id: 'write-1', name: 'add_issue_comment', arguments: { owner: 'acme', repo: 'widgets', issue_number: number, body } }] };
-  }
-  const rejected = /rejected/.test(JSON.stringify(results[1]!.content));
-  return { kind: 'text', text: rejected ? 'The comment was rejected, so I posted nothing.' : `Posted the plan on #${number}.` };
-}
 
 /** A history as text, every payload decoded (`data` is base64 in its JSON), so a value in any of them can be found. */
 function historyText(events: unknown[]): string {

@@ -210,7 +210,7 @@ describe('baton mcp bridge', { timeout: 180_000 }, () => {
     const cases: [string[], RegExp][] = [
       [['mcp', 'bridge', 'nope'], /no MCP server named 'nope' is declared \(declared: memory, remote\)/],
       [['mcp', 'bridge', 'remote'], /MCP server 'remote' is reached by URL already \(http:\/\/127\.0\.0\.1:9\/mcp\): only a server with a command is bridged/],
-      [['mcp', 'bridge', 'memory', '--port', 'eighty'], /--port must be a port number \(0-65535\), got 'eighty'/],
+      [['mcp', 'bridge', 'memory', '--port', 'eighty'], /--port \(or BATON_MCP_BRIDGE_PORT\) must be a port number \(0-65535\), got 'eighty'/],
       [['mcp', 'bridge'], /missing <server>/],
     ];
     for (const [args, message] of cases) {

@@ -55,21 +55,25 @@ DOCKERFILE
   log "$SLIM: built ($slim_key)"
 fi
 
-# --- node:20-bookworm: the slim stand-in + an offline npm cache for this package-lock.json.
+# --- node:20-bookworm: the slim stand-in + an offline npm cache for this package-lock.json and
+# docker/mcp/package-lock.json (the MCP servers the image carries).
 full_key="$(input_key "$0" "$OFFLINE_DIR/lib.sh" "$REPO_ROOT/package.json" "$REPO_ROOT/package-lock.json" \
+  "$REPO_ROOT/docker/mcp/package.json" "$REPO_ROOT/docker/mcp/package-lock.json" \
   "=$(docker image inspect --format '{{.Id}}' "$SLIM")")"
 if image_is_real "$FULL"; then
   log "$FULL: a real image is present, using it"
 elif image_is_current "$FULL" "$full_key"; then
   log "$FULL: stand-in is current ($full_key)"
 else
-  log "$FULL: filling an npm cache for package-lock.json (npm install on this machine)"
-  mkdir -p "$work/full/project"
-  cp "$REPO_ROOT/package.json" "$REPO_ROOT/package-lock.json" "$work/full/project/"
-  (cd "$work/full/project" && npm install --no-audit --no-fund --ignore-scripts --cache "$work/full/npm-cache" >"$work/npm.log" 2>&1) || {
-    tail -n 30 "$work/npm.log" >&2
-    exit 1
-  }
+  log "$FULL: filling an npm cache for package-lock.json and docker/mcp's (npm install on this machine)"
+  for lock in "$REPO_ROOT" "$REPO_ROOT/docker/mcp"; do
+    rm -rf "$work/full/project" && mkdir -p "$work/full/project"
+    cp "$lock/package.json" "$lock/package-lock.json" "$work/full/project/"
+    (cd "$work/full/project" && npm install --no-audit --no-fund --ignore-scripts --cache "$work/full/npm-cache" >"$work/npm.log" 2>&1) || {
+      tail -n 30 "$work/npm.log" >&2
+      exit 1
+    }
+  done
   rm -rf "$work/full/project" "$work/full/npm-cache/_logs"
   cat >"$work/full/Dockerfile" <<DOCKERFILE
 FROM $SLIM

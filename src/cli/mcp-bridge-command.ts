@@ -1,8 +1,8 @@
 /**
  * `baton mcp bridge <server> [--host h] [--port p]`: serves a declared stdio MCP server over
  * streamable HTTP at /mcp (health at /health) until SIGINT or SIGTERM, for workers elsewhere that
- * declare it by URL. The bearer token is BATON_MCP_BRIDGE_TOKEN; without it the bridge stays on
- * loopback.
+ * declare it by URL. The port defaults to BATON_MCP_BRIDGE_PORT, then 8811. The bearer token is
+ * BATON_MCP_BRIDGE_TOKEN; without it the bridge stays on loopback.
  */
 import { loadConfig } from '../config';
 import { startMcpBridge } from '../mcp/mcp-bridge';
@@ -17,9 +17,9 @@ export const BRIDGE_PORT = 8811;
 export async function mcpBridge(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { host: { type: 'string' }, port: { type: 'string' } }, ['server']);
   const name = positionals[0]!;
-  const portText = str(values, 'port');
+  const portText = str(values, 'port') ?? (process.env.BATON_MCP_BRIDGE_PORT || undefined);
   const port = portText === undefined ? BRIDGE_PORT : Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number (0-65535), got '${portText}'`);
+  if (!/^\d+$/.test(portText ?? '0') || port > 65_535) throw new UsageError(`--port (or BATON_MCP_BRIDGE_PORT) must be a port number (0-65535), got '${portText}'`);
   const config = loadConfig();
   const declared = loadMcpServers(config);
   const server = declared.servers[name];

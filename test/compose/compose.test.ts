@@ -14,6 +14,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cleanEnv, eventually, inspect, must, PORTS, ROOT, run, Stack } from './stack';
 import { analyse, readJournal, type JournalRecord } from './journal';
+import { BatonClient } from '../../src/client/client';
+import { issueAgent, type IssueAgentSummary } from '../../examples/issue-agent';
+import { jules } from '../fixtures/github-mcp/jules-model';
+import { sha256, type FixtureRepo } from '../fixtures/github-mcp/repository';
+import { ModelServer } from '../model-server';
 
 const RUNS = 20;
 const STEPS = 5;
@@ -22,8 +27,13 @@ const STEP_MS = 3_000;
 const WORKERS = 3;
 
 const secret = randomBytes(24).toString('hex');
+const bridgeToken = randomBytes(24).toString('hex');
+/** Only this run knows it: the stand-in GitHub server refuses calls without it; found anywhere else, it leaked. */
+const githubToken = `ghp_${randomBytes(18).toString('hex')}`;
 const state = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-compose-'));
 const journalDir = path.join(state, 'journal');
+const fixtureDir = path.join(state, 'github-fixture');
+let model: ModelServer;
 const envFile = path.join(state, 'compose.env');
 let stack: Stack;
 let files: string[] = [];
@@ -41,6 +51,12 @@ async function api<T>(method: string, route: string, body?: unknown, key: string
 function composeVars(extra: Record<string, string> = {}): string {
   return Object.entries({
     BATON_API_KEYS: `compose-test:admin:${secret}`,
+    BATON_MCP_BRIDGE_TOKEN: bridgeToken,
+    GITHUB_TOKEN: githubToken,
+    COMPOSE_TEST_FIXTURE_DIR: fixtureDir,
+    COMPOSE_TEST_MODEL_PORT: String(new URL(model.baseURL).port),
+    COMPOSE_TEST_MCP_GITHUB_PORT: String(PORTS.mcpGithub),
+    COMPOSE_TEST_MCP_MEMORY_PORT: String(PORTS.mcpMemory),
     BATON_FLOWS_DIR: './test/compose/flows',
     COMPOSE_TEST_JOURNAL_DIR: journalDir,
     COMPOSE_TEST_TEMPORAL_PORT: String(PORTS.temporal),
@@ -57,6 +73,14 @@ describe('Docker Compose', { timeout: 30 * 60_000 }, () => {
     fs.chmodSync(state, 0o700);
     fs.mkdirSync(journalDir, { mode: 0o777 });
     fs.chmodSync(journalDir, 0o777); // the workers write as the image's `node` user
+    // The stand-in GitHub's repository, written by the bridge's server as the image's `node` user.
+    fs.mkdirSync(fixtureDir, { mode: 0o777 });
+    fs.chmodSync(fixtureDir, 0o777);
+    const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'github-mcp', 'fixture-repo.json'), 'utf8')) as FixtureRepo;
+    fs.writeFileSync(path.join(fixtureDir, 'repo.json'), JSON.stringify({ ...fixture, tokenSha256: sha256(githubToken) }), { mode: 0o666 });
+    fs.chmodSync(path.join(fixtureDir, 'repo.json'), 0o666);
+    model = await ModelServer.start();
+    model.replyWith(jules);
     fs.writeFileSync(envFile, composeVars(), { mode: 0o600 });
 
     const prepared = spawnSync('bash', [path.join(__dirname, 'prepare.sh'), state], { cwd: ROOT, stdio: 'inherit' });
@@ -73,11 +97,11 @@ describe('Docker Compose', { timeout: 30 * 60_000 }, () => {
     up = true;
     stack.must(['up', '-d', '--no-build', '--scale', `baton-worker=${WORKERS}`], files);
     await eventually(
-      'the API and 3 workers to report healthy',
+      'the API, 3 workers, the agent worker and both MCP bridges to report healthy',
       () => {
         const workers = stack.containers('baton-worker').map(inspect);
-        const apis = stack.containers('baton-api').map(inspect);
-        return workers.length === WORKERS && [...workers, ...apis].every((c) => c.health === 'healthy') ? true : undefined;
+        const others = ['baton-api', 'baton-agent-worker', 'mcp-github', 'mcp-memory'].flatMap((s) => stack.containers(s)).map(inspect);
+        return workers.length === WORKERS && others.length === 4 && [...workers, ...others].every((c) => c.health === 'healthy') ? true : undefined;
       },
       180_000,
       1_000,
@@ -99,6 +123,7 @@ describe('Docker Compose', { timeout: 30 * 60_000 }, () => {
         spawnSync('bash', ['-c', `for i in $(seq 1 40); do kill -0 ${pid} 2>/dev/null || exit 0; sleep 0.5; done`]);
       }
       fs.rmSync(state, { recursive: true, force: true });
+      void model?.close();
     }
   });
 
@@ -113,6 +138,18 @@ describe('Docker Compose', { timeout: 30 * 60_000 }, () => {
     assert.match(listing, /^@temporalio$/m);
     assert.doesNotMatch(listing, /^typescript$/m, 'dev dependencies are pruned');
     assert.doesNotMatch(listing, /^src$/m, 'only compiled JavaScript is shipped');
+    const mcp = must('docker', [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--entrypoint',
+      'sh',
+      'baton:local',
+      '-c',
+      'for b in mcp-server-github mcp-server-memory; do command -v $b; done',
+    ]);
+    assert.deepEqual(mcp.trim().split('\n'), ['/opt/baton-mcp/node_modules/.bin/mcp-server-github', '/opt/baton-mcp/node_modules/.bin/mcp-server-memory']);
   });
 
   test('the API asks for its key and reports Temporal reachable', async () => {
@@ -189,13 +226,75 @@ describe('Docker Compose', { timeout: 30 * 60_000 }, () => {
     assert.ok(report.summary.containers >= WORKERS, 'all three worker containers ran steps');
   });
 
+  test('the issue agent runs through the bridged MCP servers: the issue read, the comment written once approved; the token stays in mcp-github', async () => {
+    const client = await BatonClient.connect({
+      target: { namespace: 'default', connectionOptions: { address: `127.0.0.1:${PORTS.temporal}` } },
+      taskQueue: 'issue-agent',
+      flows: [issueAgent],
+    });
+    try {
+      const run = await client.flowRuns.start(issueAgent, { url: 'https://github.com/acme/widgets/issues/42' });
+      const pending = await eventually(
+        'the comment to wait for approval',
+        async () => (await client.approvals.list({ flow: 'issue-agent' })).approvals.find((a) => a.flowRunId === run.id),
+        120_000,
+        1_000,
+      );
+      assert.match(pending.description ?? '', /jules wants to call add_issue_comment with \{"owner":"acme","repo":"widgets","issue_number":42,/);
+      const writes = () => (fs.existsSync(path.join(fixtureDir, 'writes.jsonl')) ? fs.readFileSync(path.join(fixtureDir, 'writes.jsonl'), 'utf8') : '');
+      assert.equal(writes(), '', 'nothing written before the approval');
+      await client.approvals.decide(run.id, pending.key, { decision: 'approve' }, 'compose-test');
+      const summary = (await run.result()) as IssueAgentSummary;
+      assert.equal(summary.answer, 'Posted the plan on #42.');
+      assert.deepEqual(
+        summary.actions.map((a) => [a.tool, a.outcome]),
+        [
+          ['get_file_contents', 'done'],
+          ['add_issue_comment', 'done'],
+        ],
+      );
+      assert.match(writes(), /"tool":"add_issue_comment"/);
+      const history = JSON.stringify((await client.temporal.workflow.getHandle(run.id).fetchHistory()).events, (key, value: unknown) =>
+        key === 'data' && typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : value,
+      );
+      assert.ok(history.includes('add_issue_comment') && !history.includes(githubToken), 'the token is in the history');
+      const agentEnv = must('docker', ['inspect', '--format', '{{json .Config.Env}}', stack.containers('baton-agent-worker')[0]!]);
+      assert.ok(!agentEnv.includes(githubToken), 'the worker was given the GitHub token');
+    } finally {
+      await client.close();
+    }
+    // The memory bridge answers too, and only with the token.
+    const memory = `http://127.0.0.1:${PORTS.mcpMemory}/mcp`;
+    const list = (authorization?: string) =>
+      fetch(memory, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+    assert.equal((await list()).status, 401);
+    const listed = await list(`Bearer ${bridgeToken}`);
+    assert.equal(listed.status, 200);
+    assert.match(await listed.text(), /create_entities/);
+  });
+
   test("the Postgres stack's file is valid, and names a missing secret", () => {
     const vars = path.join(state, 'postgres.env');
-    fs.writeFileSync(vars, `POSTGRES_PASSWORD=${randomBytes(12).toString('hex')}\nBATON_API_KEYS=compose-test:admin:${secret}\n`, { mode: 0o600 });
+    const keys = `BATON_API_KEYS=compose-test:admin:${secret}\nBATON_MCP_BRIDGE_TOKEN=${bridgeToken}\n`;
+    fs.writeFileSync(vars, `POSTGRES_PASSWORD=${randomBytes(12).toString('hex')}\n${keys}`, { mode: 0o600 });
     const full = new Stack(vars, state);
     const services = full.must(['config', '--services'], ['docker-compose.yml']).split('\n').filter(Boolean).sort();
-    assert.deepEqual(services, ['baton-api', 'baton-worker', 'postgresql', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui']);
-    fs.writeFileSync(vars, `BATON_API_KEYS=compose-test:admin:${secret}\n`, { mode: 0o600 });
+    assert.deepEqual(services, [
+      'baton-api',
+      'baton-worker',
+      'mcp-github',
+      'mcp-memory',
+      'postgresql',
+      'temporal',
+      'temporal-namespace',
+      'temporal-schema',
+      'temporal-ui',
+    ]);
+    fs.writeFileSync(vars, keys, { mode: 0o600 });
     const missing = full.run(['config', '--quiet'], ['docker-compose.yml']);
     assert.notEqual(missing.status, 0);
     assert.match(missing.stderr, /set POSTGRES_PASSWORD in \.env \(see \.env\.example\)/);

@@ -9,7 +9,7 @@ import { parse, stringify } from 'yaml';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const PROJECT = 'baton-compose-test';
-export const PORTS = { temporal: 17233, ui: 18233, api: 14200 };
+export const PORTS = { temporal: 17233, ui: 18233, api: 14200, mcpGithub: 18811, mcpMemory: 18812 };
 
 export function run(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; quiet?: boolean } = {}): SpawnSyncReturns<string> {
   const result = spawnSync(cmd, args, { cwd: ROOT, env: options.env ?? process.env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
