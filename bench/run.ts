@@ -7,6 +7,8 @@
  *   npm run bench -- --smoke      tiny sizes, 1 round (run by `npm test` so the benchmarks never rot)
  *   npm run bench -- --rounds 5 --only W2,W3
  *   npm run bench -- --only W2 --mode local    W2–W4 run with regular and local tasks; one mode only
+ *   npm run bench -- --with-prefect            also Prefect 3 (its own server, bench/.venv) on W1–W5,
+ *                                              in each round's rotation; one table with every ratio
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,6 +25,8 @@ import { configuredTarget, freePort, startDevServer, type TemporalTarget } from 
 import { createWorker } from '../src/workers/worker';
 import { createLogger } from '../src/workers/logger';
 import * as rawActivities from './raw/activities';
+import { fmt, printBatonVsRaw, printWithPrefect, type Mode, type Row } from './bench-table';
+import { PrefectSide, type PrefectResult } from './prefect-side';
 
 const { values } = parseArgs({
   options: {
@@ -31,10 +35,12 @@ const { values } = parseArgs({
     only: { type: 'string' },
     mode: { type: 'string' },
     json: { type: 'boolean', default: false },
+    'with-prefect': { type: 'boolean', default: false },
   },
   strict: true,
 });
 const SMOKE = values.smoke;
+const WITH_PREFECT = values['with-prefect'];
 /** W2–W4 in both task modes, unless `--mode regular|local` picks one. */
 const MODES: Mode[] = values.mode ? [values.mode as Mode] : ['regular', 'local'];
 const ROUNDS = Number(values.rounds ?? (SMOKE ? 1 : 3));
@@ -58,38 +64,45 @@ const gcAndMeasure = () => {
   const m = process.memoryUsage();
   return { rss: m.rss / 1024 / 1024, heap: m.heapUsed / 1024 / 1024 };
 };
+/** The sides in round `r`'s order: each round starts one later (A B C, B C A, C A B...; with two: A B, B A). */
+const rotate = <T>(sides: T[], r: number): T[] => sides.map((_, i) => sides[(i + r) % sides.length]!);
 /**
- * Runs each side once and throws the figures away (JIT, caches and connections warm on both sides,
- * so neither pays for going first), then the rounds, interleaved: A B, B A, A B...
+ * Runs each side once and throws the figures away (JIT, caches and connections warm on every side,
+ * so none pays for going first), then the rounds, interleaved: A B, B A, A B... (with more sides,
+ * rotated: A B C, B C A, C A B...).
  */
-async function interleave(runBaton: () => Promise<void>, runRaw: () => Promise<void>, discard: () => void): Promise<void> {
+async function interleave(sides: (() => Promise<void>)[], discard: () => void): Promise<void> {
   if (!SMOKE) {
-    await runBaton();
-    await runRaw();
+    for (const f of sides) await f();
     discard();
   }
-  for (let r = 0; r < ROUNDS; r++) for (const f of r % 2 ? [runRaw, runBaton] : [runBaton, runRaw]) await f();
+  for (let r = 0; r < ROUNDS; r++) for (const f of rotate(sides, r)) await f();
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const fmt = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2)) : '-');
 
-/** How tasks run: as activities, or as local activities in the flow's worker. */
-type Mode = 'regular' | 'local';
+type ModeWorkload = 'W2' | 'W3' | 'W4';
+/** One workload in one task mode: its Baton and raw sides, and the row it records from their figures. */
+interface Measured {
+  sides: (() => Promise<void>)[];
+  discard: () => void;
+  record: (prefect?: number) => void;
+}
 
-interface Row {
-  id: string;
-  /** The task mode, for workloads measured in both. */
-  mode?: Mode;
-  workload: string;
-  unit: string;
-  baton: number;
-  raw: number;
-  /** True when a higher figure is better (throughput); false for times. */
-  higherIsBetter: boolean;
-  note?: string;
+/** Prefect's side, with `--with-prefect`; stopped on the way out, whatever way that is. */
+let prefect: PrefectSide | undefined;
+/** One workload's Prefect turns: each runs one round in bench.py and keeps its samples under `key`. */
+function prefectTurns(w: 'W2' | 'W3' | 'W4', key: string) {
+  const xs: number[] = [];
+  return {
+    run: async () => void xs.push(...(((await prefect!.round(w))[key] as number[] | undefined) ?? [])),
+    discard: () => void (xs.length = 0),
+    figure: () => median(xs),
+  };
 }
 
 async function main(): Promise<void> {
+  // Prefect first: its one-time install is the likeliest thing to fail, before anything is measured.
+  if (WITH_PREFECT) prefect = await PrefectSide.start({ smoke: SMOKE, sizes: { w1: SIZE.w1, w2: SIZE.w2, w3: SIZE.w3, w4: SIZE.w4, w5: SIZE.w5 } });
   const config = loadConfig({ ...process.env, BATON_LOG_LEVEL: 'error' });
   const logger = createLogger(config);
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-bench-'));
@@ -131,8 +144,9 @@ async function main(): Promise<void> {
   // Each figure is printed as soon as it is measured (on stderr), so a long run shows progress.
   const record = (row: Row) => {
     rows.push(row);
+    const p = row.prefect === undefined ? '' : `, Prefect ${fmt(row.prefect)}`;
     console.error(
-      `# ${row.id}${row.mode ? ` [${row.mode}]` : ''} ${row.workload}: Baton ${fmt(row.baton)}, raw ${fmt(row.raw)} ${row.unit}${row.note ? ` (${row.note})` : ''}`,
+      `# ${row.id}${row.mode ? ` [${row.mode}]` : ''} ${row.workload}: Baton ${fmt(row.baton)}, raw ${fmt(row.raw)}${p} ${row.unit}${row.note ? ` (${row.note})` : ''}`,
     );
   };
   const want = (w: string) => !ONLY || ONLY.has(w);
@@ -164,15 +178,41 @@ async function main(): Promise<void> {
         rawE2e.push(performance.now() - t0);
       }
     };
-    for (let r = 0; r < ROUNDS; r++) for (const f of r % 2 ? [runRaw, runBaton] : [runBaton, runRaw]) await f();
-    record({ id: 'W1', workload: 'REST trigger → completion, one-task flow, p50', unit: 'ms', baton: median(batonE2e), raw: median(rawE2e), higherIsBetter: false });
-    record({ id: 'W1', workload: 'REST trigger → completion, p99', unit: 'ms', baton: pct(batonE2e, 99), raw: pct(rawE2e, 99), higherIsBetter: false });
+    // Prefect: a served deployment, triggered over REST (its start latency: POST create_flow_run).
+    const prefectE2e: number[] = [];
+    const prefectStart: number[] = [];
+    const runPrefect = async () => {
+      const res = await prefect!.round('W1');
+      prefectE2e.push(...((res.w1_samples_ms as number[] | undefined) ?? []));
+      prefectStart.push(...((res.w1_create_samples_ms as number[] | undefined) ?? []));
+    };
+    const p = (xs: number[], f: (xs: number[]) => number) => (prefect ? f(xs) : undefined);
+    for (let r = 0; r < ROUNDS; r++) for (const f of rotate(prefect ? [runBaton, runRaw, runPrefect] : [runBaton, runRaw], r)) await f();
+    record({
+      id: 'W1',
+      workload: 'REST trigger → completion, one-task flow, p50',
+      unit: 'ms',
+      baton: median(batonE2e),
+      raw: median(rawE2e),
+      prefect: p(prefectE2e, median),
+      higherIsBetter: false,
+    });
+    record({
+      id: 'W1',
+      workload: 'REST trigger → completion, p99',
+      unit: 'ms',
+      baton: pct(batonE2e, 99),
+      raw: pct(rawE2e, 99),
+      prefect: p(prefectE2e, (xs) => pct(xs, 99)),
+      higherIsBetter: false,
+    });
     record({
       id: 'W1',
       workload: 'start latency: POST /runs vs client.workflow.start, p50',
       unit: 'ms',
       baton: median(batonStart),
       raw: median(rawStart),
+      prefect: p(prefectStart, median),
       higherIsBetter: false,
       note: `API overhead p50 ${(median(batonStart) - median(rawStart)).toFixed(2)} ms, p99 ${(pct(batonStart, 99) - pct(rawStart, 99)).toFixed(2)} ms`,
     });
@@ -180,73 +220,128 @@ async function main(): Promise<void> {
 
   // W2–W4 run in both modes: tasks as activities (regular) and as local activities in the flow's
   // worker (local: the flows' `localTasks`; raw: `proxyLocalActivities`).
-  for (const mode of MODES) {
+  const inMode = (mode: Mode): Record<ModeWorkload, () => Measured> => {
     const flowOf = (name: string) => (mode === 'local' ? `${name}-local` : name);
     const rawOf = (name: string) => (mode === 'local' ? `${name}Local` : name);
     const label = mode === 'local' ? ' (local tasks)' : '';
-
-    // W2: a chain of sequential no-op tasks.
-    if (want('W2')) {
-      const b: number[] = [];
-      const rw: number[] = [];
-      const runBaton = async () => {
-        const t0 = performance.now();
-        await baton.flowRuns.run(flowOf('bench-chain'), { n: SIZE.w2 });
-        b.push((performance.now() - t0) / SIZE.w2);
-      };
-      const runRaw = async () => {
-        const t0 = performance.now();
-        await raw.workflow.execute(rawOf('rawChain'), { taskQueue: rawQueue, workflowId: id('w2'), args: [SIZE.w2] });
-        rw.push((performance.now() - t0) / SIZE.w2);
-      };
-      await interleave(runBaton, runRaw, () => ((b.length = 0), (rw.length = 0)));
-      record({
-        id: 'W2',
-        mode,
-        workload: `chain of ${SIZE.w2} sequential tasks, per step${label}`,
-        unit: 'ms',
-        baton: median(b),
-        raw: median(rw),
-        higherIsBetter: false,
+    return {
+      // W2: a chain of sequential no-op tasks.
+      W2: () => {
+        const b: number[] = [];
+        const rw: number[] = [];
+        const runBaton = async () => {
+          const t0 = performance.now();
+          await baton.flowRuns.run(flowOf('bench-chain'), { n: SIZE.w2 });
+          b.push((performance.now() - t0) / SIZE.w2);
+        };
+        const runRaw = async () => {
+          const t0 = performance.now();
+          await raw.workflow.execute(rawOf('rawChain'), { taskQueue: rawQueue, workflowId: id('w2'), args: [SIZE.w2] });
+          rw.push((performance.now() - t0) / SIZE.w2);
+        };
+        return {
+          sides: [runBaton, runRaw],
+          discard: () => ((b.length = 0), (rw.length = 0)),
+          record: (prefect) =>
+            record({
+              id: 'W2',
+              mode,
+              workload: `chain of ${SIZE.w2} sequential tasks, per step${label}`,
+              unit: 'ms',
+              baton: median(b),
+              raw: median(rw),
+              prefect,
+              higherIsBetter: false,
+            }),
+        };
+      },
+      // W3: one flow mapping no-op tasks.
+      W3: () => {
+        const b: number[] = [];
+        const rw: number[] = [];
+        const runBaton = async () => {
+          const t0 = performance.now();
+          await baton.flowRuns.run(flowOf('bench-map'), { n: SIZE.w3 });
+          b.push(SIZE.w3 / ((performance.now() - t0) / 1000));
+        };
+        const runRaw = async () => {
+          const t0 = performance.now();
+          await raw.workflow.execute(rawOf('rawMap'), { taskQueue: rawQueue, workflowId: id('w3'), args: [SIZE.w3] });
+          rw.push(SIZE.w3 / ((performance.now() - t0) / 1000));
+        };
+        return {
+          sides: [runBaton, runRaw],
+          discard: () => ((b.length = 0), (rw.length = 0)),
+          record: (prefect) =>
+            record({
+              id: 'W3',
+              mode,
+              workload: `one flow mapping ${SIZE.w3} tasks${label}`,
+              unit: 'tasks/s',
+              baton: median(b),
+              raw: median(rw),
+              prefect,
+              higherIsBetter: true,
+            }),
+        };
+      },
+      // W4: concurrent flows of 10 sequential tasks each.
+      W4: () => {
+        const b: number[] = [];
+        const rw: number[] = [];
+        const runBaton = async () => {
+          const t0 = performance.now();
+          const handles = await Promise.all(Array.from({ length: SIZE.w4 }, () => baton.flowRuns.start(flowOf('bench-ten'))));
+          await Promise.all(handles.map((h) => h.result()));
+          b.push(SIZE.w4 / ((performance.now() - t0) / 1000));
+        };
+        const runRaw = async () => {
+          const t0 = performance.now();
+          const handles = await Promise.all(Array.from({ length: SIZE.w4 }, () => raw.workflow.start(rawOf('rawTen'), { taskQueue: rawQueue, workflowId: id('w4') })));
+          await Promise.all(handles.map((h) => h.result()));
+          rw.push(SIZE.w4 / ((performance.now() - t0) / 1000));
+        };
+        return {
+          sides: [runBaton, runRaw],
+          discard: () => ((b.length = 0), (rw.length = 0)),
+          record: (prefect) =>
+            record({
+              id: 'W4',
+              mode,
+              workload: `${SIZE.w4} concurrent flows × 10 tasks${label}`,
+              unit: 'flows/s',
+              baton: median(b),
+              raw: median(rw),
+              prefect,
+              higherIsBetter: true,
+            }),
+        };
+      },
+    };
+  };
+  const modeWorkloads = ['W2', 'W3', 'W4'] as const;
+  if (prefect) {
+    // Workload by workload: both modes' Baton and raw sides and Prefect's turn in one rotation per
+    // round, so that a change in the machine's load hits all of them alike.
+    const prefectKeys = { W2: 'w2_samples', W3: 'w3_samples', W4: 'w4_samples' };
+    for (const w of modeWorkloads) {
+      if (!want(w)) continue;
+      const measured = MODES.map((mode) => inMode(mode)[w]());
+      const turns = prefectTurns(w, prefectKeys[w]);
+      await interleave([...measured.flatMap((m) => m.sides), turns.run], () => {
+        for (const m of measured) m.discard();
+        turns.discard();
       });
+      for (const m of measured) m.record(turns.figure());
     }
-
-    // W3: one flow mapping no-op tasks.
-    if (want('W3')) {
-      const b: number[] = [];
-      const rw: number[] = [];
-      const runBaton = async () => {
-        const t0 = performance.now();
-        await baton.flowRuns.run(flowOf('bench-map'), { n: SIZE.w3 });
-        b.push(SIZE.w3 / ((performance.now() - t0) / 1000));
-      };
-      const runRaw = async () => {
-        const t0 = performance.now();
-        await raw.workflow.execute(rawOf('rawMap'), { taskQueue: rawQueue, workflowId: id('w3'), args: [SIZE.w3] });
-        rw.push(SIZE.w3 / ((performance.now() - t0) / 1000));
-      };
-      await interleave(runBaton, runRaw, () => ((b.length = 0), (rw.length = 0)));
-      record({ id: 'W3', mode, workload: `one flow mapping ${SIZE.w3} tasks${label}`, unit: 'tasks/s', baton: median(b), raw: median(rw), higherIsBetter: true });
-    }
-
-    // W4: concurrent flows of 10 sequential tasks each.
-    if (want('W4')) {
-      const b: number[] = [];
-      const rw: number[] = [];
-      const runBaton = async () => {
-        const t0 = performance.now();
-        const handles = await Promise.all(Array.from({ length: SIZE.w4 }, () => baton.flowRuns.start(flowOf('bench-ten'))));
-        await Promise.all(handles.map((h) => h.result()));
-        b.push(SIZE.w4 / ((performance.now() - t0) / 1000));
-      };
-      const runRaw = async () => {
-        const t0 = performance.now();
-        const handles = await Promise.all(Array.from({ length: SIZE.w4 }, () => raw.workflow.start(rawOf('rawTen'), { taskQueue: rawQueue, workflowId: id('w4') })));
-        await Promise.all(handles.map((h) => h.result()));
-        rw.push(SIZE.w4 / ((performance.now() - t0) / 1000));
-      };
-      await interleave(runBaton, runRaw, () => ((b.length = 0), (rw.length = 0)));
-      record({ id: 'W4', mode, workload: `${SIZE.w4} concurrent flows × 10 tasks${label}`, unit: 'flows/s', baton: median(b), raw: median(rw), higherIsBetter: true });
+  } else {
+    for (const mode of MODES) {
+      for (const w of modeWorkloads) {
+        if (!want(w)) continue;
+        const m = inMode(mode)[w]();
+        await interleave(m.sides, m.discard);
+        m.record();
+      }
     }
   }
 
@@ -254,9 +349,11 @@ async function main(): Promise<void> {
   if (want('W5')) {
     const before = gcAndMeasure();
     const batonIds = await Promise.all(Array.from({ length: SIZE.w5 }, async () => (await baton.flowRuns.start('bench-wait')).id));
-    for (;;) {
+    const waitLimitMs = (SMOKE ? 2 : 20) * 60_000;
+    for (const t0 = Date.now(); ;) {
       const page = await baton.approvals.list({ flow: 'bench-wait', pageSize: 1_000 });
       if (page.approvals.length >= SIZE.w5) break;
+      if (Date.now() - t0 > waitLimitMs) throw new Error(`W5: ${page.approvals.length} of ${SIZE.w5} Baton flows waiting after ${waitLimitMs / 1000} s`);
       await sleep(200);
     }
     const batonLoaded = gcAndMeasure();
@@ -269,17 +366,34 @@ async function main(): Promise<void> {
     const rawLoaded = gcAndMeasure();
     await Promise.all(rawHandles.map((h) => h.signal('go')));
     await Promise.all(rawHandles.map((h) => h.result()));
+    // Prefect's turn comes last: its flows wait in a Python process of their own (see its note).
+    const prefectW5: PrefectResult | undefined = prefect ? await prefect.round('W5') : undefined;
     const perBaton = ((batonLoaded.heap - before.heap) * 1024) / SIZE.w5;
     const perRaw = ((rawLoaded.heap - between.heap) * 1024) / SIZE.w5;
+    const rssBaton = ((batonLoaded.rss - before.rss) * 1024) / SIZE.w5;
+    const rssRaw = ((rawLoaded.rss - between.rss) * 1024) / SIZE.w5;
     record({
       id: 'W5',
       workload: `${SIZE.w5} flows waiting: worker JS heap per waiting flow`,
       unit: 'KiB',
       baton: perBaton,
       raw: perRaw,
+      prefect: prefect ? NaN : undefined,
       higherIsBetter: false,
-      note: `baseline heap ${before.heap.toFixed(1)} MB, rss ${before.rss.toFixed(0)} MB; rss per waiting flow: Baton ${(((batonLoaded.rss - before.rss) * 1024) / SIZE.w5).toFixed(1)} KiB, raw ${(((rawLoaded.rss - between.rss) * 1024) / SIZE.w5).toFixed(1)} KiB`,
+      note: `baseline heap ${before.heap.toFixed(1)} MB, rss ${before.rss.toFixed(0)} MB; rss per waiting flow: Baton ${rssBaton.toFixed(1)} KiB, raw ${rssRaw.toFixed(1)} KiB`,
     });
+    if (prefectW5) {
+      const p = prefectW5.w5_rss_kib_per_flow;
+      record({
+        id: 'W5',
+        workload: `${SIZE.w5} flows waiting: worker process RSS per waiting flow`,
+        unit: 'KiB',
+        baton: rssBaton,
+        raw: rssRaw,
+        prefect: typeof p === 'number' ? p : NaN,
+        higherIsBetter: false,
+      });
+    }
   }
 
   // W7/W8: maps past one workflow's limits. Baton shards on its own; the raw side is what a
@@ -348,25 +462,11 @@ print(' '.join(out))`;
   }
 
   // Report.
-  console.log(`\nBaton vs raw Temporal — ${ROUNDS} round(s)${SMOKE ? ', smoke sizes' : ''}, medians; ratio = Baton ÷ raw in throughput (above 1: Baton faster)\n`);
-  console.log('| id | workload | tasks | unit | Baton | raw Temporal | ratio |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
-  for (const r of rows) {
-    const ratio = r.higherIsBetter ? r.baton / r.raw : r.raw / r.baton;
-    console.log(`| ${r.id} | ${r.workload} | ${r.mode ?? '-'} | ${r.unit} | ${fmt(r.baton)} | ${fmt(r.raw)} | ${fmt(ratio)} |`);
-  }
-  // Local beside regular, for the workloads measured both ways.
-  const local = rows.filter((r) => r.mode === 'local');
-  if (local.length) {
-    console.log('\n| id | unit | Baton regular | Baton local | raw regular | raw local | Baton local ÷ Baton regular |');
-    console.log('| --- | --- | --- | --- | --- | --- | --- |');
-    for (const l of local) {
-      const r = rows.find((x) => x.id === l.id && x.mode === 'regular');
-      const gain = r ? (l.higherIsBetter ? l.baton / r.baton : r.baton / l.baton) : NaN;
-      console.log(`| ${l.id} | ${l.unit} | ${fmt(r?.baton ?? NaN)} | ${fmt(l.baton)} | ${fmt(r?.raw ?? NaN)} | ${fmt(l.raw)} | ${fmt(gain)}× |`);
-    }
-  }
+  const sizes = `${ROUNDS} round(s)${SMOKE ? ', smoke sizes' : ''}, medians`;
+  if (prefect) printWithPrefect(rows, sizes, `Prefect ${prefect.version}`);
+  else printBatonVsRaw(rows, sizes);
   for (const r of rows) if (r.note) console.log(`${r.id}: ${r.note}`);
+  for (const note of prefect?.notes() ?? []) console.log(note);
   if (sqlite) console.log(`W6: SQLite commits/s on this disk (WAL): ${sqlite}`);
   console.log(`machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${os.platform()} ${os.release()}`);
   if (values.json) console.log(`JSON:${JSON.stringify(rows)}`);
@@ -379,12 +479,22 @@ print(' '.join(out))`;
   await raw.connection.close();
   await target.devServer?.stop();
   fs.rmSync(home, { recursive: true, force: true });
+  if (prefect?.errors.size) {
+    process.exitCode = 1;
+    console.error(`Prefect failed on ${[...prefect.errors.keys()].join(', ')}; see above`);
+  }
 }
 
+// Prefect's server is stopped on every way out (bench/prefect-server.ts also stops it on a signal).
+const stopPrefect = () => prefect?.stop().catch((err: unknown) => console.error(`stopping Prefect's server: ${String(err)}`));
 main().then(
-  () => process.exit(0),
-  (err) => {
+  async () => {
+    await stopPrefect();
+    process.exit(process.exitCode ?? 0);
+  },
+  async (err) => {
     console.error(err);
+    await stopPrefect();
     process.exit(1);
   },
 );

@@ -1,22 +1,30 @@
-"""The W1-W4 benchmark shapes written with Prefect 3, run against Prefect's own server.
+"""The W1-W5 benchmark shapes written with Prefect 3, run against Prefect's own server.
 
-Run by `npm run bench:prefect`, which installs Prefect into bench/.venv and starts `prefect server`
-on loopback first (PREFECT_API_URL, PREFECT_HOME set). Can be run alone against such a server:
+Run by `npm run bench -- --with-prefect` (bench/run.ts), once per workload per round, interleaved
+with Baton and raw Temporal, and by `npm run bench:prefect -- --prefect-only`; both install Prefect
+into bench/.venv and start `prefect server` on loopback first (PREFECT_API_URL, PREFECT_HOME set).
+Can be run alone against such a server:
 
-    bench/.venv/bin/python bench/prefect/bench.py [--only W2,W3]
+    bench/.venv/bin/python bench/prefect/bench.py [--only W2,W3] [--rounds 1] [--smoke]
+        [--sizes w2=100,w5=1000] [--w4-concurrency 2]
 
 Progress goes to stderr as each figure is measured; the last stdout line is one JSON object with
-the figures (and, for a workload that failed, `<w>_error`). Every wait has a time limit: a workload
-that overruns it is reported as failed, and a phase that cannot be interrupted (a flow that hangs
-inside Prefect) stops the whole process with a message and a stack dump rather than hanging.
+the figures, their samples (`*_samples`, for pooling over invocations) and, for a workload that
+failed, `<w>_error`. Every wait has a time limit: a workload that overruns it is reported as failed,
+and a phase that cannot be interrupted (a flow that hangs inside Prefect) stops the whole process
+with a message and a stack dump rather than hanging.
 
-Environment: BENCH_SMOKE=1 (tiny sizes), BENCH_ROUNDS (default 3, smoke 1), BENCH_SIZES,
+Environment: BENCH_SMOKE=1 (as --smoke), BENCH_ROUNDS (default 3, smoke 1), BENCH_SIZES (as --sizes),
 BENCH_W1_POLL (the served runner's PREFECT_RUNNER_POLL_FREQUENCY, seconds; default 1),
 BENCH_W4_BOUNDED (the concurrency limits W4 tries, on a probe of flows, when Prefect's server fails
-with all flows at once; the fastest is then used for the measured rounds; default 20,10,5,2).
+with all flows at once; the fastest is then used for the measured rounds; default 20,10,5,2),
+BENCH_W5_STARTING (W5: flows on their way to Paused at once; default 5),
+BENCH_PREFECT_SERVER_PGID (W5: the server's process group, whose RSS is reported beside the flows').
 """
+import argparse
 import asyncio
 import faulthandler
+import gc
 import json
 import os
 import signal
@@ -28,15 +36,26 @@ import time
 
 import httpx
 from prefect import flow, task
+from prefect.flow_runs import apause_flow_run, aresume_flow_run
+from prefect.input import RunInput
+from prefect.runtime import flow_run as current_flow_run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SMOKE = os.environ.get("BENCH_SMOKE") == "1"
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1" if SMOKE else "3"))
-SIZE = {"w1": 3, "w2": 5, "w3": 20, "w4": 5} if SMOKE else {"w1": 40, "w2": 100, "w3": 1000, "w4": 200}
-# BENCH_SIZES="w1=10,w4=50": other sizes, for partial runs.
-SIZE.update({k: int(v) for k, v in (kv.split("=") for kv in os.environ.get("BENCH_SIZES", "").split(",") if kv)})
+_cli = argparse.ArgumentParser(description="The benchmark shapes written with Prefect 3.")
+_cli.add_argument("--only", help="workloads to run, e.g. W2,W3 (default: W1-W5)")
+_cli.add_argument("--rounds", type=int, help="rounds per workload (default 3, smoke 1)")
+_cli.add_argument("--smoke", action="store_true", help="tiny sizes")
+_cli.add_argument("--sizes", default="", help='other sizes, e.g. "w1=10,w4=50"')
+_cli.add_argument("--w4-concurrency", type=int, help="W4: run at most this many flows at a time, without trying all at once first")
+ARGS = _cli.parse_args()
+SMOKE = ARGS.smoke or os.environ.get("BENCH_SMOKE") == "1"
+ROUNDS = ARGS.rounds or int(os.environ.get("BENCH_ROUNDS", "1" if SMOKE else "3"))
+SIZE = {"w1": 3, "w2": 5, "w3": 20, "w4": 5, "w5": 10} if SMOKE else {"w1": 40, "w2": 100, "w3": 1000, "w4": 200, "w5": 1000}
+for _sizes in (os.environ.get("BENCH_SIZES", ""), ARGS.sizes):
+    SIZE.update({k: int(v) for k, v in (kv.split("=") for kv in _sizes.split(",") if kv) if k in SIZE})
 W1_POLL = os.environ.get("BENCH_W1_POLL", "1")
 W4_BOUNDED = [int(x) for x in os.environ.get("BENCH_W4_BOUNDED", "2,1" if SMOKE else "20,10,5,2").split(",")]
+W5_STARTING = int(os.environ.get("BENCH_W5_STARTING", "5"))
 
 # Time limits, in seconds. Generous: the machine may be busy, and Prefect's served runs each start
 # a Python process. They exist so that a stall ends the run with a message instead of hanging.
@@ -48,6 +67,7 @@ LIMIT = {
     "w3": 300 if SMOKE else 900,
     "w4_attempt": 300 if SMOKE else 900,
     "w4_phase": 900 if SMOKE else 3600,
+    "w5_phase": 600 if SMOKE else 3600,
 }
 
 
@@ -234,8 +254,8 @@ def w1(api_url: str) -> dict:
                 running.append(s)
                 if (i + 1) % 10 == 0 or i + 1 == SIZE["w1"]:
                     progress(f"W1: round {r + 1}/{ROUNDS}, {i + 1}/{SIZE['w1']} runs, median so far {statistics.median(e2e):.0f} ms")
-        e2e.sort()
-        p99 = e2e[min(len(e2e) - 1, int(0.99 * len(e2e)))]
+        ordered = sorted(e2e)
+        p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
         return {
             "w1_p50_ms": statistics.median(e2e),
             "w1_p99_ms": p99,
@@ -243,6 +263,9 @@ def w1(api_url: str) -> dict:
             "w1_create_p50_ms": statistics.median(created),
             "w1_to_running_p50_ms": statistics.median(running),
             "w1_retried_requests": api.retried,
+            "w1_samples_ms": e2e,
+            "w1_create_samples_ms": created,
+            "w1_to_running_samples_ms": running,
         }
     finally:
         _stop_children()
@@ -304,11 +327,17 @@ def w4() -> dict:
     n = SIZE["w4"]
     out: dict = {}
     asyncio.run(ten())  # warm-up: the async engine path
-    progress(f"W4: round 1/{ROUNDS}, {n} flows × 10 tasks, all at once")
-    rate, error = w4_attempt(n, n)
-    if error is None:
+    if ARGS.w4_concurrency:
+        # Chosen by an earlier invocation (all at once, or the best probe after that failed).
+        figures, concurrency = [], ARGS.w4_concurrency
+        error = None
+    else:
+        progress(f"W4: round 1/{ROUNDS}, {n} flows × 10 tasks, all at once")
+        rate, error = w4_attempt(n, n)
         figures, concurrency = [rate], n
-        progress(f"W4: {rate:.2f} flows/s")
+    if error is None:
+        if figures:
+            progress(f"W4: {figures[0]:.2f} flows/s")
     else:
         # Prefect on SQLite answers 503 to concurrent POST /flow_runs/ that lose a lock race, and
         # its client retries 2, 4, 8, 16, 32 s later, then gives up. Record that, then find the
@@ -342,17 +371,148 @@ def w4() -> dict:
         figures.append(rate)
         progress(f"W4: {rate:.2f} flows/s")
     out["w4_flows_per_s"] = statistics.median(figures)
+    out["w4_samples"] = figures
     out["w4_concurrency"] = concurrency
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# W5: memory per waiting flow. Baton's W5 holds N flows waiting for an approval in one worker and
+# measures that worker; here N flows wait for input (pause_flow_run(wait_for_input=...)) as asyncio
+# tasks of this one process, the cheapest way Prefect holds a waiting flow in memory, and this
+# process's RSS growth is the figure. A served deployment would start one Python process per run,
+# and suspend_flow_run would leave nothing in memory but needs a deployment and a worker to resume
+# it: neither compares with a worker holding waiting flows.
+
+
+class Decision(RunInput):
+    decision: str
+
+
+W5_TIMEOUT_S = LIMIT["w5_phase"]
+_waiting_ids: list = []
+
+
+@flow(name="wait-for-go")
+async def wait_for_go():
+    _waiting_ids.append(current_flow_run.id)
+    # poll_interval: Prefect's default (10 s), each waiting flow reads its run that often.
+    answer = await apause_flow_run(wait_for_input=Decision, timeout=W5_TIMEOUT_S, key="go")
+    return answer.decision
+
+
+def _rss_kib(pid="self") -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return float(line.split()[1])
+    return float("nan")
+
+
+def _group_rss_kib(pgid: int) -> float:
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                # Fields after the command name (which may hold spaces): state, ppid, pgrp...
+                if int(f.read().rsplit(")", 1)[1].split()[2]) != pgid:
+                    continue
+            total += _rss_kib(entry)
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
+def w5(api_url: str) -> dict:
+    n = SIZE["w5"]
+    pgid = int(os.environ.get("BENCH_PREFECT_SERVER_PGID", "0"))
+    server_rss = (lambda: _group_rss_kib(pgid)) if pgid else (lambda: float("nan"))
+
+    async def go() -> dict:
+        http = httpx.AsyncClient(base_url=api_url, timeout=30)
+        paused_filter = {"flows": {"name": {"any_": ["wait-for-go"]}}, "flow_runs": {"state": {"type": {"any_": ["PAUSED"]}}}}
+
+        async def paused() -> int:
+            r = await http.post("/flow_runs/count", json=paused_filter)
+            r.raise_for_status()
+            return r.json()
+
+        async def hold(count: int, deadline: float) -> list:
+            """Starts `count` waiting flows, at most W5_STARTING on their way to Paused at once."""
+            base = await paused()
+            flows: list = []
+            while True:
+                done = await paused() - base
+                if done >= count:
+                    return flows
+                for f in flows:
+                    if f.done():
+                        raise RuntimeError(f"a waiting flow ended before it was resumed: {f.exception() or f.result()!r}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{done} of {count} flows paused within the time limit")
+                while len(flows) < count and len(flows) - done < W5_STARTING:
+                    flows.append(asyncio.ensure_future(wait_for_go()))
+                await asyncio.sleep(0.2)
+
+        async def release(flows: list, deadline: float) -> None:
+            sem = asyncio.Semaphore(W5_STARTING)
+
+            async def resume(flow_run_id) -> None:
+                async with sem:
+                    while True:
+                        try:
+                            return await aresume_flow_run(flow_run_id, run_input={"decision": "approve"})
+                        except RuntimeError as exc:
+                            # A flow is Paused a moment before it has saved its input's schema;
+                            # until then the server refuses input for it.
+                            if "schema not found" not in str(exc) or time.monotonic() > deadline:
+                                raise
+                        await asyncio.sleep(0.2)
+
+            await asyncio.wait_for(asyncio.gather(*(resume(i) for i in list(_waiting_ids))), deadline - time.monotonic())
+            _waiting_ids.clear()
+            answers = await asyncio.wait_for(asyncio.gather(*flows), deadline - time.monotonic())
+            if any(a != "approve" for a in answers):
+                raise RuntimeError(f"a flow resumed with {answers!r}")
+
+        try:
+            deadline = time.monotonic() + LIMIT["w5_phase"]
+            # Warm-up: one flow paused and resumed, so that what Prefect loads on first use is
+            # in the baseline, not in the figure.
+            await release(await hold(1, deadline), deadline)
+            gc.collect()
+            before, server_before = _rss_kib(), server_rss()
+            t0 = time.perf_counter()
+            progress(f"W5: starting {n} flows that wait for input (at most {W5_STARTING} on their way to Paused at once)")
+            flows = await hold(n, deadline)
+            loaded_s = time.perf_counter() - t0
+            await asyncio.sleep(1)  # the last flows to pause save their input's schema just after
+            gc.collect()
+            loaded, server_loaded = _rss_kib(), server_rss()
+            progress(f"W5: {n} flows paused after {loaded_s:.1f} s; RSS {before / 1024:.0f} -> {loaded / 1024:.0f} MB; resuming them")
+            await release(flows, deadline)
+            return {
+                "w5_rss_kib_per_flow": (loaded - before) / n,
+                "w5_server_rss_kib_per_flow": (server_loaded - server_before) / n,
+                "w5_baseline_rss_mb": before / 1024,
+                "w5_server_baseline_rss_mb": server_before / 1024,
+                "w5_load_s": loaded_s,
+                "w5_poll_interval_s": 10,
+                "w5_starting_at_once": W5_STARTING,
+            }
+        finally:
+            await http.aclose()
+
+    return asyncio.run(go())
 
 
 # ---------------------------------------------------------------------------------------------
 
 
 def main() -> None:
-    only = None
-    if "--only" in sys.argv:
-        only = set(sys.argv[sys.argv.index("--only") + 1].upper().split(","))
+    only = set(ARGS.only.upper().split(",")) if ARGS.only else None
     want = lambda w: only is None or w in only  # noqa: E731
     api = os.environ["PREFECT_API_URL"]
     import prefect
@@ -364,6 +524,7 @@ def main() -> None:
         "w3_task_runner": "ThreadPoolTaskRunner (default)",
         "client_max_retries": os.environ.get("PREFECT_CLIENT_MAX_RETRIES", "5 (default)"),
         "logging_level": os.environ.get("PREFECT_LOGGING_LEVEL", "INFO (default)"),
+        "w5_wait": "pause_flow_run(wait_for_input=RunInput), poll_interval 10 s (default), flows as asyncio tasks of one process",
     }
 
     def attempt(name: str, fn) -> None:
@@ -373,8 +534,9 @@ def main() -> None:
             results[f"{name}_error"] = f"{type(exc).__name__}: {str(exc)[:600]}"
             progress(f"{name.upper()}: FAILED: {results[name + '_error']}")
 
-    with Watchdog("warm-up flow", LIMIT["w2"]):
-        chain(2)  # the first run pays for imports and the client's connection
+    if want("W2") or want("W3"):
+        with Watchdog("warm-up flow", LIMIT["w2"]):
+            chain(2)  # the first run pays for imports and the client's connection
 
     if want("W2"):
         def run_w2():
@@ -382,7 +544,7 @@ def main() -> None:
             for r in range(ROUNDS):
                 per_step.append(_timed(lambda: chain(SIZE["w2"])) / SIZE["w2"])
                 progress(f"W2: round {r + 1}/{ROUNDS}: {per_step[-1]:.2f} ms per step")
-            return {"w2_ms_per_step": statistics.median(per_step)}
+            return {"w2_ms_per_step": statistics.median(per_step), "w2_samples": per_step}
 
         with Watchdog("W2", LIMIT["w2"] * ROUNDS):
             attempt("w2", run_w2)
@@ -393,7 +555,7 @@ def main() -> None:
             for r in range(ROUNDS):
                 rates.append(SIZE["w3"] / (_timed(lambda: fan(SIZE["w3"])) / 1000))
                 progress(f"W3: round {r + 1}/{ROUNDS}: {rates[-1]:.1f} tasks/s")
-            return {"w3_tasks_per_s": statistics.median(rates)}
+            return {"w3_tasks_per_s": statistics.median(rates), "w3_samples": rates}
 
         with Watchdog("W3", LIMIT["w3"] * ROUNDS):
             attempt("w3", run_w3)
@@ -412,10 +574,32 @@ def main() -> None:
         with Watchdog("W4", LIMIT["w4_phase"]):
             attempt("w4", w4)
 
+    if want("W5"):
+        # A little past W5's own limit, which the flows' pause timeout and its waits already use.
+        with Watchdog("W5", LIMIT["w5_phase"] + 120):
+            attempt("w5", lambda: w5(api))
+
     print(json.dumps(results).replace("NaN", "null"), flush=True)
 
 
+def _on_sigterm(signum, frame) -> None:
+    # The default would end this process at once and leave the served runner (a session of its own)
+    # polling a server that is going away.
+    _stop_children()
+    deadline = time.monotonic() + 0.8  # within the second bench/run.ts gives before SIGKILL
+    while any(p.poll() is None for p in _children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for proc in _children:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    os._exit(128 + signum)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         main()
     finally:
