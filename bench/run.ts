@@ -106,6 +106,8 @@ async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, BATON_LOG_LEVEL: 'error' });
   const logger = createLogger(config);
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-bench-'));
+  // Also when a failure or a signal (with --with-prefect, SIGINT and SIGTERM end in an exit) cuts the run short.
+  process.once('exit', () => fs.rmSync(home, { recursive: true, force: true }));
   let target: TemporalTarget | undefined = process.env.TEMPORAL_ADDRESS ? configuredTarget() : undefined;
   if (!target) {
     target = await startDevServer({ config: { ...config, BATON_HOME: home }, port: await freePort(), uiPort: await freePort() });
