@@ -218,6 +218,27 @@ describe('local tasks', { timeout: 300_000 }, () => {
     assert.deepEqual(scheduledKinds(await historyOf(w.client, regular.id)), { regular: ['follows'], local: [] });
   });
 
+  test("a large map in a flow with localTasks: its shards run the items as local activities too, and the map's results and task runs are whole", TIMEOUT, async () => {
+    const run = await w.client.flowRuns.start('local-sharded-map', { count: 25, shardSize: 10 });
+    assert.deepEqual(
+      await run.result(),
+      Array.from({ length: 25 }, (_, i) => (i + 1) * 2),
+    );
+    const shards = (await w.client.flowRuns.taskRuns(run.id)).filter((r) => r.name === 'baton.map-shard');
+    assert.deepEqual(
+      shards.map((r) => r.state),
+      ['Completed', 'Completed', 'Completed'],
+    );
+    for (const [k, items] of [
+      [1, 10],
+      [2, 10],
+      [3, 5],
+    ] as const) {
+      const kinds = scheduledKinds(await historyOf(w.client, `${run.id}/local-double-map1-${k}`));
+      assert.deepEqual(kinds, { regular: [], local: Array.from({ length: items }, () => 'local-double') }, `shard ${k}`);
+    }
+  });
+
   test('a local task longer than the workflow task timeout (10 s) completes: the SDK heartbeats the workflow task', { timeout: 90_000 }, async () => {
     const handle = await w.client.flowRuns.start('local-steps', { probe: { dir, key: uid('long') }, count: 1, ms: 21_000 });
     assert.deepEqual(await handle.result(), [1]);

@@ -7,7 +7,7 @@
 import { ApplicationFailure, CancellationScope, CancelledFailure, continueAsNew, scheduleLocalActivity, workflowInfo } from '@temporalio/workflow';
 import { detailFor } from '../core/failure-details';
 import { PREVIOUS_SHARD_ACTIVITY, SHARD_ITEMS_FAILED, type ItemOutcome, type PreviousShardRequest } from '../core/map-shard';
-import { setFlowParameters } from './flow-context';
+import { setFlowParameters, setLocalTasksDefault } from './flow-context';
 import { stateOfError } from './future';
 import { installHumanHandlers, pausedFromOutside, setPausedFromOutside } from './human';
 import { schedule } from './schedule-task';
@@ -30,6 +30,8 @@ export interface ShardInput {
   outcomes?: (ItemOutcome | null)[];
   /** The flow was paused from outside when this shard (or its previous run) started. */
   paused?: boolean;
+  /** The flow's `localTasks`: its items run as local activities unless their task says otherwise. Absent: false. */
+  localTasks?: boolean;
   /** Continue as new past this many history events (default SHARD_HISTORY_EVENTS). */
   historyEvents?: number;
 }
@@ -58,6 +60,7 @@ export async function runMapShard(input: ShardInput): Promise<ItemOutcome[]> {
   installHumanHandlers();
   if (input.paused) setPausedFromOutside(true);
   setFlowParameters(input.flowParameters);
+  if (input.localTasks) setLocalTasksDefault(true);
   const { rows } = input;
   const outcomes = input.outcomes ?? (await previousOutcomes(input));
   const todo = rows.flatMap((_, i) => (outcomes[i] ? [] : [i]));

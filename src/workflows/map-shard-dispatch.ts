@@ -17,6 +17,7 @@ import { currentFlowParameters } from './flow-context';
 import type { FutureList } from './future';
 import { onExternalPause, pausedFromOutside, whileNotPaused } from './human';
 import { Limiter } from './limiter';
+import { flowNamed } from './registry';
 import type { runMapShard, ShardInput } from './map-shard-child';
 import { ShardedFutureList } from './map-shard-futures';
 import { runState } from './run-state';
@@ -49,6 +50,8 @@ export function shardedMap<R>(key: string, rows: unknown[][], options: { concurr
   const parent = workflowInfo();
   const mapNumber = ++mapCount().sharded;
   const flowParameters = currentFlowParameters();
+  // The flow's default for its tasks reaches the shards, which are not the flow.
+  const localTasks = flowNamed(parent.workflowType)?.options.localTasks === true;
   // Shards are signalled by workflow id alone, so a shard that continued as new still hears it.
   const running = new Set<string>();
   const signal = (workflowId: string, paused: boolean) =>
@@ -63,7 +66,15 @@ export function shardedMap<R>(key: string, rows: unknown[][], options: { concurr
   for (let k = 0; k * size < rows.length; k++) {
     const from = k * size;
     const to = Math.min(rows.length, from + size);
-    const input: ShardInput = { task: key, rows: rows.slice(from, to), concurrency: perShard, flowParameters, chain: parent.firstExecutionRunId };
+    const input: ShardInput = {
+      task: key,
+      rows: rows.slice(from, to),
+      concurrency: perShard,
+      flowParameters,
+      chain: parent.firstExecutionRunId,
+      // Only when set, so a shard of a regular flow starts with the input it always had.
+      ...(localTasks ? { localTasks } : {}),
+    };
     const run = async () => {
       await whileNotPaused();
       const workflowId = `${parent.workflowId}/${spec.name}-map${mapNumber}-${k + 1}${parent.attempt > 1 ? `-a${parent.attempt}` : ''}`;

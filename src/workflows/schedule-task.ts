@@ -21,7 +21,7 @@ import { DEFAULT_TASK_TIMEOUT_SECONDS, isLocalStreamedResult, type TaskSpec } fr
 import { detailOf } from '../core/failure-details';
 import { FLOW_PARAMETERS_ARG, isCachedResult } from '../core/cache-policy';
 import { taskError } from './failures';
-import { currentFlowParameters } from './flow-context';
+import { currentFlowParameters, localTasksDefault } from './flow-context';
 import { pausedFromOutside, whileNotPaused } from './human';
 import { flowNamed, taskSpecFor } from './registry';
 
@@ -79,10 +79,10 @@ function localActivityOptions(spec: TaskSpec, summary: string | undefined): Loca
   return { ...rest, retry: { ...retry, maximumAttempts: spec.retries + 1 } };
 }
 
-/** Whether a call runs in the flow's worker: the task's own `local`, else its flow's `localTasks`. */
+/** Whether a call runs in the flow's worker: the task's own `local`, else its flow's `localTasks` (in a map shard, the one it was given). */
 function runsLocally(spec: TaskSpec): boolean {
   if (spec.local !== undefined) return spec.local;
-  return flowNamed(workflowInfo().workflowType)?.options.localTasks === true;
+  return flowNamed(workflowInfo().workflowType)?.options.localTasks === true || localTasksDefault();
 }
 
 /** Schedules the task itself, as an activity or, for local tasks, a local activity. */
