@@ -100,6 +100,12 @@ export const BatonConfig = z.object({
    * when the API starts (see src/events/webhook-config.ts), its secret read from the variable `secretEnv` names.
    */
   BATON_WEBHOOKS: z.string().optional(),
+  /**
+   * Which of Baton's own events (a flow run's started, completed, failed, cancelled; approvals requested and decided)
+   * a worker stores: `automations`, only those a running automation's trigger names (each stored event is a short
+   * workflow, so a run nobody listens to costs no extra workflows); `all`, every one (for `GET /api/events`).
+   */
+  BATON_FLOW_RUN_EVENTS: z.enum(['automations', 'all'], { error: "must be 'automations' or 'all'" }).default('automations'),
   /** A YAML or JSON file whose `webhooks` declares more webhooks (default `baton.yaml`, when it exists). */
   BATON_WEBHOOKS_FILE: z.string().min(1, 'must not be empty').optional(),
 });

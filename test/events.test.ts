@@ -25,7 +25,8 @@ describe('events and automations', () => {
   const deployments: string[] = [];
 
   before(async () => {
-    w = await startWorker({ flows: path.join(FIXTURES, 'events') });
+    // Every one of Baton's own events is stored, so the listing shows them (own-events.test.ts: the default).
+    w = await startWorker({ flows: path.join(FIXTURES, 'events'), env: { BATON_FLOW_RUN_EVENTS: 'all' } });
     api = await startTestApi(w.client, `ops:admin:${ADMIN}`);
   });
   after(async () => {

@@ -48,9 +48,9 @@ export interface TestWorker {
 }
 
 /** A worker on a fresh task queue, running in this process, and a client for it. */
-export async function startWorker(options: { flows?: string; logger?: Logger; taskQueue?: string } = {}): Promise<TestWorker> {
+export async function startWorker(options: { flows?: string; logger?: Logger; taskQueue?: string; env?: Record<string, string> } = {}): Promise<TestWorker> {
   const target = testTarget();
-  const config = loadConfig();
+  const config = loadConfig({ ...process.env, ...options.env });
   const taskQueue = options.taskQueue ?? uid('tq');
   const worker = await createWorker({ flows: options.flows ?? FIXTURES, target, config, taskQueue, logger: options.logger });
   const running = worker.run();

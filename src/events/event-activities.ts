@@ -15,7 +15,7 @@ import type { FlowRunEventRequest } from '../workflows/events';
 import { Automations } from './automations';
 import { EventStore } from './event-store';
 import { freshReader } from './fresh';
-import { matchAll } from './match';
+import { matchAll, matchAutomation } from './match';
 import { render, renderText } from './template';
 
 /** Seconds a webhook action's call may take. */
@@ -66,7 +66,17 @@ export function flowRunEventId(request: Pick<FlowRunEventRequest, 'flowRunId' | 
   return `flow-run:${run}:${request.temporalRunId}:${request.kind}${key}`;
 }
 
-export function eventActivities(client: () => Promise<BatonClient>): Record<string, (input: never) => Promise<unknown>> {
+/** Which of Baton's own events a worker stores (BATON_FLOW_RUN_EVENTS). */
+export type OwnEvents = 'automations' | 'all';
+
+/** What the emit activity did: recorded in the run's history (its local-activity marker). */
+export interface EmitResult {
+  stored: boolean;
+  /** The id of the event stored, or that it would have had. */
+  id: string;
+}
+
+export function eventActivities(client: () => Promise<BatonClient>, ownEvents: OwnEvents = 'automations'): Record<string, (input: never) => Promise<unknown>> {
   let automations: (() => Promise<Awaited<ReturnType<Automations['memos']>>>) | undefined;
   const memos = async () => {
     const c = await client();
@@ -83,9 +93,8 @@ export function eventActivities(client: () => Promise<BatonClient>): Record<stri
         throw err;
       }
     },
-    [EMIT_ACTIVITY]: async (request: FlowRunEventRequest): Promise<void> => {
-      const store = new EventStore(await client(), Context.current().info.taskQueue);
-      await store.emit({
+    [EMIT_ACTIVITY]: async (request: FlowRunEventRequest): Promise<EmitResult> => {
+      const event = {
         id: flowRunEventId(request),
         event: FLOW_RUN_EVENT[request.kind],
         resource: { id: request.flowRunId, flow: request.flow, ...(request.approval ? { approval: request.approval.key } : {}) },
@@ -98,7 +107,16 @@ export function eventActivities(client: () => Promise<BatonClient>): Record<stri
           ...(request.approval ? { approval: request.approval } : {}),
         },
         occurred: request.occurred,
-      });
+      };
+      // An event no automation would match is not stored: it would be a workflow that does
+      // nothing. The read is fresh (started after this call), so an automation whose change the
+      // API has answered is seen, as the event workflow's own match would see it.
+      if (ownEvents === 'automations') {
+        const candidate: StoredEvent = { ...event, received: request.occurred };
+        if (!(await memos()).some((memo) => matchAutomation(memo, candidate))) return { stored: false, id: event.id };
+      }
+      await new EventStore(await client(), Context.current().info.taskQueue).emit(event);
+      return { stored: true, id: event.id };
     },
   };
 }
@@ -109,6 +127,8 @@ export function workerEventActivities(options: {
   dataConverter: DataConverter;
   taskQueue: string;
   flows: readonly AnyFlow[];
+  /** Which of Baton's own events to store. @default 'automations' */
+  ownEvents?: OwnEvents;
 }): { activities: Record<string, (input: never) => Promise<unknown>>; close(): Promise<void> } {
   let client: Promise<BatonClient> | undefined;
   const open = () =>
@@ -119,7 +139,7 @@ export function workerEventActivities(options: {
       flows: options.flows,
     }));
   return {
-    activities: eventActivities(open),
+    activities: eventActivities(open, options.ownEvents),
     async close() {
       if (client) await (await client.catch(() => undefined))?.close().catch(() => undefined);
     },

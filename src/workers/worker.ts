@@ -74,7 +74,13 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   Object.assign(activities, cacheActivities(loaded.tasks, store, logger));
   Object.assign(activities, mapShardActivities(openClient));
   // Events and automations: matching, actions (a deployment run needs the module's flows) and a flow run's own events.
-  const events = workerEventActivities({ target: options.target, dataConverter: dataConverter(config), taskQueue, flows: loaded.flows });
+  const events = workerEventActivities({
+    target: options.target,
+    dataConverter: dataConverter(config),
+    taskQueue,
+    flows: loaded.flows,
+    ownEvents: config.BATON_FLOW_RUN_EVENTS,
+  });
   Object.assign(activities, events.activities);
 
   let connection: NativeConnection;

@@ -70,7 +70,8 @@ export async function runEvent(event: StoredEvent): Promise<EventOutcome> {
   return { matched: matches.map((m) => m.automation), actions };
 }
 
-type Emit = (request: FlowRunEventRequest) => Promise<void>;
+/** Resolves to whether the event was stored (the worker stores only those an automation listens for, unless told to store all). */
+type Emit = (request: FlowRunEventRequest) => Promise<unknown>;
 
 /** What a flow run says about itself; the emit activity makes the event (and its id) from it. */
 export interface FlowRunEventRequest {
