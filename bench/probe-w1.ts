@@ -65,9 +65,14 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
   console.log(`start → result, median of ${runs}: Baton ${median(batonTimes).toFixed(1)} ms, raw ${median(rawTimes).toFixed(1)} ms`);
   timeline('Baton (last run)', (await baton.temporal.workflow.getHandle(lastBaton).fetchHistory()).events ?? []);
   timeline('raw (last run)', (await raw.workflow.getHandle(lastRaw).fetchHistory()).events ?? []);
-  worker.shutdown();
-  rawWorker.shutdown();
-  await Promise.all(running);
-  await baton.close();
+  // Cleanup has a time limit: the figures are printed, and the dev server is stopped whatever happens.
+  const cleanup = (async () => {
+    await worker.shutdown();
+    rawWorker.shutdown();
+    await Promise.all(running);
+    await baton.close();
+  })();
+  await Promise.race([cleanup, new Promise((r) => setTimeout(r, 10_000).unref())]);
   await target.devServer?.stop();
+  process.exit(0);
 })();
