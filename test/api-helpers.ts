@@ -6,6 +6,7 @@ import type { Webhook } from '../src/events/webhook-config';
 import type { AddressInfo } from 'node:net';
 import { after, before } from 'node:test';
 import type { Server } from 'node:http';
+import type { Logger } from 'pino';
 import { createApp } from '../src/api/app';
 import { parseApiKeys } from '../src/api/auth';
 import { FileCacheStore, type CacheStore } from '../src/activities/cache-store';
@@ -33,6 +34,8 @@ export interface TestApi {
 
 export interface TestApiOptions {
   decideWaitSeconds?: number;
+  /** Where the API logs; the Schemathesis test keeps what it logs for a 5xx. */
+  logger?: Logger;
   temporalWaitSeconds?: number;
   /** The declared MCP servers, for health. */
   mcp?: McpHealthProbe;

@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import pino from 'pino';
 import { provisionSchemathesis, SCHEMATHESIS_VERSION } from './provision';
 import { startTestApi, type TestApi } from './api-helpers';
 import { eventually, FIXTURES, ROOT, testTarget, uid } from './helpers';
@@ -45,6 +46,11 @@ function failuresIn(output: string): Failure[] {
   const failures: Failure[] = [];
   for (let i = 1; i < blocks.length; i += 2) failures.push({ operation: blocks[i]!, text: blocks[i + 1]!.trim() });
   return failures;
+}
+
+/** A failure's first line that says something (its check and status), for the one-line list. */
+function firstLine(text: string): string {
+  return (text.split('\n').find((l) => /\S/.test(l) && !/^[-=_ ]+$/.test(l)) ?? '').trim().slice(0, 300);
 }
 
 /** Runs a command, keeping what it prints, and kills it (and says so) past `timeoutMs`. */
@@ -117,6 +123,10 @@ describe('Schemathesis finds no server error and no answer the OpenAPI document 
   let api: TestApi;
   let work: string;
   const started = new Date();
+  // What the API itself logs when it answers 5xx (the error's name, code and message): a finding
+  // under a loaded machine then names its cause even when only the end of the report is kept.
+  const serverErrors: string[] = [];
+  const logger = pino({ level: 'error' }, { write: (line: string) => void serverErrors.push(line.trim()) });
 
   before(async () => {
     // Installed by `npm test` already (see provision.ts); this covers a run of the file on its own.
@@ -125,7 +135,7 @@ describe('Schemathesis finds no server error and no answer the OpenAPI document 
     // The worker runs in a process of its own, as in production: in this process the fuzzer's load
     // on the API would starve it, and decisions would rightly find no worker to take them.
     w = await workerProcess();
-    api = await startTestApi(w.client, `fuzz:admin:${key}`);
+    api = await startTestApi(w.client, `fuzz:admin:${key}`, { logger });
     // Something to find: a deployment, a completed run and a run waiting for a person.
     const auth = { authorization: `Bearer ${key}` };
     const dep = await api.call('POST', '/api/deployments', { name: uid('fuzz-dep'), flow: 'hello', parameters: { name: 'fuzz' }, paused: true }, auth);
@@ -205,10 +215,13 @@ describe('Schemathesis finds no server error and no answer the OpenAPI document 
     process.stdout.write(`# st ${args.join(' ').replaceAll(key, '<key>')}\n# seed ${seed}, ${seconds} s; exit ${code}\n${summary.replace(/^/gm, '# ')}\n`);
     assert.ok(!timedOut, `Schemathesis was still running after ${MAX_TIME_SECONDS + 60} s:\n${output.slice(-5_000)}`);
     const failures = failuresIn(output);
+    const logged = serverErrors.map((line) => line.replaceAll(key, '<key>').slice(0, 2_000));
+    if (logged.length > 0) process.stdout.write(`# the API logged ${logged.length} error(s):\n${logged.join('\n').replace(/^/gm, '# ')}\n`);
     assert.deepEqual(
-      failures.map((f) => f.operation),
+      failures.map((f) => `${f.operation}: ${firstLine(f.text)}`),
       [],
       `Schemathesis found ${failures.length} failing operation(s) (seed ${seed}; rerun with BATON_SCHEMATHESIS_SEED=${seed}):\n\n` +
+        (logged.length > 0 ? `The API logged:\n${logged.join('\n')}\n\n` : '') +
         failures.map((f) => `${f.operation}\n${f.text}`).join('\n\n'),
     );
     assert.equal(code, 0, `Schemathesis exited ${code} without listing a failure:\n${output.slice(-5_000)}`);
