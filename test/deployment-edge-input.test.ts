@@ -55,4 +55,45 @@ describe('deployments: edge input the fuzzer found', { timeout: 60_000 }, () => 
     assert.equal(early.status, 201, JSON.stringify(early.body));
     assert.equal((await api.call('PATCH', `/api/deployments/${name}`, {})).status, 200);
   });
+
+  test('an offset not shorter than its interval, and timezones Temporal does not know, are 400s naming the field; nothing is created', async () => {
+    const name = uid('phase');
+    const offset = await api.call('POST', '/api/deployments', {
+      name,
+      flow: 'hello',
+      parameters: { name: 'x' },
+      paused: true,
+      schedules: [{ intervalSeconds: 5, offsetSeconds: 5 }],
+    });
+    assert.equal(offset.status, 400, JSON.stringify(offset.body));
+    assert.match(JSON.stringify(offset.body.error.details), /schedules\.0\.offsetSeconds.*must be less than intervalSeconds/);
+    // Intl reads any case; Temporal's zone database does not.
+    const lower = await api.call('POST', '/api/deployments', {
+      name,
+      flow: 'hello',
+      parameters: { name: 'x' },
+      paused: true,
+      schedules: [{ cron: '0 9 * * *', timezone: 'europe/paris' }],
+    });
+    assert.equal(lower.status, 400, JSON.stringify(lower.body));
+    assert.match(JSON.stringify(lower.body.error.details), /schedules\.0\.timezone/);
+    // A zone Node's ICU still has and the server's zone database dropped: Temporal's own refusal, as a 400.
+    const dropped = await api.call('POST', '/api/deployments', {
+      name,
+      flow: 'hello',
+      parameters: { name: 'x' },
+      paused: true,
+      schedules: [{ cron: '0 9 * * *', timezone: 'US/Pacific-New' }],
+    });
+    assert.equal(dropped.status, 400, JSON.stringify(dropped.body));
+    assert.equal(dropped.body.error.code, 'VALIDATION');
+    assert.match(dropped.body.error.message, /Temporal refused the schedule: unknown time zone US\/Pacific-New/);
+    assert.equal((await api.call('GET', `/api/deployments/${name}`)).status, 404, 'nothing was created');
+    // The same refusal when an update brings the zone in.
+    names.push(name);
+    assert.equal((await api.call('POST', '/api/deployments', { name, flow: 'hello', parameters: { name: 'x' }, paused: true })).status, 201);
+    const patched = await api.call('PATCH', `/api/deployments/${name}`, { schedules: [{ cron: '0 9 * * *', timezone: 'US/Pacific-New' }] });
+    assert.equal(patched.status, 400, JSON.stringify(patched.body));
+    assert.deepEqual((await api.call('GET', `/api/deployments/${name}`)).body.schedules, [], 'the deployment is unchanged');
+  });
 });

@@ -7,7 +7,7 @@
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type ScheduleDescription, type ScheduleHandle } from '@temporalio/client';
 import type { Backfill, CreateDeployment, Deployment, DeploymentList, ListDeploymentsQuery, RunDeployment, UpdateDeployment } from '../core/schemas';
-import { ConflictError, NotFoundError, ParameterValidationError } from '../core/errors';
+import { ConflictError, NotFoundError, ParameterValidationError, ValidationError } from '../core/errors';
 import { parseParameters, type FlowOptions } from '../core/flow-options';
 import { DEPLOYMENT, FLOW_NAME, TAGS } from '../core/search-attributes';
 import type { AnyFlow } from '../workflows/flow';
@@ -25,6 +25,23 @@ import { deploymentOf, metaOf, OVERLAP, scheduleIdOf, scheduleOptions, scheduleU
  * settings from before the change. This process's own changes take effect at once.
  */
 export const DEPLOYMENT_READ_TTL_MS = 2_000;
+
+/**
+ * Temporal's own refusal of what a deployment would make (a schedule spec its server cannot hold,
+ * such as a timezone its zone database lacks, or a value past one of its limits) as a 400 naming
+ * the schedules and Temporal's reason; any other error unchanged. Nothing was created or changed.
+ */
+export function refusedByTemporal(err: unknown): unknown {
+  // The SDK turns "Invalid schedule spec" into a TypeError thrown from its gRPC error mapping.
+  if (err instanceof TypeError && /rethrowGrpcError/.test(err.stack ?? '')) {
+    return new ValidationError('deployment', [{ path: 'schedules', message: `Temporal refused the schedule: ${err.message}` }]);
+  }
+  const cause = (err as { cause?: { code?: unknown; details?: unknown } } | undefined)?.cause;
+  if (cause?.code === 3 && typeof cause.details === 'string') {
+    return new ValidationError('deployment', [{ path: '', message: `Temporal refused the deployment: ${cause.details}` }]);
+  }
+  return err;
+}
 
 export class Deployments {
   private readonly recent = new Map<string, { at: number; deployment: Deployment }>();
@@ -107,9 +124,11 @@ export class Deployments {
     try {
       await this.ctx.temporal.schedule.create({ scheduleId: scheduleIdOf(meta.deployment), ...options });
     } catch (err) {
-      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      if (!(err instanceof ScheduleAlreadyRunning)) throw refusedByTemporal(err);
       created = false;
-      await this.handle(meta.deployment).update((previous) => scheduleUpdate({ ...meta, createdAt: metaOf(previous).createdAt }, flow));
+      await this.handle(meta.deployment)
+        .update((previous) => scheduleUpdate({ ...meta, createdAt: metaOf(previous).createdAt }, flow))
+        .catch((e: unknown) => Promise.reject(refusedByTemporal(e)));
     }
     return { deployment: await this.get(meta.deployment), created };
   }
@@ -159,7 +178,7 @@ export class Deployments {
       paused: patch.paused ?? before.paused,
     };
     const { meta, flow } = this.buildMeta(merged, before);
-    await this.whileExists(name, () => this.handle(name).update(() => scheduleUpdate(meta, flow)));
+    await this.whileExists(name, () => this.handle(name).update(() => scheduleUpdate(meta, flow))).catch((e: unknown) => Promise.reject(refusedByTemporal(e)));
     return this.get(name);
   }
 

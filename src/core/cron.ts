@@ -72,7 +72,9 @@ export function cronProblem(expression: string): string | undefined {
 /** True when `zone` is an IANA timezone this runtime knows. */
 export function isTimezone(zone: string): boolean {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    // Intl reads names in any case; Temporal's zone database does not ('utc', 'europe/paris').
+    if (resolved !== zone && resolved.toLowerCase() === zone.toLowerCase()) return false;
     return zone.length > 0;
   } catch {
     return false;

@@ -33,6 +33,9 @@ export const IntervalSchedule = z
     ),
   })
   .strict()
+  // Temporal refuses an offset that is not shorter than its interval (an offset of a whole
+  // interval is the grid with no offset).
+  .refine((s) => s.offsetSeconds === undefined || s.offsetSeconds < s.intervalSeconds, { path: ['offsetSeconds'], error: 'must be less than intervalSeconds' })
   .register(contract, { id: 'IntervalSchedule' });
 export type IntervalSchedule = z.infer<typeof IntervalSchedule>;
 
