@@ -1,6 +1,6 @@
 /**
  * What a worker loads once per worker thread, before any run, and shares between runs: Baton's
- * flow runtime. Each run still evaluates the bundle entry and its own flow modules, so user
+ * flow runtime. Each run still evaluates the bundle entry and the module of its own flow, so user
  * module state stays per run. Nothing here may keep per-run state in module scope (see
  * run-state.ts): Temporal deep-freezes what is shared once preloading ends.
  *
