@@ -47,7 +47,7 @@ export function printBatonVsRaw(rows: Row[], how: string): void {
 
 /**
  * The one table of `--with-prefect`, one line per workload: Baton and raw Temporal in each task mode, Prefect, and the ratios. A
- * workload measured in one mode only (W1, W5, W7, W8 run regular tasks or none) fills the regular
+ * workload measured in one mode only (W1 and W5 run regular tasks or none) fills the regular
  * columns; its row's label is the regular row's (without the mode's suffix).
  */
 export function printWithPrefect(rows: Row[], how: string, prefectName: string): void {

@@ -40,13 +40,22 @@ export const tenTasks = flow({ name: 'bench-ten' }, async () => {
   return 10;
 });
 
-export const waiting = flow({ name: 'bench-wait' }, async () => {
+/** W5z: a waiting flow whose module imports zod (this one), against bench-wait in waiting.ts. */
+export const waitingWithZod = flow({ name: 'bench-wait-zod', parameters: z.object({ note: z.string().optional() }) }, async () => {
   const answer = await approval('go');
   return answer.decision;
 });
 
 export const bigMap = flow(
   { name: 'bench-big-map', parameters: z.object({ n: z.number().int(), shardSize: z.number().int().optional() }) },
+  async ({ n, shardSize }) => {
+    const results = await noop.withOptions({ shardSize }).map(Array.from({ length: n }, (_, i) => i));
+    return results.length;
+  },
+);
+
+export const bigMapLocal = flow(
+  { name: 'bench-big-map-local', localTasks: true, parameters: z.object({ n: z.number().int(), shardSize: z.number().int().optional() }) },
   async ({ n, shardSize }) => {
     const results = await noop.withOptions({ shardSize }).map(Array.from({ length: n }, (_, i) => i));
     return results.length;

@@ -57,8 +57,13 @@ export async function rawMapChunk(from: number, to: number): Promise<number[]> {
   return Promise.all(Array.from({ length: to - from }, (_, i) => noop(from + i)));
 }
 
+/** The same chunk with local activities. */
+export async function rawMapChunkLocal(from: number, to: number): Promise<number[]> {
+  return Promise.all(Array.from({ length: to - from }, (_, i) => noopLocal(from + i)));
+}
+
 /** A large map the way a Temporal user writes it: child workflows of `chunk` items, `parallel` at a time. */
-export async function rawBigMap(n: number, chunk: number, parallel: number): Promise<number> {
+export async function rawBigMap(n: number, chunk: number, parallel: number, local = false): Promise<number> {
   const bounds: [number, number][] = [];
   for (let from = 0; from < n; from += chunk) bounds.push([from, Math.min(n, from + chunk)]);
   const results: number[][] = new Array(bounds.length);
@@ -66,7 +71,7 @@ export async function rawBigMap(n: number, chunk: number, parallel: number): Pro
   const lane = async () => {
     while (next < bounds.length) {
       const k = next++;
-      results[k] = await executeChild(rawMapChunk, { args: bounds[k]! });
+      results[k] = await executeChild(local ? rawMapChunkLocal : rawMapChunk, { args: bounds[k]! });
     }
   };
   await Promise.all(Array.from({ length: parallel }, lane));
