@@ -60,6 +60,10 @@ export const BatonConfig = z.object({
   BATON_API_TEMPORAL_WAIT_SECONDS: intFromEnv(1, 600).default(10),
   /** `name:role:secret,...` with role read or admin. Checked by the API at start. */
   BATON_API_KEYS: z.string().optional(),
+  /** Port a worker serves Prometheus metrics on (`/metrics`: Temporal's runtime metrics and Baton's); unset, none. */
+  BATON_METRICS_PORT: intFromEnv(1, 65_535).optional(),
+  /** Where that endpoint listens; it has no keys, so loopback unless a network of your own guards it. */
+  BATON_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** A file `worker start` and `api start` rewrite every 5 s while healthy, for container health checks. */
   BATON_HEALTH_FILE: z.string().min(1).optional(),
   /** Where the CLI finds the API, and the key it sends. */

@@ -22,6 +22,7 @@ import { retryDelaySeconds, stopReason } from './retry-decision';
 import { runWithContext, type RunContext } from './run-context';
 import { streamTarget, TaskStream } from './task-stream';
 import type { Client } from '@temporalio/client';
+import { recordTaskAttempt, taskMetricsEnabled, type AttemptOutcome } from './task-metrics';
 
 /**
  * Local task runs (flow run id, run and activity id) an attempt of which streamed in this process:
@@ -152,6 +153,8 @@ export function taskActivity(
       logPrints: options.logPrints ?? false,
     } as RunContext & { logPrints: boolean };
     let settled = false;
+    const began = performance.now();
+    let outcome: AttemptOutcome = 'Completed';
     try {
       const attempt = () => runAttempt(context, args, (t2) => (timer = t2), controller);
       const result = await runOnce(attempt, args, flowParameters, context, ctx.cancellationSignal);
@@ -161,12 +164,15 @@ export function taskActivity(
       // Cancelled from the flow: report a cancellation, whatever error the task turned it into.
       if (ctx.cancellationSignal.aborted) {
         settled = true;
+        outcome = 'Cancelled';
         throw err instanceof CancelledFailure ? err : new CancelledFailure(`task ${spec.name} was cancelled`);
       }
       const failure = await decide(err, context, details.streamed, local);
       settled = failure.nonRetryable === true;
+      outcome = settled ? 'Failed' : 'Retrying';
       throw failure;
     } finally {
+      if (taskMetricsEnabled()) recordTaskAttempt(ctx.metricMeter, spec.name, outcome, info.attempt, performance.now() - began);
       // Everything streamed reaches the flow run before the task's result does.
       if (stream) await stream.flush();
       clearInterval(ticker);

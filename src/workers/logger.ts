@@ -7,6 +7,7 @@ import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { Runtime, makeTelemetryFilterString, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import type { BatonConfig } from '../config';
+import { enableTaskMetrics } from '../activities/task-metrics';
 
 /**
  * Errors are logged by name, message, code and stack only: an HTTP client's error can carry the
@@ -106,16 +107,27 @@ export class PinoTemporalLogger {
 
 let installed: Logger | undefined;
 
+/** Where Prometheus scrapes a worker: `host:port`, an IPv6 host in brackets. */
+export function metricsAddress(host: string, port: number): string {
+  return `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+}
+
 /**
- * Routes Temporal's logs to `logger`. Temporal's runtime is a process-wide singleton, so the
- * first call wins; later calls return the logger already in place.
+ * Routes Temporal's logs to `logger` and, with `metrics`, serves Prometheus metrics at
+ * `http://host:port/metrics`: Temporal's runtime metrics and those Baton records through the
+ * SDK's metric meter. Temporal's runtime is a process-wide singleton, so the first call wins;
+ * later calls return the logger already in place.
  */
-export function installRuntimeLogger(logger: Logger): Logger {
+export function installRuntimeLogger(logger: Logger, metrics?: { host: string; port: number }): Logger {
   if (installed) return installed;
   Runtime.install({
     logger: new PinoTemporalLogger(logger),
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+      ...(metrics ? { metrics: { prometheus: { bindAddress: metricsAddress(metrics.host, metrics.port) } } } : {}),
+    },
   });
   installed = logger;
+  enableTaskMetrics(metrics !== undefined);
   return logger;
 }

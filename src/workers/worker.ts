@@ -53,7 +53,8 @@ export interface BatonWorker {
 /** Creates a worker; call `run()` to start polling. */
 export async function createWorker(options: BatonWorkerOptions): Promise<BatonWorker> {
   const { config } = options;
-  const logger = installRuntimeLogger(options.logger ?? createLogger(config));
+  const metrics = config.BATON_METRICS_PORT !== undefined ? { host: config.BATON_METRICS_HOST, port: config.BATON_METRICS_PORT } : undefined;
+  const logger = installRuntimeLogger(options.logger ?? createLogger(config), metrics);
   const taskQueue = options.taskQueue ?? config.BATON_TASK_QUEUE;
   const loaded = withBuiltInTasks(typeof options.flows === 'string' ? loadModule(options.flows) : options.flows);
   installLogPrints();

@@ -4,7 +4,7 @@
  * what lets flow names be any string (`process-customers`), not only JavaScript identifiers.
  * Sandbox-safe.
  */
-import { ApplicationFailure, CancellationScope, isCancellation, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, metricMeter, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { FlowTimeoutError, ParameterValidationError } from '../core/errors';
 import { flowRunNameFor, PARAMETERS_MEMO, parseParameters, restoreParameters, type FlowOptions } from '../core/flow-options';
 import { friendlyName } from '../core/run-name';
@@ -67,6 +67,7 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
       return isAsyncIterator(body) ? drainGenerator(body) : body;
     });
     await emit?.('completed');
+    countFlowRun(flow.flowName, 'Completed');
     return result;
   } catch (err) {
     const failure = err instanceof ParameterValidationError ? failureFor(err, { nonRetryable: true }) : flowFailure(err);
@@ -78,13 +79,23 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
       if (retried) setRunState('Retrying');
       else if (TIMEOUT_TYPES.has(type)) setRunState('TimedOut');
       if (!retried) await emit?.('failed', { error: { type, message: failure.message } });
+      countFlowRun(flow.flowName, retried ? 'Retrying' : TIMEOUT_TYPES.has(type) ? 'TimedOut' : 'Failed');
     } else if (isCancellation(err)) {
       await emit?.('cancelled');
+      countFlowRun(flow.flowName, 'Cancelled');
     }
     throw failure;
   } finally {
     endStream();
   }
+}
+
+/**
+ * `baton_flow_runs`: flow run attempts by flow and how they ended, through Temporal's workflow
+ * metric meter (not counted again on replay; exported when the worker serves metrics).
+ */
+function countFlowRun(flow: string, state: 'Completed' | 'Failed' | 'Retrying' | 'TimedOut' | 'Cancelled'): void {
+  metricMeter.createCounter('baton_flow_runs', 'runs', 'Flow run attempts by flow and how they ended').add(1, { flow, state });
 }
 
 /** Failure types that end a run TimedOut rather than Failed. */
