@@ -192,6 +192,7 @@ describe('API contract: validation, auth, OpenAPI', () => {
       'GET /api/flows',
       'GET /api/health',
       'GET /api/task-queues/{name}',
+      'GET /metrics',
       'PATCH /api/deployments/{name}',
       'POST /api/automations',
       'POST /api/automations/{name}/pause',

@@ -6,12 +6,15 @@ import { BatonClient } from '../src/client/client';
 import { dataConverter, loadConfig } from '../src/config';
 import { freePort } from '../src/server/temporal-server';
 import { loadModule } from '../src/workers/load-module';
-import { eventually, FIXTURES, ROOT, testTarget, uid } from './helpers';
+import { eventually, FIXTURES, ROOT, tempDir, testTarget, uid } from './helpers';
+
+const METRICS_FLOWS = path.join(FIXTURES, 'metrics');
+import { startTestApi, workerAndApi } from './api-helpers';
 
 /** The value of the first sample of `name` whose labels include every pair in `labels`. */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
   for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
     if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return undefined;
@@ -26,19 +29,20 @@ describe('worker metrics', { timeout: 120_000 }, () => {
   const taskQueue = uid('tq');
   before(async () => {
     port = await freePort();
-    child = spawn(process.execPath, [path.join(ROOT, 'bin', 'baton.js'), 'worker', 'start', '--flows', FIXTURES, '--task-queue', taskQueue], {
+    child = spawn(process.execPath, [path.join(ROOT, 'bin', 'baton.js'), 'worker', 'start', '--flows', METRICS_FLOWS, '--task-queue', taskQueue], {
       cwd: ROOT,
-      env: { ...process.env, BATON_METRICS_PORT: String(port) },
+      // A cache of its own, so the first cached call is a miss.
+      env: { ...process.env, BATON_METRICS_PORT: String(port), BATON_HOME: tempDir() },
       stdio: 'ignore',
     });
-    client = await BatonClient.connect({ target: testTarget(), dataConverter: dataConverter(loadConfig()), taskQueue, flows: loadModule(FIXTURES).flows });
+    client = await BatonClient.connect({ target: testTarget(), dataConverter: dataConverter(loadConfig()), taskQueue, flows: loadModule(METRICS_FLOWS).flows });
   });
   after(async () => {
     child?.kill('SIGTERM');
     await client?.close();
   });
 
-  test('after a run, /metrics has its task attempt, its flow run and the SDK counters, by name', async () => {
+  test('after a run, /metrics has its flow run, task attempts, cache lookups, stream items, limit waits and the SDK counters', async () => {
     const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     await eventually(
       () =>
@@ -48,15 +52,68 @@ describe('worker metrics', { timeout: 120_000 }, () => {
         ),
       60_000,
     );
-    const run = await client.flowRuns.start('hello', { name: 'metrics' });
-    assert.equal(await run.result(), 'hello metrics.');
+    const input = Date.now();
+    const run = await client.flowRuns.start('metrics-every', { input });
+    assert.deepEqual(await run.result(), { first: input * 2, again: input * 2, words: 5, paused: [20, 20, 20] });
     const text = await eventually(async () => {
       const t = await scrape();
-      return sample(t, 'baton_flow_runs', { flow: 'hello', state: 'Completed' }) ? t : undefined;
+      return sample(t, 'baton_flow_runs', { flow: 'metrics-every', state: 'Completed' }) ? t : undefined;
     });
-    assert.equal(sample(text, 'baton_flow_runs', { flow: 'hello', state: 'Completed', taskQueue }), 1);
-    assert.equal(sample(text, 'baton_task_runs', { task: 'greet', state: 'Completed', attempt: 'first', taskQueue }), 1);
-    assert.equal(sample(text, 'baton_task_duration_count', { task: 'greet', state: 'Completed', taskQueue }), 1);
+    assert.equal(sample(text, 'baton_flow_runs', { flow: 'metrics-every', state: 'Completed', taskQueue }), 1);
+    // The second cached call was answered from the cache: the task ran once.
+    assert.equal(sample(text, 'baton_task_runs', { task: 'metrics-double', state: 'Completed', attempt: 'first', taskQueue }), 1);
+    assert.equal(sample(text, 'baton_task_duration_count', { task: 'metrics-double', state: 'Completed', taskQueue }), 1);
+    assert.equal(sample(text, 'baton_task_runs', { task: 'metrics-pause', state: 'Completed', attempt: 'first', taskQueue }), 3);
+    assert.equal(sample(text, 'baton_cache_lookups', { task: 'metrics-double', result: 'miss', taskQueue }), 1);
+    assert.equal(sample(text, 'baton_cache_lookups', { task: 'metrics-double', result: 'hit', taskQueue }), 1);
+    assert.equal(sample(text, 'baton_stream_items', { task: 'metrics-speak', taskQueue }), 5);
+    // Three jobs through one slot: the second and the third waited.
+    assert.equal(sample(text, 'baton_limit_waits', { limit: 'map:metrics-pause', taskQueue }), 2);
     assert.ok((sample(text, 'temporal_workflow_completed', { task_queue: taskQueue }) ?? 0) >= 1, 'the SDK runtime metrics are served beside them');
+  });
+});
+
+// The API serves its own metrics at GET /metrics: requests by method, declared route and status,
+// and their latency; ids never become labels.
+describe('API metrics', { timeout: 60_000 }, () => {
+  const ctx = workerAndApi();
+
+  test('after a run started through the API, /metrics counts each request by its route and status and times it', async () => {
+    const { api, w } = ctx;
+    const started = await api.call('POST', '/api/flows/hello/runs', { parameters: { name: 'scraped' } });
+    assert.equal(started.status, 201);
+    assert.equal(await w.client.flowRuns.result(started.body.id), 'hello scraped.');
+    assert.equal((await api.call('GET', `/api/flow-runs/${started.body.id}`)).status, 200);
+    const missing = uid('missing');
+    assert.equal((await api.call('GET', `/api/flow-runs/${missing}`)).status, 404);
+    assert.equal((await fetch(`${api.base}/no/such/${missing}`)).status, 404);
+    const res = await fetch(`${api.base}/metrics`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    const run = { method: 'POST', route: '/api/flows/:name/runs', status: '201' };
+    assert.equal(sample(text, 'baton_api_requests_total', run), 1);
+    assert.equal(sample(text, 'baton_api_request_duration_seconds_count', run), 1);
+    assert.ok((sample(text, 'baton_api_request_duration_seconds_sum', run) ?? 0) > 0, 'the start took some time');
+    assert.equal(sample(text, 'baton_api_requests_total', { method: 'GET', route: '/api/flow-runs/:id', status: '200' }), 1);
+    assert.equal(sample(text, 'baton_api_requests_total', { method: 'GET', route: '/api/flow-runs/:id', status: '404' }), 1);
+    assert.equal(sample(text, 'baton_api_requests_total', { method: 'GET', route: 'unmatched', status: '404' }), 1);
+    assert.ok(!text.includes(started.body.id) && !text.includes(missing), 'no id reaches a label');
+    assert.ok((sample(text, 'process_resident_memory_bytes', {}) ?? 0) > 0, "Node's process metrics are served beside them");
+    // The next scrape counts the one before it.
+    const again = await (await fetch(`${api.base}/metrics`)).text();
+    assert.equal(sample(again, 'baton_api_requests_total', { method: 'GET', route: '/metrics', status: '200' }), 1);
+  });
+
+  test('with API keys, /metrics needs one: 401 without, 200 with a read key', async () => {
+    const keyed = await startTestApi(ctx.w.client, 'scraper:read:metrics-reader-0123456789');
+    try {
+      assert.equal((await fetch(`${keyed.base}/metrics`)).status, 401);
+      const res = await fetch(`${keyed.base}/metrics`, { headers: { authorization: 'Bearer metrics-reader-0123456789' } });
+      assert.equal(res.status, 200);
+      assert.equal(sample(await res.text(), 'baton_api_requests_total', { method: 'GET', route: '/metrics', status: '401' }), 1);
+    } finally {
+      await keyed.close();
+    }
   });
 });

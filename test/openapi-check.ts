@@ -141,6 +141,10 @@ export class ResponseChecker {
     const schema = spec.content?.['application/json']?.schema;
     if (!spec.content) {
       if (received.text !== '') fail(`${op.key} ${received.status} has no body in the document, but one was sent`);
+    } else if (spec.content['text/plain']) {
+      // Text (Prometheus metrics): the type must say so; the document describes no more of it.
+      if (!/^text\/plain\b/.test(received.contentType ?? ''))
+        fail(`${op.key} ${received.status} answered ${received.contentType ?? 'no content type'}, not text/plain`);
     } else if (!schema) {
       fail(`${op.key} ${received.status}: the document gives no application/json schema`);
     } else {

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { TaskSpec } from '../core/task-options';
 import type { CacheStore } from './cache-store';
 import type { Task } from './task';
+import { recordCacheLookup, taskMetricsEnabled } from './task-metrics';
 import { callCacheKey, splitArguments } from './task-runner';
 
 export const CACHE_LOOKUP_ACTIVITY = 'baton.cache-lookup';
@@ -30,6 +31,8 @@ export function cacheActivities(tasks: { task: Task; spec: TaskSpec }[], store: 
       const key = callCacheKey(entry.task, entry.spec, args, flowParameters, info.workflowExecution?.workflowId ?? '', info.workflowType ?? '', logger);
       if (!key) return { hit: false };
       const hit = await store.get(key);
+      // A miss is counted by the task's own attempt, which looks again before it computes.
+      if (hit && taskMetricsEnabled()) recordCacheLookup(Context.current().metricMeter, entry.spec.name, 'hit');
       return hit ? { hit: true, key, value: hit.value } : { hit: false, key };
     },
     [CACHED_MARKER_ACTIVITY]: async (request: { task: string; runName?: string; key: string }) => request,

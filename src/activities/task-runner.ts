@@ -22,7 +22,7 @@ import { retryDelaySeconds, stopReason } from './retry-decision';
 import { runWithContext, type RunContext } from './run-context';
 import { streamTarget, TaskStream } from './task-stream';
 import type { Client } from '@temporalio/client';
-import { recordTaskAttempt, taskMetricsEnabled, type AttemptOutcome } from './task-metrics';
+import { recordCacheLookup, recordStreamItems, recordTaskAttempt, taskMetricsEnabled, type AttemptOutcome } from './task-metrics';
 
 /**
  * Local task runs (flow run id, run and activity id) an attempt of which streamed in this process:
@@ -127,11 +127,19 @@ export function taskActivity(
     let stream: TaskStream | undefined;
     const taskStream = () => {
       if (!streamClient) throw new Error('this worker cannot stream: it was created without a Temporal client for streams');
-      return (stream ??= new TaskStream(streamTarget(info), { taskRunId, taskName: spec.name, attempt: info.attempt }, streamClient, log, () => {
-        // Recorded at once, so an attempt after a crash knows this one's output must be discarded.
-        details = { ...details, streamed: true };
-        send();
-      }));
+      const counted = taskMetricsEnabled() ? (items: number) => recordStreamItems(ctx.metricMeter, spec.name, items) : undefined;
+      return (stream ??= new TaskStream(
+        streamTarget(info),
+        { taskRunId, taskName: spec.name, attempt: info.attempt },
+        streamClient,
+        log,
+        () => {
+          // Recorded at once, so an attempt after a crash knows this one's output must be discarded.
+          details = { ...details, streamed: true };
+          send();
+        },
+        counted,
+      ));
     };
     // An earlier attempt streamed: tell the flow run its output is replaced, even if this one streams nothing.
     if (previous.streamed && info.attempt > 1 && streamClient) taskStream().announceAttempt();
@@ -194,7 +202,7 @@ export function taskActivity(
     const key = store ? keyFor(args, flowParameters, context) : undefined;
     // A task declared with a cache that cannot key this call runs uncached, its result marked so.
     if (!key || !store) return { batonCache: 'miss', key: '', value: await attempt() } satisfies CachedResult;
-    return await callThroughCache(
+    const answered = await callThroughCache(
       {
         key,
         taskName: spec.name,
@@ -207,6 +215,8 @@ export function taskActivity(
       },
       attempt,
     );
+    if (taskMetricsEnabled()) recordCacheLookup(Context.current().metricMeter, spec.name, answered.batonCache);
+    return answered;
   };
 
   /** Runs the task function once, under its timeout. */

@@ -48,6 +48,8 @@ export class TaskStream {
     private readonly logger: () => Logger,
     /** Told when this attempt streams its first chunk (the task runner records it for later attempts). */
     private readonly onFirstChunk: () => void,
+    /** Told how many items each batch carries as it goes out (metrics). */
+    private readonly onSent?: (items: number) => void,
   ) {}
 
   /** Queues a chunk; resolves at once, or once the batches before it are sent when many are pending. */
@@ -89,6 +91,7 @@ export class TaskStream {
 
   private send(chunks: StreamBatch['chunks']): void {
     const batch: StreamBatch = { task: this.source, batch: ++this.batch, chunks };
+    if (chunks.length) this.onSent?.(chunks.length);
     this.inFlight++;
     this.sending = this.sending.then(async () => {
       try {

@@ -17,7 +17,9 @@ import { openApiDocument, register } from './route';
 import { noFraming, siteGuard } from './site-guard';
 import { requestErrorReply } from './request-errors';
 import { routes } from './routes';
-import { mountMcp } from './mcp-endpoint';
+import { ApiMetrics } from './metrics';
+import { metricsRoutes } from './routes/metrics';
+import { MCP_PATH, mountMcp } from './mcp-endpoint';
 import { mountWebhooks, WEBHOOK_OPERATION, WEBHOOK_PATH } from './routes/webhooks';
 import { loadWebhooks, type Webhook } from '../events/webhook-config';
 
@@ -86,10 +88,13 @@ export function createApp({
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // First, so every request is counted and timed, refused ones included.
+  const metrics = new ApiMetrics();
+  app.use(metrics.middleware());
   // Before anything else, so no page or handler answers a request from another site.
   app.use(siteGuard(apiKeys.length === 0));
 
-  const all = routes(client, cache, { decideWaitSeconds, mcp });
+  const all = [...routes(client, cache, { decideWaitSeconds, mcp }), ...metricsRoutes(metrics)];
   // Every Temporal call a handler makes gets this deadline unless it sets its own (a decision does).
   const around = <T>(work: () => Promise<T>) => client.connection.withDeadline(Date.now() + temporalWaitSeconds * 1000, work);
   register(app, all, apiKeys, around);
@@ -113,10 +118,16 @@ export function createApp({
 
   // A path the API has, asked with a method it does not take (or TRACE, CONNECT...): 405 with Allow.
   const paths = [
-    ...all.map((r) => ({ method: r.method.toUpperCase(), pattern: pathPattern(r.path) })),
-    ...['/api/openapi.json', '/api/docs', '/approvals'].map((p) => ({ method: 'GET', pattern: pathPattern(p) })),
-    { method: 'POST', pattern: pathPattern(WEBHOOK_PATH) },
-  ];
+    ...all.map((r) => ({ method: r.method.toUpperCase(), path: r.path })),
+    ...['/api/openapi.json', '/api/docs', '/approvals'].map((p) => ({ method: 'GET', path: p })),
+    { method: 'POST', path: WEBHOOK_PATH },
+  ].map((p) => ({ ...p, pattern: pathPattern(p.path) }));
+  // Metrics label requests by these paths; the MCP endpoint answers every method itself.
+  metrics.setRoutes([
+    ...paths,
+    { method: 'POST', path: MCP_PATH, pattern: pathPattern(MCP_PATH) },
+    { method: 'GET', path: '/api/docs/assets/*', pattern: /^\/api\/docs\/assets\// },
+  ]);
   app.use((req: Request, res: Response) => {
     const allowed = [...new Set(paths.filter((p) => p.pattern.test(req.path)).map((p) => p.method))];
     if (allowed.length || !KNOWN_METHODS.has(req.method)) {

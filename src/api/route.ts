@@ -43,10 +43,11 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   /** Error statuses the route can answer with, for the document. */
   errors?: number[];
   /**
-   * A streaming answer (Server-Sent Events): the handler gets `http` and writes to the response;
-   * no request deadline wraps it (it uses `http.around` for its calls before it starts writing).
+   * An answer that is not JSON: a stream of Server-Sent Events, or text (Prometheus metrics). The
+   * handler gets `http` and writes to the response; no request deadline wraps it (it uses
+   * `http.around` for its calls before it starts writing).
    */
-  produces?: 'text/event-stream';
+  produces?: 'text/event-stream' | 'text/plain';
   handler: (input: RouteInput<P, Q, B>) => Promise<unknown>;
 }
 
@@ -138,6 +139,7 @@ const SSE_EVENT = {
 /** The schema of a route's success body: its response schema, or for a stream each event, described by the response schema. */
 function answerSchema(def: AnyRoute): Record<string, unknown> {
   const schema = jsonSchema(def.response!, 'output');
+  if (def.produces === 'text/plain') return { type: 'string', ...(typeof schema.description === 'string' ? { description: schema.description } : {}) };
   if (def.produces !== 'text/event-stream') return schema;
   return { ...SSE_EVENT, ...(typeof schema.description === 'string' ? { description: schema.description } : {}) };
 }

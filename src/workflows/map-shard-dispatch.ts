@@ -46,7 +46,8 @@ export function shardedMap<R>(key: string, rows: unknown[][], options: { concurr
   const size = options.shardSize;
   const perShard = Math.min(size, options.concurrency ?? size, SHARD_IN_FLIGHT);
   const shardsAtOnce = options.concurrency ? Math.max(1, Math.floor(options.concurrency / perShard)) : SHARDS_AT_ONCE;
-  const limiter = new Limiter(shardsAtOnce);
+  // Only a limit the caller set is a limit worth counting waits for.
+  const limiter = new Limiter(shardsAtOnce, options.concurrency ? `map-shards:${spec.name}` : undefined);
   const parent = workflowInfo();
   const mapNumber = ++mapCount().sharded;
   const flowParameters = currentFlowParameters();

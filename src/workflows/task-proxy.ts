@@ -92,7 +92,7 @@ function makeHandle<Args extends unknown[], R>(key: string, callOptions: CallOpt
     const shardSize = callOptions.shardSize ?? DEFAULT_SHARD_SIZE;
     if (rows.length > shardSize) return shardedMap<R>(key, rows, { concurrency: callOptions.concurrency, shardSize });
     const name = specOf(key).name;
-    const limiter = callOptions.concurrency ? new Limiter(callOptions.concurrency) : undefined;
+    const limiter = callOptions.concurrency ? new Limiter(callOptions.concurrency, `map:${name}`) : undefined;
     const futures = rows.map((row) => {
       if (!limiter) {
         const { promise, runName } = schedule<R>(key, row);
