@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
+import YAML from 'yaml';
 import { after, before, describe, test } from 'node:test';
 import { BatonClient } from '../src/client/client';
 import { dataConverter, loadConfig } from '../src/config';
@@ -9,6 +11,9 @@ import { loadModule } from '../src/workers/load-module';
 import { eventually, FIXTURES, ROOT, tempDir, testTarget, uid } from './helpers';
 
 const METRICS_FLOWS = path.join(FIXTURES, 'metrics');
+
+/** What each endpoint served in the tests below, for the dashboard's check at the end. */
+const served = { worker: '', api: '' };
 import { startTestApi, workerAndApi } from './api-helpers';
 
 /** The value of the first sample of `name` whose labels include every pair in `labels`. */
@@ -70,6 +75,7 @@ describe('worker metrics', { timeout: 120_000 }, () => {
     // Three jobs through one slot: the second and the third waited.
     assert.equal(sample(text, 'baton_limit_waits', { limit: 'map:metrics-pause', taskQueue }), 2);
     assert.ok((sample(text, 'temporal_workflow_completed', { task_queue: taskQueue }) ?? 0) >= 1, 'the SDK runtime metrics are served beside them');
+    served.worker = text;
   });
 });
 
@@ -103,6 +109,7 @@ describe('API metrics', { timeout: 60_000 }, () => {
     // The next scrape counts the one before it.
     const again = await (await fetch(`${api.base}/metrics`)).text();
     assert.equal(sample(again, 'baton_api_requests_total', { method: 'GET', route: '/metrics', status: '200' }), 1);
+    served.api = again;
   });
 
   test('with API keys, /metrics needs one: 401 without, 200 with a read key', async () => {
@@ -114,6 +121,45 @@ describe('API metrics', { timeout: 60_000 }, () => {
       assert.equal(sample(await res.text(), 'baton_api_requests_total', { method: 'GET', route: '/metrics', status: '401' }), 1);
     } finally {
       await keyed.close();
+    }
+  });
+});
+
+// The Compose stacks' optional `metrics` profile: Prometheus scrapes what the workers and the API
+// serve, and Grafana's dashboard queries only series they serve.
+describe('the metrics profile', () => {
+  const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
+
+  test('every series the Grafana dashboard queries is one a worker or the API served above', () => {
+    assert.ok(served.worker && served.api, 'the scrapes above ran');
+    const dashboard = JSON.parse(read('docker/grafana/dashboards/baton.json')) as { panels: { targets?: { expr: string }[] }[] };
+    const exprs = dashboard.panels.flatMap((p) => p.targets ?? []).map((t) => t.expr);
+    assert.ok(exprs.length >= 10, 'the dashboard has its panels');
+    const names = new Set(exprs.flatMap((e) => e.match(/\b(?:baton|temporal)_\w+/g) ?? []));
+    const missing = [...names].filter((name) => !new RegExp(`^${name}[{ ]`, 'm').test(`${served.worker}\n${served.api}`));
+    assert.deepEqual(missing, []);
+  });
+
+  test('Prometheus scrapes the port workers serve on and reads the key file Compose mounts; Grafana gets its provisioning', () => {
+    const prometheus = YAML.parse(read('docker/prometheus/prometheus.yml')) as {
+      scrape_configs: { job_name: string; dns_sd_configs?: { names: string[]; port: number }[]; authorization?: { credentials_file: string } }[];
+    };
+    const jobs = new Map(prometheus.scrape_configs.map((c) => [c.job_name, c]));
+    for (const file of ['docker-compose.yml', 'docker-compose.dev.yml']) {
+      const compose = YAML.parse(read(file), { merge: true }) as {
+        services: Record<string, { environment?: Record<string, unknown>; profiles?: string[]; volumes?: string[] }>;
+      };
+      const worker = jobs.get('baton-worker')!.dns_sd_configs![0]!;
+      assert.deepEqual(worker.names, ['baton-worker'], file);
+      assert.equal(String(compose.services['baton-worker']!.environment!.BATON_METRICS_PORT), String(worker.port), file);
+      assert.equal(compose.services['baton-worker']!.environment!.BATON_METRICS_HOST, '0.0.0.0', file);
+      for (const name of ['prometheus', 'grafana']) assert.deepEqual(compose.services[name]!.profiles, ['metrics'], `${file}: ${name}`);
+      const mounts = (name: string) => (compose.services[name]!.volumes ?? []).map((v) => v.split(':'));
+      const keyMount = mounts('prometheus').find((m) => m.at(-2) === jobs.get('baton-api')!.authorization!.credentials_file);
+      assert.ok(keyMount, `${file}: the API key file Prometheus reads is mounted`);
+      for (const [source] of mounts('grafana').filter((m) => m[0]!.startsWith('./docker/grafana/provisioning') || m[0]!.startsWith('./docker/grafana/dashboards'))) {
+        assert.ok(fs.existsSync(path.join(ROOT, source!)), `${file}: ${source} exists`);
+      }
     }
   });
 });
