@@ -64,6 +64,15 @@ export const BatonConfig = z.object({
   BATON_METRICS_PORT: intFromEnv(1, 65_535).optional(),
   /** Where that endpoint listens; it has no keys, so loopback unless a network of your own guards it. */
   BATON_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * Where every run's log lines are kept, for `baton flow-run logs` and `GET /api/flow-runs/:id/logs`: `file`
+   * (BATON_HOME/logs, one machine), `redis` (BATON_REDIS_URL, workers and APIs on several machines), or `off`.
+   */
+  BATON_RUN_LOGS: z.enum(['file', 'redis', 'off'], { error: "must be 'file', 'redis' or 'off'" }).default('file'),
+  /** The least level of the lines kept in runs' logs, whatever BATON_LOG_LEVEL keeps on stdout. */
+  BATON_RUN_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'], { error: 'must be one of trace, debug, info, warn, error, fatal' }).default('info'),
+  /** Most log lines kept per run; later lines are dropped, with one line saying so. */
+  BATON_RUN_LOG_MAX_LINES: intFromEnv(10, 1_000_000).default(10_000),
   /** A file `worker start` and `api start` rewrite every 5 s while healthy, for container health checks. */
   BATON_HEALTH_FILE: z.string().min(1).optional(),
   /** Where the CLI finds the API, and the key it sends. */

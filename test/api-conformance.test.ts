@@ -78,7 +78,7 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
     w = await startWorker();
     api = await startTestApi(w.client, undefined, { webhooks: [hook] });
     locked = await startTestApi(w.client, `ops:admin:${ADMIN},dash:read:${READER}`);
-    uncached = await startTestApi(w.client, undefined, { cache: false });
+    uncached = await startTestApi(w.client, undefined, { cache: false, runLogs: false });
     redis = await startOwnRedis();
     redisStore = new BoundedCacheStore(await RedisCacheStore.connect(redis.url), 1_000);
     stuckCache = await startTestApi(w.client, undefined, { cache: redisStore });
@@ -364,6 +364,26 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
     } finally {
       redis.thaw();
     }
+  });
+
+  test("a run's logs: 200 as a page and as Server-Sent Events; an API without run logs → 409", { timeout: 30_000 }, async () => {
+    const started = await api.call('POST', '/api/flows/hello/runs', { parameters: { name: 'logs' } });
+    runs.push(started.body.id);
+    assert.equal(await w.client.flowRuns.result(started.body.id), 'hello logs.');
+    const page = await api.call('GET', `/api/flow-runs/${started.body.id}/logs?level=info&limit=10`);
+    assert.equal(page.status, 200, JSON.stringify(page.body));
+    for (const path of ['logs', 'logs/stream']) {
+      const off = await uncached.call('GET', `/api/flow-runs/${started.body.id}/${path}`);
+      assert.equal(off.status, 409, path);
+      assert.match(off.body.error.message, /BATON_RUN_LOGS=off/);
+    }
+    // Not JSON, so not through `call`: read and checked here, then counted as produced.
+    const res = await fetch(`${api.base}/api/flow-runs/${started.body.id}/logs/stream`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream\b/);
+    const events = new SseParser().push(await res.text());
+    assert.deepEqual([events.at(-1)?.event, events.at(-1)?.data], ['end', '{}']);
+    (api.observed as Set<string>).add('GET /api/flow-runs/{id}/logs/stream 200');
   });
 
   test("a run's stream: 200 as Server-Sent Events, the document's text/event-stream answer", { timeout: 30_000 }, async () => {

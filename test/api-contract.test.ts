@@ -187,6 +187,8 @@ describe('API contract: validation, auth, OpenAPI', () => {
       'GET /api/events',
       'GET /api/flow-runs',
       'GET /api/flow-runs/{id}',
+      'GET /api/flow-runs/{id}/logs',
+      'GET /api/flow-runs/{id}/logs/stream',
       'GET /api/flow-runs/{id}/stream',
       'GET /api/flow-runs/{id}/task-runs',
       'GET /api/flows',

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before } from 'node:test';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
+import { openRunLogStore, type RunLogStore } from '../src/run-logs/run-log-store';
 import { createApp } from '../src/api/app';
 import { parseApiKeys } from '../src/api/auth';
 import { FileCacheStore, type CacheStore } from '../src/activities/cache-store';
@@ -43,12 +44,15 @@ export interface TestApiOptions {
   cache?: boolean | CacheStore;
   /** The webhooks `POST /api/webhooks/:name` takes. @default none */
   webhooks?: readonly Webhook[];
+  /** false: an API without run logs (their routes answer 409); or a store of the test's own. @default the file store in BATON_HOME */
+  runLogs?: false | RunLogStore;
 }
 
 export async function startTestApi(client: BatonClient, keys?: string, options: TestApiOptions = {}): Promise<TestApi> {
-  const { cache: withCache = true, webhooks = [], ...appOptions } = options;
+  const { cache: withCache = true, webhooks = [], runLogs: withRunLogs, ...appOptions } = options;
   const cache = withCache === true ? new FileCacheStore(cacheDir(loadConfig())) : withCache || undefined;
-  const server: Server = createApp({ client, apiKeys: parseApiKeys(keys), cache, webhooks, ...appOptions }).listen(0, '127.0.0.1');
+  const runLogs = withRunLogs === undefined ? await openRunLogStore({ ...loadConfig(), BATON_RUN_LOGS: 'file' }) : withRunLogs || undefined;
+  const server: Server = createApp({ client, apiKeys: parseApiKeys(keys), cache, webhooks, runLogs, ...appOptions }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const observed = new Set<string>();

@@ -31,7 +31,11 @@ function onPath(name: string): string[] {
 export function requirements(env: NodeJS.ProcessEnv = process.env): Requirement[] {
   return [
     { pkg: 'chromium', tests: ['browser'], binaries: env.BATON_CHROMIUM ? [env.BATON_CHROMIUM] : ['/usr/bin/chromium'] },
-    { pkg: 'redis-server', tests: ['redis-cache', 'api-conformance'], binaries: ['/usr/bin/redis-server', '/usr/local/bin/redis-server', ...onPath('redis-server')] },
+    {
+      pkg: 'redis-server',
+      tests: ['redis-cache', 'api-conformance', 'run-logs'],
+      binaries: ['/usr/bin/redis-server', '/usr/local/bin/redis-server', ...onPath('redis-server')],
+    },
   ];
 }
 

@@ -6,21 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { createClient, type RedisClientType } from 'redis';
-import { ConfigError } from '../core/errors';
+import type { RedisClientType } from 'redis';
+import { connectRedis } from './redis-connect';
 import type { CacheEntry, CacheLock, CacheStore } from './cache-store';
-
-/** A Redis URL fit for a message: no user name or password. */
-function withoutCredentials(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return 'the configured URL';
-  }
-}
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
@@ -36,32 +24,7 @@ export class RedisCacheStore implements CacheStore {
 
   /** Connects; the URL names a loopback or private Redis (`redis://127.0.0.1:6379`). */
   static async connect(url: string, options: { prefix?: string; logger?: Logger; connectAttempts?: number } = {}): Promise<RedisCacheStore> {
-    const attempts = options.connectAttempts ?? 5;
-    let connected = false;
-    const redis = createClient({
-      url,
-      socket: {
-        connectTimeout: 5_000,
-        // Once connected, reconnect for as long as it takes; the first connection gives up after a
-        // few tries, so a worker pointed at a missing Redis fails at start with the reason.
-        reconnectStrategy: (retries: number, cause: Error) => (connected ? Math.min(100 * 2 ** retries, 5_000) : retries >= attempts ? cause : 200 * (retries + 1)),
-      },
-    }) as RedisClientType;
-    redis.on('error', (err: Error) => {
-      if (connected) options.logger?.warn({ err }, 'redis connection error');
-    });
-    try {
-      await redis.connect();
-    } catch (err) {
-      try {
-        redis.destroy();
-      } catch {
-        // already closed by the give-up above
-      }
-      throw new ConfigError([{ path: 'BATON_REDIS_URL', message: `cannot reach Redis at ${withoutCredentials(url)}: ${(err as Error).message}` }]);
-    }
-    connected = true;
-    return new RedisCacheStore(redis, options.prefix ?? 'baton:cache:', options.logger);
+    return new RedisCacheStore(await connectRedis(url, options), options.prefix ?? 'baton:cache:', options.logger);
   }
 
   private entryKey(key: string): string {

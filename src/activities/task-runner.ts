@@ -111,7 +111,7 @@ export function taskActivity(
     const taskRunId = `${flowRunId}:${info.activityId}`;
     // Made on first use: most tasks never log.
     let logger: Logger | undefined;
-    const log = () => (logger ??= baseLogger.child({ flowRunId, taskRunId, taskName: spec.name, attempt: info.attempt }));
+    const log = () => (logger ??= baseLogger.child({ flowRunId, flowName: info.workflowType, taskRunId, taskName: spec.name, attempt: info.attempt }));
     // A task with a timeout gets its own signal, aborted on cancel or on timeout; otherwise the
     // activity's cancellation signal is the task's.
     const controller = spec.timeoutSeconds !== undefined ? new AbortController() : undefined;

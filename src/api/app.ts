@@ -7,6 +7,7 @@ import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { CacheStore } from '../activities/cache-store';
+import type { RunLogStore } from '../run-logs/run-log-store';
 import type { McpHealthProbe } from '../mcp/mcp-health';
 import type { BatonClient } from '../client/client';
 import { MethodNotAllowedError, NotFoundError } from '../core/errors';
@@ -43,6 +44,8 @@ export interface AppOptions {
   temporalWaitSeconds?: number;
   /** The declared MCP servers, reported by `GET /api/health`. */
   mcp?: McpHealthProbe;
+  /** Where the workers keep runs' log lines (`GET /api/flow-runs/:id/logs`); none answers 409 there. */
+  runLogs?: RunLogStore;
   /** Webhooks `POST /api/webhooks/:name` takes. @default those BATON_WEBHOOKS and baton.yaml declare (checked here, at start) */
   webhooks?: readonly Webhook[];
 }
@@ -83,6 +86,7 @@ export function createApp({
   decideWaitSeconds,
   temporalWaitSeconds = API_TEMPORAL_WAIT_SECONDS,
   mcp,
+  runLogs,
   webhooks = loadWebhooks(),
 }: AppOptions): express.Express {
   const app = express();
@@ -94,7 +98,7 @@ export function createApp({
   // Before anything else, so no page or handler answers a request from another site.
   app.use(siteGuard(apiKeys.length === 0));
 
-  const all = [...routes(client, cache, { decideWaitSeconds, mcp }), ...metricsRoutes(metrics)];
+  const all = [...routes(client, cache, { decideWaitSeconds, mcp, runLogs }), ...metricsRoutes(metrics)];
   // Every Temporal call a handler makes gets this deadline unless it sets its own (a decision does).
   const around = <T>(work: () => Promise<T>) => client.connection.withDeadline(Date.now() + temporalWaitSeconds * 1000, work);
   register(app, all, apiKeys, around);

@@ -6,6 +6,7 @@
 import {
   BatonError,
   CacheUnavailableError,
+  RunLogsUnavailableError,
   ConfigError,
   ConflictError,
   ForbiddenError,
@@ -28,6 +29,7 @@ const STATUS: [new (...args: never[]) => BatonError, number][] = [
   [TemporalUnavailableError, 503],
   [WorkerUnavailableError, 503],
   [CacheUnavailableError, 503],
+  [RunLogsUnavailableError, 503],
   [ConfigError, 500],
 ];
 

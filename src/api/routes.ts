@@ -16,12 +16,16 @@ import { peopleRoutes } from './routes/people';
 import { automationRoutes } from './routes/automations';
 import { eventRoutes } from './routes/events';
 import { taskQueueRoutes } from './routes/task-queues';
+import { flowRunLogRoutes } from './routes/flow-run-logs';
+import type { RunLogStore } from '../run-logs/run-log-store';
 
 export interface RouteOptions {
   /** Seconds a decision on an approval waits for the run's worker before answering 503. @default DECIDE_WAIT_SECONDS */
   decideWaitSeconds?: number;
   /** The declared MCP servers, for health. */
   mcp?: McpHealthProbe;
+  /** Where the workers keep runs' log lines; none answers 409 on the log routes. */
+  runLogs?: RunLogStore;
 }
 
 export function routes(client: BatonClient, cache?: CacheStore, options: RouteOptions = {}) {
@@ -31,6 +35,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
     ...deploymentRoutes(client),
     ...flowRunRoutes(client),
     ...flowRunStreamRoutes(client),
+    ...flowRunLogRoutes(client, options.runLogs),
     ...cacheRoutes(cache),
     ...peopleRoutes(client, options),
     ...eventRoutes(client),

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { CacheStore } from '../activities/cache-store';
 import type { McpHealthProbe } from '../mcp/mcp-health';
+import type { RunLogStore } from '../run-logs/run-log-store';
 import type { BatonClient } from '../client/client';
 import type { BatonConfig } from '../config';
 import { BatonError } from '../core/errors';
@@ -24,6 +25,8 @@ export async function startApi(options: {
   cache?: CacheStore;
   /** The declared MCP servers, reported by health. */
   mcp?: McpHealthProbe;
+  /** Where the workers keep runs' log lines. */
+  runLogs?: RunLogStore;
   config: Pick<BatonConfig, 'BATON_API_HOST' | 'BATON_API_PORT' | 'BATON_API_KEYS'> & Partial<Pick<BatonConfig, 'BATON_API_TEMPORAL_WAIT_SECONDS'>>;
   logger: Logger;
 }): Promise<RunningApi> {
@@ -42,6 +45,7 @@ export async function startApi(options: {
     logger,
     cache: options.cache,
     mcp: options.mcp,
+    runLogs: options.runLogs,
     temporalWaitSeconds: config.BATON_API_TEMPORAL_WAIT_SECONDS,
   });
   const server = app.listen(config.BATON_API_PORT, host);

@@ -31,3 +31,25 @@ export function parseEventId(text: string): { attempt: number; seq: number } | u
   const attempt = Number(match[1]);
   return attempt >= 1 ? { attempt, seq: Number(match[2]) } : undefined;
 }
+
+/** What writeSse needs of a response (Express's, or Node's). */
+export interface SseTarget {
+  write(text: string): boolean;
+  readonly destroyed: boolean;
+  on(event: 'drain' | 'close', listener: () => void): unknown;
+  off(event: 'drain' | 'close', listener: () => void): unknown;
+}
+
+/** Writes, and waits while the caller reads slower than events come (nothing piles up in memory). */
+export async function writeSse(res: SseTarget, text: string): Promise<void> {
+  if (res.write(text) || res.destroyed) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

@@ -1,4 +1,4 @@
-/** `baton flow-run ls | inspect | watch | cancel | retry`. */
+/** `baton flow-run ls | inspect | watch | logs | cancel | retry`. */
 import type { FlowRun, FlowRunList, StartedRun } from '../core/schemas';
 import type { ApiClient } from './api-client';
 import { list, parse, positiveInt, str, UsageError } from './args';
@@ -6,6 +6,7 @@ import { printJson, say, table, when } from './output';
 import { pauseOrResume } from './approval-commands';
 import { watchRun } from './watch';
 import { watchStream } from './stream-watch';
+import { flowRunLogs } from './run-log-commands';
 
 export async function flowRun(api: ApiClient, sub: string | undefined, args: string[]): Promise<number> {
   const path = (id: string, rest = '') => `/api/flow-runs/${encodeURIComponent(id)}${rest}`;
@@ -85,6 +86,8 @@ export async function flowRun(api: ApiClient, sub: string | undefined, args: str
       if (from !== undefined && !/^\d{1,15}$/.test(from)) throw new UsageError(`--from must be a whole number ≥ 0 (a seq), got '${from}'`);
       return watchStream(api, positionals[0]!, { topics: list(values, 'topic'), from: from === undefined ? undefined : Number(from), json: Boolean(values.json) });
     }
+    case 'logs':
+      return flowRunLogs(api, args);
     case 'cancel': {
       const { positionals } = parse(args, {}, ['id']);
       await api.call('POST', path(positionals[0]!, '/cancel'));

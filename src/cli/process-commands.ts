@@ -13,6 +13,7 @@ import { createWorker } from '../workers/worker';
 import { mcpHealthProbe } from '../mcp/mcp-health';
 import { loadMcpServers } from '../mcp/mcp-servers';
 import { loadModule } from '../workers/load-module';
+import { openRunLogStore } from '../run-logs/run-log-store';
 import { createLogger } from '../workers/logger';
 import { parse, positiveInt, str, UsageError, type Parsed } from './args';
 import { startHealthFile } from './health-file';
@@ -87,7 +88,9 @@ async function runProcesses(args: string[], parts: { worker: boolean; api: boole
       // Declared MCP servers are checked at start (a bad declaration stops it) and reported by health.
       const mcp = mcpHealthProbe(loadMcpServers(config), logger);
       stops.push(() => mcp.close());
-      const api = await startApi({ client, config: apiConfig, logger, cache, mcp });
+      const runLogs = await openRunLogStore(config, logger);
+      if (runLogs) stops.push(() => runLogs.close());
+      const api = await startApi({ client, config: apiConfig, logger, cache, mcp, runLogs });
       stops.unshift(() => api.close());
       apiUrl = api.url;
     }

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { dataConverter, loadConfig, openCacheStore } from '../config';
 import { BatonClient } from '../client/client';
 import { startApi } from '../api/server';
+import { openRunLogStore } from '../run-logs/run-log-store';
 import { resolveTemporal } from '../server/temporal-server';
 import { createWorker } from '../workers/worker';
 import { createLogger } from '../workers/logger';
@@ -43,7 +44,9 @@ export async function runQuickstart(args: string[]): Promise<void> {
       const cache = await openCacheStore(config, logger);
       stops.unshift(async () => cache.close?.());
       // Keyless, it listens on loopback only (startApi refuses anything else without BATON_API_KEYS).
-      const api = await startApi({ client, cache, config, logger });
+      const runLogs = await openRunLogStore(config, logger);
+      if (runLogs) stops.unshift(() => runLogs.close());
+      const api = await startApi({ client, cache, config, logger, runLogs });
       stops.unshift(() => api.close());
       apiUrl = api.url;
     }

@@ -7,7 +7,7 @@ import { BatonError, TemporalUnavailableError } from '../core/errors';
 import type { StreamItem } from '../core/stream';
 import { ApiUnreachableError, type ApiClient } from './api-client';
 import { complain, say } from './output';
-import { SseParser } from './sse-parser';
+import { SseParser, type ParsedEvent } from './sse-parser';
 
 export interface WatchStreamOptions {
   topics: string[];
@@ -44,6 +44,23 @@ export async function watchStream(api: ApiClient, id: string, options: WatchStre
   if (options.topics.length) query.set('topics', options.topics.join(','));
   if (options.from !== undefined) query.set('from', String(options.from));
   const path = `/api/flow-runs/${encodeURIComponent(id)}/stream${query.size ? `?${query}` : ''}`;
+  return followEvents(api, path, { what: `the stream of flow run ${id}`, reconnectForMs: options.reconnectForMs }, (event) => {
+    const item = JSON.parse(event.data) as StreamItem;
+    say(options.json ? JSON.stringify(item) : itemLine(item));
+  });
+}
+
+/**
+ * Reads Server-Sent Events from the API until `end`, handing each other event to `show`; a
+ * connection that drops is opened again with the last event id shown, so nothing is shown twice.
+ * Returns the exit code.
+ */
+export async function followEvents(
+  api: ApiClient,
+  path: string,
+  options: { what: string; reconnectForMs?: number },
+  show: (event: ParsedEvent) => void,
+): Promise<number> {
   const reconnectForMs = options.reconnectForMs ?? 60_000;
   let lastId: string | undefined;
   let connected = false;
@@ -61,11 +78,10 @@ export async function watchStream(api: ApiClient, id: string, options: WatchStre
           if (event.event === 'end') return 0;
           if (event.event === 'error') {
             const error = (JSON.parse(event.data) as { error?: { message?: string } }).error;
-            throw new BatonError(`reading the stream of flow run ${id} failed: ${error?.message ?? event.data}`);
+            throw new BatonError(`reading ${options.what} failed: ${error?.message ?? event.data}`);
           }
-          const item = JSON.parse(event.data) as StreamItem;
-          say(options.json ? JSON.stringify(item) : itemLine(item));
-          // Only after printing: a reconnection goes on after the last item shown.
+          show(event);
+          // Only after showing it: a reconnection goes on after the last event shown.
           lastId = event.id;
         }
       }

@@ -201,6 +201,12 @@ export class CacheUnavailableError extends BatonError {
   override readonly name: string = 'CacheUnavailableError';
 }
 
+/** The run log store (Redis) did not answer in time, or failed: nothing was read. */
+export class RunLogsUnavailableError extends BatonError {
+  static override readonly code: string = 'RUN_LOGS_UNAVAILABLE';
+  override readonly name: string = 'RunLogsUnavailableError';
+}
+
 /**
  * No worker is running the flow run, or the one running it fails while taking the decision. The
  * decision was not applied (yet): the API answers 503, and deciding again once a worker runs the
@@ -255,6 +261,7 @@ const BLANK: Map<string, () => BatonError> = new Map(
     () => new TemporalUnavailableError(''),
     () => new WorkerUnavailableError('', ''),
     () => new CacheUnavailableError(''),
+    () => new RunLogsUnavailableError(''),
     () => new AgentLimitError(''),
     () => new NotFoundError(''),
     () => new MethodNotAllowedError(''),

@@ -3,11 +3,13 @@
  * through the replay-aware workflow logger, activity context logs) are forwarded to the same pino
  * logger, with Temporal's field names mapped to Baton's: flowRunId, flowName, taskRunId, taskName.
  */
-import pino, { type Logger } from 'pino';
+import pino, { type LevelWithSilent, type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import { Runtime, makeTelemetryFilterString, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import { LogTimestamp, Runtime, makeTelemetryFilterString, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import type { BatonConfig } from '../config';
 import { enableTaskMetrics } from '../activities/task-metrics';
+import { runLogSink } from '../run-logs/run-log-sink';
+import { redactor, secretValues } from './log-secrets';
 
 /**
  * Errors are logged by name, message, code and stack only: an HTTP client's error can carry the
@@ -19,19 +21,45 @@ export function safeError(err: unknown): Record<string, unknown> {
   return { type: err.name, message: err.message, ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}), stack: err.stack };
 }
 
-/** The process's root logger. */
-export function createLogger(config: Pick<BatonConfig, 'BATON_LOG_LEVEL' | 'BATON_LOG_FORMAT'>): Logger {
+/** While Temporal's logger writes a line, the time (ms) the line was logged at, when Temporal says. */
+let loggedAt: number | undefined;
+
+/** Marks a logger made by createLogger: its lines can reach runs' logs. */
+const KEEPS_RUN_LOGS = Symbol.for('baton.logger.keepsRunLogs');
+
+/**
+ * The process's root logger. Lines go to stdout at BATON_LOG_LEVEL, and each line that names a
+ * flow run also to that run's log once a worker has installed the process's run-log sink (see
+ * {@link keepRunLogsAt}); the environment's secret values are cut out of both.
+ */
+export function createLogger(config: Pick<BatonConfig, 'BATON_LOG_LEVEL' | 'BATON_LOG_FORMAT'>, env: NodeJS.ProcessEnv = process.env): Logger {
   const options = {
     level: config.BATON_LOG_LEVEL,
     base: { pid: process.pid },
+    // A flow's line is written after its workflow task, at times well after the flow logged it: its own time is kept.
+    timestamp: () => `,"time":${loggedAt ?? Date.now()}`,
     serializers: { err: safeError },
     // Keys that may hold secrets never reach a log line.
     redact: { paths: ['apiKey', '*.apiKey', 'authorization', '*.authorization', 'password', '*.password'], censor: '[redacted]' },
   };
-  if (config.BATON_LOG_FORMAT === 'pretty') {
-    return pino(options, pretty({ sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }));
-  }
-  return pino(options);
+  const redact = redactor(secretValues(env));
+  const out =
+    config.BATON_LOG_FORMAT === 'pretty' ? pretty({ sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }) : pino.destination({ dest: 1, sync: true });
+  const streams: pino.StreamEntry[] = [{ level: 'trace', stream: { write: (text: string) => void runLogSink()?.take(redact(text)) } }];
+  if (config.BATON_LOG_LEVEL !== 'silent') streams.push({ level: config.BATON_LOG_LEVEL, stream: { write: (text: string) => void out.write(redact(text)) } });
+  const logger = pino(options, pino.multistream(streams));
+  Object.defineProperty(logger, KEEPS_RUN_LOGS, { value: true });
+  return logger;
+}
+
+/**
+ * Lets a logger made by createLogger write lines at `level` and above, for runs' logs, when
+ * BATON_LOG_LEVEL keeps stdout quieter than that (stdout still gets only its own level). Loggers
+ * of the caller's own are left as they are.
+ */
+export function keepRunLogsAt(logger: Logger, level: LevelWithSilent): void {
+  if (!(logger as unknown as Record<symbol, unknown>)[KEEPS_RUN_LOGS]) return;
+  if (logger.levels.values[level]! < logger.levelVal) logger.level = level;
 }
 
 /** Maps Temporal's log metadata to Baton's field names. */
@@ -86,7 +114,13 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
 export class PinoTemporalLogger {
   constructor(private readonly logger: Logger) {}
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    this.logger[LEVELS[level] ?? 'info'](mapMeta(meta), message);
+    const nanos = (meta as Record<symbol, unknown> | undefined)?.[LogTimestamp];
+    loggedAt = typeof nanos === 'bigint' ? Number(nanos / 1_000_000n) : undefined;
+    try {
+      this.logger[LEVELS[level] ?? 'info'](mapMeta(meta), message);
+    } finally {
+      loggedAt = undefined;
+    }
   }
   trace(message: string, meta?: LogMetadata): void {
     this.log('TRACE', message, meta);

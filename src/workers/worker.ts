@@ -17,7 +17,9 @@ import type { TemporalTarget } from '../server/temporal-server';
 import { buildFlowBundle } from './bundle';
 import { withBuiltInTasks } from './built-in-tasks';
 import { loadModule, type LoadedModule } from './load-module';
-import { createLogger, installRuntimeLogger } from './logger';
+import { createLogger, installRuntimeLogger, keepRunLogsAt } from './logger';
+import { openRunLogStore } from '../run-logs/run-log-store';
+import { RunLogSink, runLogSink, useRunLogSink } from '../run-logs/run-log-sink';
 import { McpPool } from '../mcp/mcp-pool';
 import { loadMcpServers } from '../mcp/mcp-servers';
 
@@ -90,6 +92,21 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   } catch (err) {
     throw new TemporalUnavailableError(`cannot reach Temporal at ${options.target.address}: ${(err as Error).message}`, { cause: err });
   }
+  // Every run's log lines, kept for `baton flow-run logs` as long as Temporal keeps the run.
+  const releaseRunLogs = await useRunLogSink(async () => {
+    const runLogs = await openRunLogStore(config, logger);
+    return runLogs && new RunLogSink(runLogs, await namespaceRetentionMs(connection, options.target.namespace), logger);
+  })
+    .then((release) => {
+      if (runLogSink()) keepRunLogsAt(logger, config.BATON_RUN_LOG_LEVEL);
+      return release;
+    })
+    .catch(async (err: unknown) => {
+      await connection.close().catch(() => undefined);
+      await store.close?.().catch(() => undefined);
+      await events.close();
+      throw err;
+    });
   let worker: Worker;
   try {
     const workflowBundle = await buildFlowBundle({
@@ -116,6 +133,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
     await connection.close().catch(() => undefined);
     await store.close?.().catch(() => undefined);
     await events.close();
+    await releaseRunLogs();
     throw err;
   }
   logger.info(
@@ -140,6 +158,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
         await store.close?.().catch(() => undefined);
         await mcp.close();
         await events.close();
+        await releaseRunLogs().catch(() => undefined);
         if (client) await (await client.catch(() => undefined))?.connection.close().catch(() => undefined);
       });
       return running;
@@ -149,6 +168,19 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
       await running;
     },
   };
+}
+
+/** Runs' logs are kept as long as their histories: the namespace's retention, or a week when it cannot be read. */
+async function namespaceRetentionMs(connection: NativeConnection, namespace: string): Promise<number> {
+  const WEEK = 7 * 24 * 3600 * 1000;
+  try {
+    const described = await connection.workflowService.describeNamespace({ namespace });
+    const ttl = described.config?.workflowExecutionRetentionTtl;
+    const ms = Number(ttl?.seconds ?? 0) * 1000 + Math.round((ttl?.nanos ?? 0) / 1e6);
+    return ms > 0 ? ms : WEEK;
+  } catch {
+    return WEEK;
+  }
 }
 
 /** Runs a worker until SIGTERM or SIGINT, then shuts it down gracefully. */

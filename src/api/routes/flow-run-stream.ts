@@ -4,7 +4,6 @@
  * id back in `Last-Event-ID` and goes on after it; `event: end` says the flow's body has ended.
  */
 import { EventEmitter } from 'node:events';
-import type { Response } from 'express';
 import { z } from 'zod';
 import type { BatonClient } from '../../client/client';
 import { flowRunNotFound } from '../../client/temporal-values';
@@ -12,7 +11,7 @@ import { ValidationError } from '../../core/errors';
 import { TOPIC_PATTERN } from '../../core/stream';
 import { errorResponse } from '../errors';
 import { defineRoute } from '../route';
-import { eventId, parseEventId, sseEvent, SSE_KEEP_ALIVE } from '../sse';
+import { eventId, parseEventId, sseEvent, SSE_KEEP_ALIVE, writeSse as write } from '../sse';
 import { IdParam } from './params';
 
 const TOPIC_RULE = 'each topic is 1-100 letters, digits or . _ - : @';
@@ -69,20 +68,6 @@ export const openStreams = new OpenStreams();
 export interface StreamRouteOptions {
   /** How often a comment keeps an idle connection open through proxies, in ms. @default 15_000 */
   heartbeatMs?: number;
-}
-
-/** Writes, and waits while the caller reads slower than items come (nothing piles up in memory). */
-async function write(res: Response, text: string): Promise<void> {
-  if (res.write(text) || res.destroyed) return;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
 
 export function flowRunStreamRoutes(client: BatonClient, options: StreamRouteOptions = {}) {

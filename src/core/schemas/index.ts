@@ -12,3 +12,4 @@ export * from './flow';
 export * from './approval';
 export * from './system';
 export * from './task-queue';
+export * from './run-log';
