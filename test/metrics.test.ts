@@ -65,6 +65,9 @@ describe('worker metrics', { timeout: 120_000 }, () => {
       return sample(t, 'baton_flow_runs', { flow: 'metrics-every', state: 'Completed' }) ? t : undefined;
     });
     assert.equal(sample(text, 'baton_flow_runs', { flow: 'metrics-every', state: 'Completed', taskQueue }), 1);
+    assert.equal(sample(text, 'baton_flow_duration_count', { flow: 'metrics-every', state: 'Completed', taskQueue }), 1);
+    // The flow waited for its tasks, three of them 20 ms each one after another.
+    assert.ok((sample(text, 'baton_flow_duration_sum', { flow: 'metrics-every', state: 'Completed', taskQueue }) ?? 0) >= 60);
     // The second cached call was answered from the cache: the task ran once.
     assert.equal(sample(text, 'baton_task_runs', { task: 'metrics-double', state: 'Completed', attempt: 'first', taskQueue }), 1);
     assert.equal(sample(text, 'baton_task_duration_count', { task: 'metrics-double', state: 'Completed', taskQueue }), 1);

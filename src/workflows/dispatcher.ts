@@ -91,11 +91,14 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
 }
 
 /**
- * `baton_flow_runs`: flow run attempts by flow and how they ended, through Temporal's workflow
- * metric meter (not counted again on replay; exported when the worker serves metrics).
+ * `baton_flow_runs`: flow run attempts by flow and how they ended, and `baton_flow_duration`: how
+ * long each took from its start, in ms of workflow time; through Temporal's workflow metric meter
+ * (not recorded again on replay; exported when the worker serves metrics).
  */
 function countFlowRun(flow: string, state: 'Completed' | 'Failed' | 'Retrying' | 'TimedOut' | 'Cancelled'): void {
   metricMeter.createCounter('baton_flow_runs', 'runs', 'Flow run attempts by flow and how they ended').add(1, { flow, state });
+  const ms = Math.max(0, Date.now() - workflowInfo().runStartTime.getTime());
+  metricMeter.createHistogram('baton_flow_duration', 'int', 'ms', 'Milliseconds a flow run attempt took, from its start').record(ms, { flow, state });
 }
 
 /** Failure types that end a run TimedOut rather than Failed. */
