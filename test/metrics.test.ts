@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import YAML from 'yaml';
 import { after, before, describe, test } from 'node:test';
@@ -80,6 +82,29 @@ describe('worker metrics', { timeout: 120_000 }, () => {
     assert.ok((sample(text, 'temporal_workflow_completed', { task_queue: taskQueue }) ?? 0) >= 1, 'the SDK runtime metrics are served beside them');
     served.worker = text;
   });
+});
+
+test('a worker whose metrics port is taken stops at start with an error naming BATON_METRICS_PORT', { timeout: 60_000 }, async () => {
+  const taken = net.createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const port = (taken.address() as AddressInfo).port;
+  try {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'baton.js'), 'worker', 'start', '--flows', METRICS_FLOWS, '--task-queue', uid('tq')], {
+      cwd: ROOT,
+      env: { ...process.env, BATON_METRICS_PORT: String(port) },
+    });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += String(c)));
+    const [code] = (await once(child, 'exit')) as [number];
+    assert.notEqual(code, 0);
+    assert.match(
+      stderr,
+      new RegExp(`BATON_METRICS_PORT: cannot serve metrics on 127\\.0\\.0\\.1:${port} \\(BATON_METRICS_HOST:BATON_METRICS_PORT\\): Address already in use`),
+    );
+    assert.ok(!stderr.includes('    at '), 'no stack trace');
+  } finally {
+    taken.close();
+  }
 });
 
 // The API serves its own metrics at GET /metrics: requests by method, declared route and status,

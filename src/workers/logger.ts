@@ -8,6 +8,7 @@ import pretty from 'pino-pretty';
 import { LogTimestamp, Runtime, makeTelemetryFilterString, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import type { BatonConfig } from '../config';
 import { enableTaskMetrics } from '../activities/task-metrics';
+import { ConfigError } from '../core/errors';
 import { runLogSink } from '../run-logs/run-log-sink';
 import { redactor, secretValues } from './log-secrets';
 
@@ -154,13 +155,21 @@ export function metricsAddress(host: string, port: number): string {
  */
 export function installRuntimeLogger(logger: Logger, metrics?: { host: string; port: number }): Logger {
   if (installed) return installed;
-  Runtime.install({
-    logger: new PinoTemporalLogger(logger),
-    telemetryOptions: {
-      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
-      ...(metrics ? { metrics: { prometheus: { bindAddress: metricsAddress(metrics.host, metrics.port) } } } : {}),
-    },
-  });
+  const address = metrics && metricsAddress(metrics.host, metrics.port);
+  try {
+    Runtime.install({
+      logger: new PinoTemporalLogger(logger),
+      telemetryOptions: {
+        logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+        ...(address ? { metrics: { prometheus: { bindAddress: address } } } : {}),
+      },
+    });
+  } catch (err) {
+    // The port is taken, or the host is not this machine's: say which variable to change.
+    if (!address) throw err;
+    const reason = (err as Error).message.replace(/^Failed to start prometheus metrics exporter: /, '');
+    throw new ConfigError([{ path: 'BATON_METRICS_PORT', message: `cannot serve metrics on ${address} (BATON_METRICS_HOST:BATON_METRICS_PORT): ${reason}` }]);
+  }
   installed = logger;
   enableTaskMetrics(metrics !== undefined);
   return logger;
