@@ -224,6 +224,25 @@ describe('Docker Compose', { timeout: 30 * 60_000 }, () => {
     assert.deepEqual(report.interruptedElsewhere, [], 'every step running in the killed worker ran again in another');
     assert.deepEqual(report.victimWritesAfterKill, [], 'the killed worker process wrote nothing after the kill');
     assert.ok(report.summary.containers >= WORKERS, 'all three worker containers ran steps');
+
+    // Each run's log, written by the worker containers and read through the API container (they
+    // share BATON_HOME's volume): each step's line at most once, and every step that completed in a
+    // container still running has its line (the killed one may lose its last moment's lines).
+    const containers = new Set<string>();
+    const journal = readJournal(journalDir);
+    for (const id of ids) {
+      const logs = await api<{ lines: { message: string; fields?: { container?: string } }[] }>(
+        'GET',
+        `/api/flow-runs/${encodeURIComponent(id)}/logs?task=journal-step&limit=1000`,
+      );
+      assert.equal(logs.status, 200, JSON.stringify(logs.body));
+      const messages = logs.body.lines.map((l) => l.message);
+      assert.equal(new Set(messages).size, messages.length, `${id}: a step logged twice: ${messages.join(', ')}`);
+      const expected = journal.filter((r) => r.flowRunId === id && r.event === 'done' && r.container !== victim).map((r) => `step ${r.step} done`);
+      for (const m of expected) assert.ok(messages.includes(m), `${id}: '${m}' is in its log (${messages.join(', ')})`);
+      for (const l of logs.body.lines) containers.add(l.fields?.container ?? '');
+    }
+    assert.ok(containers.size >= WORKERS, `lines from every worker container (${containers.size})`);
   });
 
   test('the issue agent runs through the bridged MCP servers: the issue read, the comment written once approved; the token stays in mcp-github', async () => {
@@ -282,13 +301,16 @@ describe('Docker Compose', { timeout: 30 * 60_000 }, () => {
     const keys = `BATON_API_KEYS=compose-test:admin:${secret}\nBATON_MCP_BRIDGE_TOKEN=${bridgeToken}\n`;
     fs.writeFileSync(vars, `POSTGRES_PASSWORD=${randomBytes(12).toString('hex')}\n${keys}`, { mode: 0o600 });
     const full = new Stack(vars, state);
-    const services = full.must(['config', '--services'], ['docker-compose.yml']).split('\n').filter(Boolean).sort();
+    // With the optional profile on, so every compose lists the same services.
+    const services = full.must(['--profile', 'metrics', 'config', '--services'], ['docker-compose.yml']).split('\n').filter(Boolean).sort();
     assert.deepEqual(services, [
       'baton-api',
       'baton-worker',
+      'grafana',
       'mcp-github',
       'mcp-memory',
       'postgresql',
+      'prometheus',
       'temporal',
       'temporal-namespace',
       'temporal-schema',

@@ -28,5 +28,7 @@ exports.journalStep = task({ name: 'journal-step', heartbeatSeconds: 2, taskRunN
   record('start', n);
   await sleep(ms);
   record('done', n);
+  // Kept in the run's log (BATON_HOME on the volume the API shares): the test reads it back.
+  getRunContext().logger.info({ n, container: CONTAINER }, `step ${n} done`);
   return n;
 });
