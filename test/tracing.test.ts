@@ -4,11 +4,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { Worker } from '@temporalio/worker';
 import { BatonClient } from '../src/client/client';
 import { dataConverter, loadConfig } from '../src/config';
 import { ConfigError } from '../src/core/errors';
 import { freePort } from '../src/server/temporal-server';
 import { loadModule } from '../src/workers/load-module';
+import { replayWorkerOptions } from '../src/workers/replay';
 import { tracingSettings } from '../src/tracing/tracing-settings';
 import { eventually, FIXTURES, ROOT, startWorker, testTarget, uid } from './helpers';
 
@@ -266,6 +268,16 @@ describe('tracing across the API, the flow run, its task runs and its subflow', 
 
       // Parameters (the secret among them) are on no span.
       assert.ok(!receiver.bodies.some((b) => b.includes(secret)), 'a flow parameter reached an exported span');
+
+      // A worker that stops tracing carries on with traced runs: their histories replay against an untraced bundle.
+      const client = await BatonClient.connect({ target: testTarget(), dataConverter: dataConverter(loadConfig()), taskQueue });
+      cleanups.push(() => client.close());
+      const untraced = await replayWorkerOptions({ flows: FLOWS, config: loadConfig() });
+      assert.ok(!(untraced.workflowBundle as { code: string }).code.includes('OpenTelemetryInboundInterceptor'), 'the replay bundle is untraced');
+      for (const runId of [id, String(childId)]) {
+        const history = await client.temporal.workflow.getHandle(runId).fetchHistory();
+        await Worker.runReplayHistory(untraced, history, runId);
+      }
     } catch (err) {
       console.error(logs());
       throw err;
