@@ -245,6 +245,8 @@ describe('tracing across the API, the flow run, its task runs and its subflow', 
       // Each task attempt is a span under the flow run that scheduled it.
       const shouts = one('RunActivity:traced-shout');
       assert.deepEqual(shouts.map((s) => s.attributes['baton.flow_run.id']).sort(), [id, childId].sort());
+      const scheduled = one('StartActivity:traced-shout').map((s) => s.attributes['baton.task_run.name']);
+      assert.deepEqual(scheduled.sort(), [`shout-${word}`, `shout-${word} again`].sort(), 'the task run names, on the spans of their scheduling');
       for (const shout of shouts) {
         assert.equal(shout.attributes['baton.task.name'], 'traced-shout');
         assert.equal(shout.attributes['baton.task_run.attempt'], 1);

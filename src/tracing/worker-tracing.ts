@@ -27,11 +27,16 @@ export const SPAN_ATTRIBUTES = {
   parentFlowRunId: 'baton.flow_run.parent_id',
   taskName: 'baton.task.name',
   taskRunId: 'baton.task_run.id',
+  /** Set in the sandbox, on the span of the task's scheduling (src/workflows/tracing-interceptors.ts). */
+  taskRunName: 'baton.task_run.name',
   attempt: 'baton.task_run.attempt',
 } as const;
 
-/** The module Temporal's workflow bundle loads its OpenTelemetry interceptors from. */
-export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
+/** The workflow interceptor modules of a traced bundle: Temporal's spans first, then Baton's names on them. */
+export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [
+  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+  require.resolve('../workflows/tracing-interceptors'),
+];
 
 /**
  * Names a task attempt's span (Temporal's `RunActivity:<task>`, which is active when this runs):
