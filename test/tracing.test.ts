@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { BatonClient } from '../src/client/client';
 import { dataConverter, loadConfig } from '../src/config';
@@ -143,34 +144,63 @@ describe('tracing settings', () => {
   });
 });
 
+/** One trace's spans, and where a span sits in it: its ancestors' names, nearest first, up to `root`. */
+function traceOf(spans: ReceivedSpan[], root: ReceivedSpan) {
+  const trace = spans.filter((s) => s.traceId === root.traceId);
+  const byId = new Map(trace.map((s) => [s.spanId, s]));
+  const ancestry = (span: ReceivedSpan): string[] => {
+    const names: string[] = [];
+    for (let s: ReceivedSpan | undefined = span; s !== root && s?.parentSpanId;) {
+      s = byId.get(s.parentSpanId);
+      assert.ok(s, `${span.name}: a parent span was not received`);
+      names.push(s.name);
+    }
+    return names;
+  };
+  const named = (name: string): ReceivedSpan[] => {
+    const found = trace.filter((s) => s.name === name);
+    assert.ok(found.length > 0, `no span ${name} in the trace of ${root.name}: ${trace.map((s) => s.name).join(', ')}`);
+    return found;
+  };
+  return { trace, ancestry, named };
+}
+
 describe('tracing across the API, the flow run, its task runs and its subflow', { timeout: 300_000 }, () => {
   const cleanups: (() => Promise<void>)[] = [];
-  after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  });
+  const taskQueue = uid('tq');
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let worker: ReturnType<typeof baton>;
+  let api: ReturnType<typeof baton>;
+  let url: string;
+  const logs = () => `\n--- worker ---\n${worker?.output()}\n--- api ---\n${api?.output()}`;
+  /** Calls the API (it runs without keys, on loopback). */
+  const call = async (method: string, route: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${url}${route}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, text, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+  };
 
-  test('one trace links the request, the flow run, its task attempts and its subflow, under Baton names; no parameter reaches a span', async () => {
-    const receiver = await startReceiver();
-    cleanups.push(() => receiver.close());
-    const taskQueue = uid('tq');
-    const port = await freePort();
-    const env = {
-      ...process.env,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
-      // Batches leave every 200 ms instead of every 5 s.
-      OTEL_BSP_SCHEDULE_DELAY: '200',
-    };
-    const worker = baton(['worker', 'start', '--flows', FLOWS, '--task-queue', taskQueue], env);
-    cleanups.push(() => stop(worker.child));
-    const api = baton(['api', 'start', '--flows', FLOWS, '--task-queue', taskQueue, '--port', String(port)], env);
-    cleanups.push(() => stop(api.child));
-    const url = `http://127.0.0.1:${port}`;
-    const logs = () => `\n--- worker ---\n${worker.output()}\n--- api ---\n${api.output()}`;
-
-    const word = uid('w');
-    const secret = uid('secret-token');
-    try {
+  before(
+    async () => {
+      receiver = await startReceiver();
+      cleanups.push(() => receiver.close());
+      const port = await freePort();
+      const env = {
+        ...process.env,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+        // Batches leave every 200 ms instead of every 5 s.
+        OTEL_BSP_SCHEDULE_DELAY: '200',
+      };
+      worker = baton(['worker', 'start', '--flows', FLOWS, '--task-queue', taskQueue], env);
+      cleanups.push(() => stop(worker.child));
+      api = baton(['api', 'start', '--flows', FLOWS, '--task-queue', taskQueue, '--port', String(port)], env);
+      cleanups.push(() => stop(api.child));
+      url = `http://127.0.0.1:${port}`;
       await eventually(
         () =>
           fetch(`${url}/api/health`).then(
@@ -178,24 +208,42 @@ describe('tracing across the API, the flow run, its task runs and its subflow', 
             () => undefined,
           ),
         60_000,
-      );
-      const res = await fetch(`${url}/api/flows/traced-parent/runs`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ parameters: { word, apiToken: secret } }),
+      ).catch((err: unknown) => {
+        console.error(logs());
+        throw err;
       });
-      assert.equal(res.status, 201, await res.clone().text());
-      const { id } = (await res.json()) as { id: string };
+    },
+    { timeout: 90_000 },
+  );
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  });
+
+  test('one trace links the request, the flow run, its task attempts and its subflow, under Baton names; no parameter reaches a span', async () => {
+    const word = uid('w');
+    const secret = uid('secret-token');
+    // The caller traces too: its traceparent makes the request part of the caller's trace.
+    const callerTrace = randomBytes(16).toString('hex');
+    const callerSpan = randomBytes(8).toString('hex');
+    try {
+      const res = await call(
+        'POST',
+        '/api/flows/traced-parent/runs',
+        { parameters: { word, apiToken: secret } },
+        { traceparent: `00-${callerTrace}-${callerSpan}-01` },
+      );
+      assert.equal(res.status, 201, res.text);
+      const id = String(res.body!.id);
       const run = await eventually(async () => {
-        const r = (await (await fetch(`${url}/api/flow-runs/${id}`)).json()) as { state: string; result?: unknown };
+        const r = (await call('GET', `/api/flow-runs/${id}`)).body as { state: string; result?: unknown };
         if (r.state === 'Failed' || r.state === 'Crashed') throw new Error(`the run ended ${r.state}: ${JSON.stringify(r)}`);
         return r.state === 'Completed' ? r : undefined;
       }, 180_000);
       assert.deepEqual(run.result, { loud: word.toUpperCase(), attempts: 2, child: `${word} again`.toUpperCase() });
 
-      // Spans leave in batches; the child's run span is among the last to end.
+      // Spans leave in batches; the flow runs' spans are among the last to end.
       const spans = await eventually(() => {
-        const all = receiver.spans();
+        const all = receiver.spans().filter((s) => s.traceId === callerTrace);
         const done = all.some((s) => s.name === 'RunWorkflow:traced-parent') && all.some((s) => s.name === 'RunWorkflow:traced-child');
         return done ? all : undefined;
       }, 30_000);
@@ -203,39 +251,19 @@ describe('tracing across the API, the flow run, its task runs and its subflow', 
       const request = spans.find((s) => s.name === 'POST /api/flows/:name/runs');
       assert.ok(request, `the API's request span: ${spans.map((s) => s.name).join(', ')}`);
       assert.equal(request.service, 'baton-api');
-      assert.equal(request.parentSpanId || undefined, undefined, 'the request is the root of the trace');
+      assert.equal(request.parentSpanId, callerSpan, "the request's parent is the caller's span");
       assert.equal(request.attributes['http.route'], '/api/flows/:name/runs');
       assert.equal(request.attributes['http.response.status_code'], 201);
-      const trace = spans.filter((s) => s.traceId === request.traceId);
-      const byId = new Map(trace.map((s) => [s.spanId, s]));
-      /** The span's ancestors' names, up to the root. */
-      const ancestry = (span: ReceivedSpan): string[] => {
-        const names: string[] = [];
-        for (let s: ReceivedSpan | undefined = span; s?.parentSpanId;) {
-          s = byId.get(s.parentSpanId);
-          assert.ok(s, `${span.name}: a parent span was not received`);
-          names.push(s.name);
-        }
-        return names;
-      };
-      const one = (name: string, where: (s: ReceivedSpan) => boolean = () => true): ReceivedSpan[] => {
-        const found = trace.filter((s) => s.name === name && where(s));
-        assert.ok(found.length > 0, `no span ${name} in the request's trace: ${trace.map((s) => s.name).join(', ')}`);
-        return found;
-      };
+      const { ancestry, named } = traceOf(spans, request);
 
-      const [parentRun] = one('RunWorkflow:traced-parent');
+      const [parentRun] = named('RunWorkflow:traced-parent');
       assert.equal(parentRun.service, 'baton-worker');
-      assert.deepEqual(ancestry(parentRun).slice(-1), ['POST /api/flows/:name/runs']);
-      assert.ok(
-        ancestry(parentRun).some((n) => n.endsWith(':traced-parent') && n !== parentRun.name),
-        "the client's start span sits between them",
-      );
+      assert.deepEqual(ancestry(parentRun), ['StartWorkflow:traced-parent', 'POST /api/flows/:name/runs']);
       assert.equal(parentRun.attributes['baton.flow.name'], 'traced-parent');
       assert.equal(parentRun.attributes['baton.flow_run.id'], id);
       assert.equal(parentRun.attributes['baton.flow_run.name'], `parent-${word}`);
 
-      const [childRun] = one('RunWorkflow:traced-child');
+      const [childRun] = named('RunWorkflow:traced-child');
       assert.deepEqual(ancestry(childRun).slice(0, 2), ['StartChildWorkflow:traced-child', 'RunWorkflow:traced-parent']);
       assert.equal(childRun.attributes['baton.flow.name'], 'traced-child');
       assert.equal(childRun.attributes['baton.flow_run.name'], `child-${word}`);
@@ -243,9 +271,9 @@ describe('tracing across the API, the flow run, its task runs and its subflow', 
       const childId = childRun.attributes['baton.flow_run.id'];
 
       // Each task attempt is a span under the flow run that scheduled it.
-      const shouts = one('RunActivity:traced-shout');
+      const shouts = named('RunActivity:traced-shout');
       assert.deepEqual(shouts.map((s) => s.attributes['baton.flow_run.id']).sort(), [id, childId].sort());
-      const scheduled = one('StartActivity:traced-shout').map((s) => s.attributes['baton.task_run.name']);
+      const scheduled = named('StartActivity:traced-shout').map((s) => s.attributes['baton.task_run.name']);
       assert.deepEqual(scheduled.sort(), [`shout-${word}`, `shout-${word} again`].sort(), 'the task run names, on the spans of their scheduling');
       for (const shout of shouts) {
         assert.equal(shout.attributes['baton.task.name'], 'traced-shout');
@@ -256,7 +284,7 @@ describe('tracing across the API, the flow run, its task runs and its subflow', 
         ]);
         assert.match(String(shout.attributes['baton.task_run.id']), new RegExp(`^${String(shout.attributes['baton.flow_run.id'])}:`));
       }
-      const flaky = one('RunActivity:traced-flaky').sort((a, b) => Number(a.attributes['baton.task_run.attempt']) - Number(b.attributes['baton.task_run.attempt']));
+      const flaky = named('RunActivity:traced-flaky').sort((a, b) => Number(a.attributes['baton.task_run.attempt']) - Number(b.attributes['baton.task_run.attempt']));
       assert.deepEqual(
         flaky.map((s) => [s.attributes['baton.task.name'], s.attributes['baton.task_run.attempt'], s.status?.code ?? 0]),
         [
@@ -264,6 +292,10 @@ describe('tracing across the API, the flow run, its task runs and its subflow', 
           ['traced-flaky', 2, 1],
         ],
         'both attempts: the first ERROR (2), the second OK (1)',
+      );
+      assert.deepEqual(
+        flaky.map((s) => ancestry(s)[0]),
+        ['StartActivity:traced-flaky', 'StartActivity:traced-flaky'],
       );
       assert.equal(new Set(flaky.map((s) => s.parentSpanId)).size, 1, 'the attempts share the one StartActivity span');
       for (const span of [childRun, ...shouts, ...flaky]) assert.equal(ancestry(span).at(-1), 'POST /api/flows/:name/runs');
@@ -284,6 +316,57 @@ describe('tracing across the API, the flow run, its task runs and its subflow', 
       console.error(logs());
       throw err;
     }
+  });
+
+  test('the flow run an automation starts joins the trace of the event that triggered it', async () => {
+    const deployment = uid('traced-dep');
+    const automation = uid('traced-auto');
+    const word = uid('ev');
+    try {
+      const deployed = await call('POST', '/api/deployments', { name: deployment, flow: 'traced-child', taskQueue });
+      assert.equal(deployed.status, 201, deployed.text);
+      cleanups.push(() => call('DELETE', `/api/deployments/${deployment}`).then(() => undefined));
+      const automated = await call('POST', '/api/automations', {
+        name: automation,
+        trigger: { type: 'event', match: `trace.${automation}` },
+        actions: [{ type: 'run-deployment', deployment, parameters: { word: '{{payload.word}}' } }],
+      });
+      assert.equal(automated.status, 201, automated.text);
+      cleanups.push(() => call('DELETE', `/api/automations/${automation}`).then(() => undefined));
+      const sent = await call('POST', '/api/events', { event: `trace.${automation}`, payload: { word } });
+      assert.equal(sent.status, 202, sent.text);
+
+      const spans = await eventually(() => {
+        const all = receiver.spans();
+        const request = all.find((s) => s.name === 'POST /api/events');
+        const run = request && all.find((s) => s.traceId === request.traceId && s.name === 'RunWorkflow:traced-child');
+        return run ? { all, request: request! } : undefined;
+      }, 60_000);
+      const { ancestry, named } = traceOf(spans.all, spans.request);
+      const [run] = named('RunWorkflow:traced-child');
+      assert.equal(run.attributes['baton.flow.name'], 'traced-child');
+      // The request stores the event; the event's workflow matches it and acts: the action's task starts the run.
+      assert.deepEqual(ancestry(run), [
+        'StartWorkflow:traced-child',
+        'RunActivity:baton.events.act',
+        'StartActivity:baton.events.act',
+        'RunWorkflow:baton.event',
+        'StartWorkflow:baton.event',
+        'POST /api/events',
+      ]);
+      const [shout] = named('RunActivity:traced-shout');
+      assert.equal(shout.attributes['baton.flow_run.id'], run.attributes['baton.flow_run.id']);
+    } catch (err) {
+      console.error(logs());
+      throw err;
+    }
+  });
+});
+
+describe('tracing off', { timeout: 300_000 }, () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   });
 
   test('off by default: a worker loads no OpenTelemetry SDK, and OTEL_TRACES_EXPORTER=none exports nothing', async () => {

@@ -94,6 +94,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
     taskQueue,
     flows: loaded.flows,
     ownEvents: config.BATON_FLOW_RUN_EVENTS,
+    interceptors: tracingClientInterceptors(tracing),
   });
   Object.assign(activities, events.activities);
 
