@@ -5,7 +5,7 @@
  * it gets). Prints runs per second, a run's latency p50/p95 and the spans received, per round.
  *
  *   npm run bench:tracing              3 rounds of 200 runs each way
- *   npm run bench:tracing -- --smoke   1 round of 20 runs each way
+ *   npm run bench:tracing -- --smoke   1 round of 20 runs each way (run by `npm test`, so the benchmark never rots)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,7 +19,7 @@ import { dataConverter, loadConfig } from '../src/config';
 import { configuredTarget, freePort, startDevServer, type TemporalTarget } from '../src/server/temporal-server';
 import { traceBench } from './tracing/flows';
 
-const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false } }, strict: true });
+const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } }, strict: true });
 const ROUNDS = values.smoke ? 1 : 3;
 const RUNS = values.smoke ? 20 : 200;
 const CONCURRENCY = 10;
@@ -129,6 +129,7 @@ async function main(): Promise<void> {
     console.log(`| ${r.round} | ${r.mode} | ${r.seconds.toFixed(1)} | ${r.perSecond.toFixed(1)} | ${r.p50.toFixed(0)} | ${r.p95.toFixed(0)} | ${r.exports} |`);
   const mean = (mode: 'off' | 'on') => rows.filter((r) => r.mode === mode).reduce((a, r) => a + r.perSecond, 0) / ROUNDS;
   console.log(`runs/s traced ÷ untraced: ${(mean('on') / mean('off')).toFixed(2)}`);
+  if (values.json) console.log(`JSON:${JSON.stringify(rows)}`);
 }
 
 main().catch((err) => {
