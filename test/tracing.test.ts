@@ -12,7 +12,7 @@ import { ConfigError } from '../src/core/errors';
 import { freePort } from '../src/server/temporal-server';
 import { loadModule } from '../src/workers/load-module';
 import { replayWorkerOptions } from '../src/workers/replay';
-import { tracingSettings } from '../src/tracing/tracing-settings';
+import { describeTracing, tracingSettings } from '../src/tracing/tracing-settings';
 import { eventually, FIXTURES, ROOT, startWorker, testTarget, uid } from './helpers';
 
 const FLOWS = path.join(FIXTURES, 'tracing');
@@ -126,6 +126,12 @@ describe('tracing settings', () => {
       { url: 'https://traces.example/v1/x', protocol: 'http/json', serviceName: 'etl-workers' },
     );
     assert.equal(settings({ OTEL_TRACES_EXPORTER: 'otlp' })?.url, 'http://localhost:4318/v1/traces');
+    // What the worker logs when it starts: no credentials from the URL.
+    assert.deepEqual(describeTracing(settings({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://me:hunter2@traces.example/v1/traces?key=k' })!), {
+      url: 'https://traces.example/v1/traces',
+      protocol: 'http/protobuf',
+      serviceName: 'baton-worker',
+    });
     assert.equal(settings({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }), undefined);
     assert.equal(settings({ OTEL_SDK_DISABLED: 'TRUE', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }), undefined);
   });

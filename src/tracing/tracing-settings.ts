@@ -33,6 +33,12 @@ export function tracesUrl(base: string): string {
   return `${base.replace(/\/+$/, '')}/v1/traces`;
 }
 
+/** The settings as a log line may show them: the URL without user, password or query. */
+export function describeTracing(settings: TracingSettings): { url: string; protocol: string; serviceName: string } {
+  const url = new URL(settings.url);
+  return { url: `${url.origin}${url.pathname}`, protocol: settings.protocol, serviceName: settings.serviceName };
+}
+
 /**
  * The tracing settings, or undefined when tracing is off: it is on when an OTLP endpoint is set
  * or OTEL_TRACES_EXPORTER is `otlp`, and off with OTEL_TRACES_EXPORTER=none or OTEL_SDK_DISABLED=true.

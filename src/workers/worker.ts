@@ -23,6 +23,7 @@ import { RunLogSink, runLogSink, useRunLogSink } from '../run-logs/run-log-sink'
 import { McpPool } from '../mcp/mcp-pool';
 import { loadMcpServers } from '../mcp/mcp-servers';
 import { processTracing, tracingClientInterceptors } from '../tracing/tracing';
+import { describeTracing } from '../tracing/tracing-settings';
 
 export interface BatonWorkerOptions {
   /** Module (file or folder) that exports the flows and tasks to run, or declarations already loaded. */
@@ -158,7 +159,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
       namespace: options.target.namespace,
       flows: loaded.flows.map((f) => f.flowName),
       tasks: loaded.tasks.map((t) => t.spec.name),
-      ...(tracing ? { tracing: tracing.settings } : {}),
+      ...(tracing ? { tracing: describeTracing(tracing.settings) } : {}),
     },
     'worker ready',
   );
