@@ -202,7 +202,8 @@ describe('tracing across the API, the flow run, its task runs and its subflow', 
         // Batches leave every 200 ms instead of every 5 s.
         OTEL_BSP_SCHEDULE_DELAY: '200',
       };
-      worker = baton(['worker', 'start', '--flows', FLOWS, '--task-queue', taskQueue], env);
+      // The worker logs (JSON) so the test can match log lines to spans.
+      worker = baton(['worker', 'start', '--flows', FLOWS, '--task-queue', taskQueue], { ...env, BATON_LOG_LEVEL: 'info', BATON_LOG_FORMAT: 'json' });
       cleanups.push(() => stop(worker.child));
       api = baton(['api', 'start', '--flows', FLOWS, '--task-queue', taskQueue, '--port', String(port)], env);
       cleanups.push(() => stop(api.child));
@@ -305,6 +306,20 @@ describe('tracing across the API, the flow run, its task runs and its subflow', 
       );
       assert.equal(new Set(flaky.map((s) => s.parentSpanId)).size, 1, 'the attempts share the one StartActivity span');
       for (const span of [childRun, ...shouts, ...flaky]) assert.equal(ancestry(span).at(-1), 'POST /api/flows/:name/runs');
+
+      // Log lines carry the trace: the flow's (through Temporal's workflow logger) and a task attempt's.
+      const lines = worker
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const flowLine = lines.find((l) => l.msg === 'parent starts' && l.flowRunId === id);
+      assert.ok(flowLine, 'the flow logged');
+      assert.equal(flowLine.trace_id, callerTrace);
+      assert.equal(flowLine.span_id, parentRun.spanId);
+      const retryLine = lines.find((l) => l.taskName === 'traced-flaky' && l.flowRunId === id && String(l.msg).startsWith('task failed, retry'));
+      assert.ok(retryLine, "the task's first attempt logged its failure");
+      assert.deepEqual([retryLine.trace_id, retryLine.span_id, retryLine.attempt], [callerTrace, flaky[0]!.spanId, 1]);
 
       // Parameters (the secret among them) are on no span.
       assert.ok(!receiver.bodies.some((b) => b.includes(secret)), 'a flow parameter reached an exported span');
