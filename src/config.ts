@@ -18,6 +18,11 @@ import { checkMcpServers } from './mcp/mcp-server-config';
 const intFromEnv = (min: number, max: number) =>
   z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
+const httpUrl = z.url('must be an http(s) URL').refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL');
+const otlpProtocol = z.enum(['http/protobuf', 'http/json'], {
+  error: "must be 'http/protobuf' or 'http/json' (Baton exports traces over OTLP/HTTP, not gRPC)",
+});
+
 export const BatonConfig = z.object({
   /** Folder for Baton's local state: the dev server's SQLite file, logs, caches. */
   BATON_HOME: z.string().min(1).default(path.resolve('.baton')),
@@ -121,6 +126,29 @@ export const BatonConfig = z.object({
   BATON_FLOW_RUN_EVENTS: z.enum(['automations', 'all'], { error: "must be 'automations' or 'all'" }).default('automations'),
   /** A YAML or JSON file whose `webhooks` declares more webhooks (default `baton.yaml`, when it exists). */
   BATON_WEBHOOKS_FILE: z.string().min(1, 'must not be empty').optional(),
+  /**
+   * Tracing (OpenTelemetry's standard variables; see src/tracing/tracing-settings.ts). Off unless one of the OTLP
+   * endpoints is set or OTEL_TRACES_EXPORTER is `otlp`; `none` turns it off whatever else is set.
+   */
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none'], { error: "must be 'otlp' or 'none' (Baton exports traces over OTLP/HTTP)" }).optional(),
+  /** Base URL of an OTLP/HTTP receiver; traces go to `<url>/v1/traces`. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  /** Full URL traces are posted to (wins over OTEL_EXPORTER_OTLP_ENDPOINT). */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional(),
+  /** `http/protobuf` (the default) or `http/json`. */
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.optional(),
+  /** Wins over OTEL_EXPORTER_OTLP_PROTOCOL for traces. */
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
+  /** The `service.name` on every span. Default `baton-worker`, `baton-api`, or `baton` for a process that is both. */
+  OTEL_SERVICE_NAME: z.string().trim().min(1, 'must not be empty').optional(),
+  /** `true` turns every OpenTelemetry signal off. */
+  OTEL_SDK_DISABLED: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((v) => v === 'true' || v === 'false', "must be 'true' or 'false'")
+    .transform((v) => v === 'true')
+    .optional(),
 });
 export type BatonConfig = z.infer<typeof BatonConfig>;
 

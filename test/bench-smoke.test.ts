@@ -30,6 +30,29 @@ describe('benchmarks (smoke)', () => {
     for (const r of rows) assert.ok(Number.isFinite(r.p50) && r.signals >= 1, JSON.stringify(r));
   });
 
+  test('npm run bench:tracing -- --smoke runs the flow untraced and traced; only the traced worker exports', { timeout: 120_000 }, async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'tracing.ts'), '--smoke', '--json'], {
+      cwd: ROOT,
+      env: process.env,
+      maxBuffer: 10 * 1024 * 1024,
+    });
+    const rows = JSON.parse(
+      stdout
+        .trim()
+        .split('\n')
+        .pop()!
+        .replace(/^JSON:/, ''),
+    ) as { mode: string; perSecond: number; exports: number }[];
+    assert.deepEqual(
+      rows.map((r) => [r.mode, r.exports > 0]),
+      [
+        ['off', false],
+        ['on', true],
+      ],
+    );
+    for (const r of rows) assert.ok(Number.isFinite(r.perSecond) && r.perSecond > 0, JSON.stringify(r));
+  });
+
   test('npm run bench -- --smoke runs every workload and prints a figure and a ratio for each', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(ROOT, 'bench', 'run.ts'), '--smoke', '--json'], {
       cwd: ROOT,

@@ -12,8 +12,8 @@ import { ROOT } from './helpers';
 import { runtimeImports } from './source-imports';
 
 const SANDBOX_DIRS = ['src/workflows', 'src/core'].map((d) => path.join(ROOT, d));
-/** Packages that are safe inside the sandbox. */
-const ALLOWED_PACKAGES = new Set(['@temporalio/workflow', '@temporalio/common', 'zod']);
+/** Packages that are safe inside the sandbox (OpenTelemetry's API: Temporal's tracing interceptors run it there). */
+const ALLOWED_PACKAGES = new Set(['@temporalio/workflow', '@temporalio/common', 'zod', '@opentelemetry/api']);
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 interface Violation {

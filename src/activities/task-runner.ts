@@ -22,6 +22,7 @@ import { retryDelaySeconds, stopReason } from './retry-decision';
 import { runWithContext, type RunContext } from './run-context';
 import { streamTarget, TaskStream } from './task-stream';
 import type { Client } from '@temporalio/client';
+import { traceFields } from './trace-fields';
 import { recordCacheLookup, recordStreamItems, recordTaskAttempt, taskMetricsEnabled, type AttemptOutcome } from './task-metrics';
 
 /**
@@ -109,9 +110,10 @@ export function taskActivity(
     let details: AttemptDetails = { failures, user: previous.user, streamed: previous.streamed };
     const flowRunId = info.workflowExecution?.workflowId ?? '';
     const taskRunId = `${flowRunId}:${info.activityId}`;
-    // Made on first use: most tasks never log.
+    // The attempt's span, read while it is active (a traced worker's); the logger is made on first use: most tasks never log.
+    const traced = traceFields();
     let logger: Logger | undefined;
-    const log = () => (logger ??= baseLogger.child({ flowRunId, flowName: info.workflowType, taskRunId, taskName: spec.name, attempt: info.attempt }));
+    const log = () => (logger ??= baseLogger.child({ flowRunId, flowName: info.workflowType, taskRunId, taskName: spec.name, attempt: info.attempt, ...traced }));
     // A task with a timeout gets its own signal, aborted on cancel or on timeout; otherwise the
     // activity's cancellation signal is the task's.
     const controller = spec.timeoutSeconds !== undefined ? new AbortController() : undefined;

@@ -4,6 +4,7 @@
  * apart from `listen()` (see server.ts) so tests drive it in-process over HTTP.
  */
 import path from 'node:path';
+import type { Tracer } from '@opentelemetry/api';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { CacheStore } from '../activities/cache-store';
@@ -17,6 +18,7 @@ import { errorResponse } from './errors';
 import { openApiDocument, register } from './route';
 import { noFraming, siteGuard } from './site-guard';
 import { requestErrorReply } from './request-errors';
+import { requestSpans } from './request-spans';
 import { routes } from './routes';
 import { ApiMetrics } from './metrics';
 import { metricsRoutes } from './routes/metrics';
@@ -48,6 +50,12 @@ export interface AppOptions {
   runLogs?: RunLogStore;
   /** Webhooks `POST /api/webhooks/:name` takes. @default those BATON_WEBHOOKS and baton.yaml declare (checked here, at start) */
   webhooks?: readonly Webhook[];
+  /**
+   * Traces each request (a server span named by its route) and makes it the parent of the flow
+   * runs the request starts; the client must carry Temporal's OpenTelemetry interceptor for that.
+   * @default no tracing
+   */
+  tracer?: Tracer;
 }
 
 /** Seconds an API request waits for Temporal by default. */
@@ -88,13 +96,15 @@ export function createApp({
   mcp,
   runLogs,
   webhooks = loadWebhooks(),
+  tracer,
 }: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  // First, so every request is counted and timed, refused ones included.
+  // First, so every request is counted and timed, and has its span, refused ones included.
   const metrics = new ApiMetrics();
   app.use(metrics.middleware());
+  if (tracer) app.use(requestSpans(tracer));
   // Before anything else, so no page or handler answers a request from another site.
   app.use(siteGuard(apiKeys.length === 0));
 

@@ -4,6 +4,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { CacheStore } from '../activities/cache-store';
 import type { McpHealthProbe } from '../mcp/mcp-health';
@@ -29,6 +30,8 @@ export async function startApi(options: {
   runLogs?: RunLogStore;
   config: Pick<BatonConfig, 'BATON_API_HOST' | 'BATON_API_PORT' | 'BATON_API_KEYS'> & Partial<Pick<BatonConfig, 'BATON_API_TEMPORAL_WAIT_SECONDS'>>;
   logger: Logger;
+  /** Traces requests (see `AppOptions.tracer`). */
+  tracer?: Tracer;
 }): Promise<RunningApi> {
   const { config, logger } = options;
   const apiKeys = parseApiKeys(config.BATON_API_KEYS);
@@ -47,6 +50,7 @@ export async function startApi(options: {
     mcp: options.mcp,
     runLogs: options.runLogs,
     temporalWaitSeconds: config.BATON_API_TEMPORAL_WAIT_SECONDS,
+    tracer: options.tracer,
   });
   const server = app.listen(config.BATON_API_PORT, host);
   await new Promise<void>((resolve, reject) => {

@@ -15,6 +15,7 @@ import { loadMcpServers } from '../mcp/mcp-servers';
 import { loadModule } from '../workers/load-module';
 import { openRunLogStore } from '../run-logs/run-log-store';
 import { createLogger } from '../workers/logger';
+import { processTracing, tracingClientInterceptors } from '../tracing/tracing';
 import { parse, positiveInt, str, UsageError, type Parsed } from './args';
 import { startHealthFile } from './health-file';
 import { say, complain } from './output';
@@ -67,6 +68,8 @@ async function runProcesses(args: string[], parts: { worker: boolean; api: boole
   };
   if (parts.api) parseApiKeys(apiConfig.BATON_API_KEYS);
   const logger = createLogger(config);
+  // One tracer provider per process, named for what the process runs (unless OTEL_SERVICE_NAME names it).
+  const tracing = processTracing(config, parts.worker && parts.api ? 'baton' : parts.api ? 'baton-api' : 'baton-worker');
   const module = loadModule(flows);
   const target = await resolveTemporal(config, (line) => logger.info(line));
   const stops: (() => Promise<void>)[] = [];
@@ -81,7 +84,13 @@ async function runProcesses(args: string[], parts: { worker: boolean; api: boole
       workerRunning = () => worker.worker.getState() === 'RUNNING';
     }
     if (parts.api) {
-      const client = await BatonClient.connect({ target, dataConverter: dataConverter(config), taskQueue: taskQueue ?? config.BATON_TASK_QUEUE, flows: module.flows });
+      const client = await BatonClient.connect({
+        target,
+        dataConverter: dataConverter(config),
+        taskQueue: taskQueue ?? config.BATON_TASK_QUEUE,
+        flows: module.flows,
+        interceptors: tracingClientInterceptors(tracing),
+      });
       stops.push(() => client.close());
       const cache = await openCacheStore(config, logger);
       stops.push(async () => cache.close?.());
@@ -90,7 +99,7 @@ async function runProcesses(args: string[], parts: { worker: boolean; api: boole
       stops.push(() => mcp.close());
       const runLogs = await openRunLogStore(config, logger);
       if (runLogs) stops.push(() => runLogs.close());
-      const api = await startApi({ client, config: apiConfig, logger, cache, mcp, runLogs });
+      const api = await startApi({ client, config: apiConfig, logger, cache, mcp, runLogs, tracer: tracing?.tracer });
       stops.unshift(() => api.close());
       apiUrl = api.url;
     }
@@ -105,6 +114,8 @@ async function runProcesses(args: string[], parts: { worker: boolean; api: boole
     return 0;
   } finally {
     for (const stop of stops) await stop().catch(() => undefined);
+    // The last spans leave before the process does.
+    await tracing?.flush().catch(() => undefined);
     await target.devServer?.stop();
   }
 }

@@ -10,7 +10,7 @@
  * const run = await client.flowRuns.start(main, { count: 10 });
  * console.log(await run.result());
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ClientInterceptors } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { TemporalTarget } from '../server/temporal-server';
 import type { AnyFlow } from '../workflows/flow';
@@ -30,6 +30,8 @@ export interface BatonClientOptions {
   taskQueue?: string;
   /** Flows known to this client, so runs can be started by name with validation. */
   flows?: readonly AnyFlow[];
+  /** Temporal client interceptors, such as tracing's (flow runs started join the caller's trace). */
+  interceptors?: ClientInterceptors;
 }
 
 export class BatonClient {
@@ -45,7 +47,7 @@ export class BatonClient {
     readonly options: Readonly<BatonClientOptions>,
   ) {
     this.namespace = options.target.namespace;
-    this.temporal = new Client({ connection, namespace: this.namespace, dataConverter: options.dataConverter });
+    this.temporal = new Client({ connection, namespace: this.namespace, dataConverter: options.dataConverter, interceptors: options.interceptors });
     this.flowsByName = new Map((options.flows ?? []).map((f) => [f.flowName, f]));
     const context: ClientContext = {
       temporal: this.temporal,

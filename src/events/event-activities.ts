@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { DataConverter } from '@temporalio/common';
+import type { ClientInterceptors } from '@temporalio/client';
 import { BatonClient } from '../client/client';
 import { BatonError, ConflictError, NotFoundError, ValidationError } from '../core/errors';
 import { ACT_ACTIVITY, EMIT_ACTIVITY, FLOW_RUN_EVENT, MATCH_ACTIVITY, type ActRequest, type ActResult, type AutomationMatch, type StoredEvent } from '../core/events';
@@ -129,6 +130,8 @@ export function workerEventActivities(options: {
   flows: readonly AnyFlow[];
   /** Which of Baton's own events to store. @default 'automations' */
   ownEvents?: OwnEvents;
+  /** The client's Temporal interceptors: tracing's, so the runs an automation starts join the trace it acts in. */
+  interceptors?: ClientInterceptors;
 }): { activities: Record<string, (input: never) => Promise<unknown>>; close(): Promise<void> } {
   let client: Promise<BatonClient> | undefined;
   const open = () =>
@@ -137,6 +140,7 @@ export function workerEventActivities(options: {
       dataConverter: options.dataConverter,
       taskQueue: options.taskQueue,
       flows: options.flows,
+      interceptors: options.interceptors,
     }));
   return {
     activities: eventActivities(open, options.ownEvents),

@@ -84,9 +84,21 @@ function hashFile(file: string): string | undefined {
 }
 
 /** Builds (or reuses) the bundle for these flows and task specs. */
-export async function buildFlowBundle(options: { flows: AnyFlow[]; specs: TaskSpec[]; cacheDir: string; logger: Logger }): Promise<WorkflowBundleWithSourceMap> {
+export async function buildFlowBundle(options: {
+  flows: AnyFlow[];
+  specs: TaskSpec[];
+  cacheDir: string;
+  logger: Logger;
+  /** Modules of workflow interceptors the bundle loads in every run (tracing's, when the worker traces). */
+  workflowInterceptorModules?: readonly string[];
+}): Promise<WorkflowBundleWithSourceMap> {
   const source = entrySource(sourceFilesOf(options.flows), options.specs);
-  const key = createHash('sha256').update(source).digest('hex').slice(0, 16);
+  const interceptorModules = [...(options.workflowInterceptorModules ?? [])];
+  // A bundle with interceptors is another bundle: a worker that stops tracing must not reuse it.
+  const key = createHash('sha256')
+    .update(interceptorModules.length ? `${source}\0${interceptorModules.join('\0')}` : source)
+    .digest('hex')
+    .slice(0, 16);
   const dir = path.join(options.cacheDir, 'bundles');
   fs.mkdirSync(dir, { recursive: true });
   const entry = path.join(dir, `entry-${key}.js`);
@@ -114,6 +126,7 @@ export async function buildFlowBundle(options: { flows: AnyFlow[]; specs: TaskSp
     workflowsPath: entry,
     // Baton's flow runtime and zod are evaluated once per worker thread instead of once per run.
     preloadModules: [RUNTIME.preload],
+    workflowInterceptorModules: interceptorModules,
     logger: {
       log: () => undefined,
       trace: () => undefined,

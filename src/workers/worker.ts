@@ -22,6 +22,8 @@ import { openRunLogStore } from '../run-logs/run-log-store';
 import { RunLogSink, runLogSink, useRunLogSink } from '../run-logs/run-log-sink';
 import { McpPool } from '../mcp/mcp-pool';
 import { loadMcpServers } from '../mcp/mcp-servers';
+import { processTracing, tracingClientInterceptors } from '../tracing/tracing';
+import { describeTracing } from '../tracing/tracing-settings';
 
 export interface BatonWorkerOptions {
   /** Module (file or folder) that exports the flows and tasks to run, or declarations already loaded. */
@@ -60,6 +62,10 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   const taskQueue = options.taskQueue ?? config.BATON_TASK_QUEUE;
   const loaded = withBuiltInTasks(typeof options.flows === 'string' ? loadModule(options.flows) : options.flows);
   installLogPrints();
+  // Traced (OTEL_* variables): the flow bundle, the tasks and the worker's own clients join each run's trace.
+  const tracing = processTracing(config, 'baton-worker');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when tracing, like the SDK
+  const traced = tracing && (require('../tracing/worker-tracing') as typeof import('../tracing/worker-tracing'));
   // Tasks reach MCP servers through the worker's pool: one connection per server, opened on first use.
   const mcp = new McpPool(loadMcpServers(config).servers, logger);
 
@@ -71,7 +77,13 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   let client: Promise<Client> | undefined;
   const openClient = () =>
     (client ??= Connection.connect(options.target.connectionOptions).then(
-      (c) => new Client({ connection: c, namespace: options.target.namespace, dataConverter: dataConverter(config) }),
+      (c) =>
+        new Client({
+          connection: c,
+          namespace: options.target.namespace,
+          dataConverter: dataConverter(config),
+          interceptors: tracingClientInterceptors(tracing),
+        }),
     ));
   for (const { task, spec } of loaded.tasks) activities[spec.name] = mcp.bind(taskActivity(task, spec, logger, store, leaseMs, openClient));
   Object.assign(activities, cacheActivities(loaded.tasks, store, logger));
@@ -83,6 +95,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
     taskQueue,
     flows: loaded.flows,
     ownEvents: config.BATON_FLOW_RUN_EVENTS,
+    interceptors: tracingClientInterceptors(tracing),
   });
   Object.assign(activities, events.activities);
 
@@ -114,6 +127,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
       specs: loaded.tasks.map((t) => t.spec),
       cacheDir: config.BATON_HOME,
       logger,
+      workflowInterceptorModules: traced?.WORKFLOW_INTERCEPTOR_MODULES,
     });
     worker = await Worker.create({
       connection,
@@ -125,6 +139,9 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
       maxConcurrentWorkflowTaskExecutions: config.BATON_MAX_CONCURRENT_FLOW_TASKS,
       shutdownGraceTime: config.BATON_SHUTDOWN_GRACE_SECONDS * 1000,
       dataConverter: dataConverter(config),
+      ...(tracing && traced
+        ? { interceptors: { activity: traced.activityInterceptors(loaded.tasks.map((t) => t.spec.name)) }, sinks: traced.workflowSpanSinks(tracing) }
+        : {}),
       ...options.tuning,
     });
   } catch (err) {
@@ -142,6 +159,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
       namespace: options.target.namespace,
       flows: loaded.flows.map((f) => f.flowName),
       tasks: loaded.tasks.map((t) => t.spec.name),
+      ...(tracing ? { tracing: describeTracing(tracing.settings) } : {}),
     },
     'worker ready',
   );
@@ -160,6 +178,8 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
         await events.close();
         await releaseRunLogs().catch(() => undefined);
         if (client) await (await client.catch(() => undefined))?.connection.close().catch(() => undefined);
+        // The last runs' spans leave before the process does.
+        await tracing?.flush().catch((err: unknown) => logger.warn({ err }, 'could not export the last spans'));
       });
       return running;
     },
