@@ -15,6 +15,7 @@ import { workerEventActivities } from '../events/event-activities';
 import { TemporalUnavailableError } from '../core/errors';
 import type { TemporalTarget } from '../server/temporal-server';
 import { buildFlowBundle } from './bundle';
+import { withHookTasks } from './hook-tasks';
 import { withBuiltInTasks } from './built-in-tasks';
 import { loadModule, type LoadedModule } from './load-module';
 import { createLogger, installRuntimeLogger, keepRunLogsAt } from './logger';
@@ -60,7 +61,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   const metrics = config.BATON_METRICS_PORT !== undefined ? { host: config.BATON_METRICS_HOST, port: config.BATON_METRICS_PORT } : undefined;
   const logger = installRuntimeLogger(options.logger ?? createLogger(config), metrics);
   const taskQueue = options.taskQueue ?? config.BATON_TASK_QUEUE;
-  const loaded = withBuiltInTasks(typeof options.flows === 'string' ? loadModule(options.flows) : options.flows);
+  const loaded = withHookTasks(withBuiltInTasks(typeof options.flows === 'string' ? loadModule(options.flows) : options.flows));
   installLogPrints();
   // Traced (OTEL_* variables): the flow bundle, the tasks and the worker's own clients join each run's trace.
   const tracing = processTracing(config, 'baton-worker');
