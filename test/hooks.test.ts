@@ -203,6 +203,62 @@ describe('hooks', { timeout: 240_000 }, () => {
     assert.equal((await hookRuns(w.client, run.id))[0]!.context.state, 'Cancelled');
   });
 
+  test('onCrashed: a terminated run has its hook run by the watcher, as a task run of the watcher', async () => {
+    const run = await w.client.flowRuns.start('hooks-crash-flow', { mode: 'wait' });
+    await eventually(async () => (await w.client.flowRuns.taskRuns(run.id)).some((r) => r.name === 'hooks-work' && r.state === 'Running') || undefined, 30_000);
+    await w.client.temporal.workflow.getHandle(run.id).terminate('a test terminates it');
+    const watcher = w.client.temporal.workflow.getHandle(`${run.id}/on-crashed`);
+    assert.deepEqual(await watcher.result(), { status: 'TERMINATED', hooksRun: true });
+    assert.equal(await stateOf(run.id), 'Crashed');
+    assert.deepEqual(
+      (await hookRuns(w.client, watcher.workflowId)).map((h) => h.context),
+      [{ hook: 'onCrashed', flowName: 'hooks-crash-flow', flowRunId: run.id, runName: 'crashable-wait', state: 'Crashed' }] satisfies FlowHookContext[],
+    );
+    const hookRun = (await w.client.flowRuns.taskRuns(watcher.workflowId)).find((r) => r.runName === 'on-crashed: hooks-notify');
+    assert.equal(hookRun?.state, 'Completed');
+    // The watcher is not one of the run's task runs.
+    assert.deepEqual(
+      (await w.client.flowRuns.taskRuns(run.id)).map((r) => r.name),
+      ['hooks-work'],
+    );
+  });
+
+  test('onCrashed: a run Temporal times out (execution timeout) has its hook run with state TimedOut', async () => {
+    const id = uid('hooks-crash-timeout');
+    await w.client.temporal.workflow.start('hooks-crash-flow', {
+      taskQueue: w.taskQueue,
+      workflowId: id,
+      args: [{ mode: 'wait' }],
+      workflowExecutionTimeout: '4 seconds',
+    });
+    const watcher = w.client.temporal.workflow.getHandle(`${id}/on-crashed`);
+    // The run starts its watcher when a worker first runs it.
+    await eventually(
+      () =>
+        watcher.describe().then(
+          () => true,
+          () => undefined,
+        ),
+      30_000,
+    );
+    assert.deepEqual(await watcher.result(), { status: 'TIMED_OUT', hooksRun: true });
+    const [hook] = await hookRuns(w.client, watcher.workflowId);
+    assert.equal(hook?.runName, 'on-crashed: hooks-notify');
+    assert.equal(hook?.context.state, 'TimedOut');
+  });
+
+  test('onCrashed: a run that completes runs no onCrashed hook; its watcher ends with it', async () => {
+    const run = await w.client.flowRuns.start('hooks-crash-flow', { mode: 'ok' });
+    assert.equal(await run.result(), 'worked: ok');
+    const watcher = w.client.temporal.workflow.getHandle(`${run.id}/on-crashed`);
+    assert.deepEqual(await watcher.result(), { status: 'COMPLETED', hooksRun: false });
+    assert.deepEqual(await hookRuns(w.client, watcher.workflowId), []);
+    assert.deepEqual(
+      (await w.client.flowRuns.taskRuns(run.id)).map((r) => [r.name, r.state]),
+      [['hooks-work', 'Completed']],
+    );
+  });
+
   test('a run with hooks replays against the current code', { timeout: 120_000 }, async () => {
     const run = await w.client.flowRuns.start('hooks-flow', { mode: 'ok' });
     await run.result();

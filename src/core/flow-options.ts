@@ -50,6 +50,13 @@ export interface FlowOptions<P> {
   onFailure?: Hooks;
   /** Tasks to run once the run is cancelled (Prefect's `on_cancellation`); they run to their end despite the cancel. See {@link onRunning}. */
   onCancellation?: Hooks;
+  /**
+   * Tasks to run when the run closes in a way the flow itself never sees (Prefect's `on_crashed`):
+   * terminated, or timed out by Temporal's own execution or run timeout. A watcher workflow,
+   * `<flow run id>/on-crashed`, waits for the run to close and runs them as its task runs.
+   * See {@link onRunning}.
+   */
+  onCrashed?: Hooks;
 }
 
 /** Turns zod issues into field issues with dotted paths. */

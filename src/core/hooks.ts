@@ -7,7 +7,7 @@
 import { BatonError } from './errors';
 
 /** The hooks a flow may declare, in the order a run can reach them. */
-export const FLOW_HOOKS = ['onRunning', 'onCompletion', 'onFailure', 'onCancellation'] as const;
+export const FLOW_HOOKS = ['onRunning', 'onCompletion', 'onFailure', 'onCancellation', 'onCrashed'] as const;
 export type FlowHook = (typeof FLOW_HOOKS)[number];
 
 /** The hooks a task may declare. */
@@ -33,10 +33,13 @@ export interface FlowHookContext {
   flowRunId: string;
   /** The flow run's name, when it has one. */
   runName?: string;
-  /** The state the run reached: Running, Completed, Failed, TimedOut or Cancelled. */
-  state: 'Running' | 'Completed' | 'Failed' | 'TimedOut' | 'Cancelled';
-  /** The flow run's attempt (1, then 2... for flow retries). */
-  attempt: number;
+  /**
+   * The state the run reached: Running, Completed, Failed, TimedOut or Cancelled; for onCrashed,
+   * Crashed (terminated) or TimedOut (by Temporal's execution or run timeout).
+   */
+  state: 'Running' | 'Completed' | 'Failed' | 'TimedOut' | 'Cancelled' | 'Crashed';
+  /** The flow run's attempt (1, then 2... for flow retries); not known to onCrashed. */
+  attempt?: number;
   /** Why the run failed (onFailure only). */
   error?: { type: string; message: string };
 }
@@ -99,4 +102,32 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'string' ? `the string '${value}'` : `a ${typeof value}`;
+}
+
+/**
+ * Workflow type of the watcher a flow with `onCrashed` starts: a child that outlives its parent
+ * (parent close policy ABANDON), waits for the flow run to close, and runs the hooks when it was
+ * terminated or timed out by Temporal.
+ */
+export const CRASH_WATCH_WORKFLOW = 'baton.crash-watch';
+/** The activity the watcher waits in: it resolves with the flow run's closing status. */
+export const AWAIT_FLOW_RUN_ACTIVITY = 'baton.await-flow-run';
+
+/** What the watcher is started with. */
+export interface CrashWatchInput {
+  flowRunId: string;
+  flowName: string;
+  runName?: string;
+  /** Task names of the flow's onCrashed hooks. */
+  hooks: string[];
+}
+
+/** How the watched flow run closed: Temporal's execution status name (`COMPLETED`, `TERMINATED`, `TIMED_OUT`...). */
+export interface FlowRunClosed {
+  status: string;
+}
+
+/** The watcher's id for a flow run. */
+export function crashWatchId(flowRunId: string): string {
+  return `${flowRunId}/on-crashed`;
 }

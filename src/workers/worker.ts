@@ -11,6 +11,7 @@ import { installLogPrints } from '../activities/log-prints';
 import { taskActivity } from '../activities/task-runner';
 import { cacheActivities } from '../activities/cache-lookup';
 import { mapShardActivities } from '../activities/map-shard-previous';
+import { awaitFlowRunActivities } from '../activities/await-flow-run';
 import { workerEventActivities } from '../events/event-activities';
 import { TemporalUnavailableError } from '../core/errors';
 import type { TemporalTarget } from '../server/temporal-server';
@@ -89,6 +90,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   for (const { task, spec } of loaded.tasks) activities[spec.name] = mcp.bind(taskActivity(task, spec, logger, store, leaseMs, openClient));
   Object.assign(activities, cacheActivities(loaded.tasks, store, logger));
   Object.assign(activities, mapShardActivities(openClient));
+  Object.assign(activities, awaitFlowRunActivities(openClient));
   // Events and automations: matching, actions (a deployment run needs the module's flows) and a flow run's own events.
   const events = workerEventActivities({
     target: options.target,

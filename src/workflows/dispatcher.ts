@@ -22,12 +22,15 @@ import { AUTOMATION_WORKFLOW, EVENT_WORKFLOW, type AutomationInput, type StoredE
 import { runAutomation } from './automation';
 import { flowRunEvents, runEvent } from './events';
 import { runFlowHooks } from './hooks';
+import { runCrashWatch, watchForCrash } from './crash-watch';
+import { CRASH_WATCH_WORKFLOW, type CrashWatchInput } from '../core/hooks';
 
 export default async function batonFlow(params: unknown): Promise<unknown> {
   const { workflowType } = workflowInfo();
   if (workflowType === MAP_SHARD_WORKFLOW) return runMapShard(params as ShardInput);
   if (workflowType === EVENT_WORKFLOW) return runEvent(params as StoredEvent);
   if (workflowType === AUTOMATION_WORKFLOW) return runAutomation(params as AutomationInput);
+  if (workflowType === CRASH_WATCH_WORKFLOW) return runCrashWatch(params as CrashWatchInput);
   const flow = flowNamed(workflowType);
   if (!flow) {
     throw ApplicationFailure.nonRetryable(
@@ -63,6 +66,7 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
       upsertSearchAttributes([{ key: RUN_NAME, value: name ?? friendlyName((n) => Math.floor(Math.random() * n)) }]);
     }
     const options = flow.options as FlowOptions<unknown>;
+    await watchForCrash(flow.flowName, options);
     await runFlowHooks(flow.flowName, options, 'onRunning', 'Running');
     const result = await withFlowTimeout(flow.options.timeoutSeconds, async () => {
       // An `async function*` flow returns a generator: each `yield` is published as it happens.

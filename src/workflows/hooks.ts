@@ -18,9 +18,14 @@ import { scheduleHookTask, specOf } from './schedule-task';
 
 const HOOKS_PATCH = 'baton.hooks';
 
+/** Whether this run runs hooks (asked only when something declares one: runs without hooks record nothing new). */
+export function hooksOn(): boolean {
+  return patched(HOOKS_PATCH);
+}
+
 /** Runs each hook task in turn; a failure is logged, never thrown. */
-async function runHooks(names: readonly string[], hook: FlowHook | TaskHook, context: FlowHookContext | TaskHookContext): Promise<void> {
-  if (!names.length || !patched(HOOKS_PATCH)) return;
+export async function runHooks(names: readonly string[], hook: FlowHook | TaskHook, context: FlowHookContext | TaskHookContext): Promise<void> {
+  if (!names.length || !hooksOn()) return;
   for (const name of names) {
     let runName = hookRunName(hook, name);
     try {
