@@ -309,7 +309,7 @@ describe('hooks: bad options fail with the option named', () => {
   });
 });
 
-describe('hooks: a worker killed mid-hook', { timeout: 180_000 }, () => {
+describe('hooks: workers killed with SIGKILL', { timeout: 300_000 }, () => {
   const children: ChildProcess[] = [];
   after(() => {
     for (const c of children) c.kill('SIGKILL');
@@ -346,6 +346,29 @@ describe('hooks: a worker killed mid-hook', { timeout: 180_000 }, () => {
       assert.equal(hook?.state, 'Completed');
       assert.ok((hook?.attempts ?? 0) >= 2, 'a second attempt, after the crash');
       assert.equal(await (await client.flowRuns.get(run.id)).state, 'Completed');
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('onCrashed: a watcher whose worker is killed while it waits still runs the hook when the run is terminated', async () => {
+    const taskQueue = uid('hooks-kill-watch');
+    const client = await BatonClient.connect({ target: testTarget(), dataConverter: dataConverter(loadConfig()), taskQueue, flows: [fixtures.crashable] });
+    try {
+      const first = spawnWorker(taskQueue);
+      const run = await client.flowRuns.start('hooks-crash-flow', { mode: 'wait' });
+      const watcherId = `${run.id}/on-crashed`;
+      await eventually(
+        async () => (await client.flowRuns.taskRuns(watcherId).catch(() => [])).some((r) => r.name === 'baton.await-flow-run' && r.state === 'Running') || undefined,
+        90_000,
+      );
+      first.kill('SIGKILL');
+      await new Promise((resolve) => (first.exitCode !== null || first.signalCode !== null ? resolve(undefined) : first.once('exit', resolve)));
+      spawnWorker(taskQueue);
+      await client.temporal.workflow.getHandle(run.id).terminate('a test terminates it');
+      assert.deepEqual(await client.temporal.workflow.getHandle(watcherId).result(), { status: 'TERMINATED', hooksRun: true });
+      const hook = (await client.flowRuns.taskRuns(watcherId)).find((r) => r.runName === 'on-crashed: hooks-notify');
+      assert.equal(hook?.state, 'Completed');
     } finally {
       await client.close();
     }
