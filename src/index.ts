@@ -57,4 +57,5 @@ export type { FieldIssue } from './core/errors';
 export { STATES, isFinal, isSuccess } from './core/states';
 export type { State } from './core/states';
 export type { FlowOptions } from './core/flow-options';
+export type { FlowHookContext, TaskHookContext, Hooks } from './core/hooks';
 export type { FlowRun, FlowRunSummary, TaskRun, Deployment, ErrorBody } from './core/schemas';

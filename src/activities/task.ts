@@ -11,6 +11,7 @@
 import { BatonError } from '../core/errors';
 import { DEFAULT_HEARTBEAT_SECONDS, retryDelayFor, type RetryDelaySeconds, type RunName, type TaskSpec } from '../core/task-options';
 import type { CachePolicy } from '../core/cache-policy';
+import { hookTargets, TASK_HOOKS, type Hooks } from '../core/hooks';
 import type { RunContext } from './run-context';
 
 /** An error class, or an error `name`, that never retries. */
@@ -71,6 +72,18 @@ export interface TaskOptions<Args extends unknown[]> {
    * `localTasks`, else false.
    */
   local?: boolean;
+  /**
+   * Tasks to run once a run of this task has completed (Prefect's task `on_completion`), each a
+   * task declared with `task()` and exported from the same module. Each runs as a task run of its
+   * own, scheduled by the flow and labelled `on-completion: <task>`, with a `TaskHookContext`; the
+   * flow gets the task's result once they end. A hook that fails is logged and recorded, and never
+   * changes the task run's outcome.
+   */
+  onCompletion?: Hooks;
+  /** Tasks to run once a run of this task has failed or timed out for good, its retries spent (Prefect's `on_failure`). See {@link onCompletion}. */
+  onFailure?: Hooks;
+  /** Tasks to run once a run of this task is cancelled (Prefect's `on_cancellation`). See {@link onCompletion}. */
+  onCancellation?: Hooks;
 }
 
 /** What `cacheKeyFn` sees besides the arguments. */
@@ -120,6 +133,13 @@ function checkOptions(options: TaskOptions<never>, label: string): void {
   if (options.local !== undefined && typeof options.local !== 'boolean') problems.push('local must be true or false');
   if (options.name !== undefined && !/^[\w.:@/-]{1,200}$/.test(options.name)) {
     problems.push('name must be 1-200 letters, digits or . _ - : @ /');
+  }
+  for (const hook of TASK_HOOKS) {
+    try {
+      hookTargets(`task ${label}`, hook, options[hook]);
+    } catch (err) {
+      problems.push((err as Error).message.replace(`task ${label}: `, ''));
+    }
   }
   if (problems.length) throw new BatonError(`invalid options for task ${label}: ${problems.join('; ')}`);
 }

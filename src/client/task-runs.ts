@@ -9,6 +9,7 @@ import { isCachedResult } from '../core/cache-policy';
 import type { TaskRun } from '../core/schemas';
 import { isLocalStreamedResult } from '../core/task-options';
 import { isFinal } from '../core/states';
+import { CRASH_WATCH_WORKFLOW } from '../core/hooks';
 
 export type { TaskRun };
 import { decodePayload, isoTime } from './temporal-values';
@@ -209,6 +210,8 @@ export function taskRunsFrom(flowRunId: string, events: HistoryEvent[], pending:
       }
       case EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED: {
         const a = e.startChildWorkflowExecutionInitiatedEventAttributes!;
+        // An onCrashed watcher outlives the run: it is not one of its task or subflow runs.
+        if (a.workflowType?.name === CRASH_WATCH_WORKFLOW) break;
         const summary = decodePayload(e.userMetadata?.summary as Payload | undefined);
         const run: TaskRun = {
           id: a.workflowId ?? id,

@@ -5,6 +5,7 @@
 import type { RetryPolicy } from '@temporalio/common';
 import type { ZodType } from 'zod';
 import { ParameterValidationError, type FieldIssue } from './errors';
+import type { Hooks } from './hooks';
 import { renderTemplate } from './run-name';
 
 export interface FlowOptions<P> {
@@ -33,6 +34,29 @@ export interface FlowOptions<P> {
    * were not recorded yet. See the task option `local`. Default false.
    */
   localTasks?: boolean;
+  /**
+   * Tasks to run when a run starts (each attempt), as Prefect's `on_running`. Name them by their
+   * handle from `tasks<typeof import('./tasks')>()`. Each runs as a task run of its own, labelled
+   * `on-running: <task>`, with a `FlowHookContext`; the flow's body starts once they end.
+   * A hook that fails is logged and recorded, and never changes the run's state or result.
+   */
+  onRunning?: Hooks;
+  /** Tasks to run once the run has completed, before it ends (Prefect's `on_completion`). See {@link onRunning}. */
+  onCompletion?: Hooks;
+  /**
+   * Tasks to run once the run has failed or timed out for good (Prefect's `on_failure`): after its
+   * last attempt, never for an attempt that a flow retry follows. See {@link onRunning}.
+   */
+  onFailure?: Hooks;
+  /** Tasks to run once the run is cancelled (Prefect's `on_cancellation`); they run to their end despite the cancel. See {@link onRunning}. */
+  onCancellation?: Hooks;
+  /**
+   * Tasks to run when the run closes in a way the flow itself never sees (Prefect's `on_crashed`):
+   * terminated, or timed out by Temporal's own execution or run timeout. A watcher workflow,
+   * `<flow run id>/on-crashed`, waits for the run to close and runs them as its task runs.
+   * See {@link onRunning}.
+   */
+  onCrashed?: Hooks;
 }
 
 /** Turns zod issues into field issues with dotted paths. */

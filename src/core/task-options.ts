@@ -71,6 +71,8 @@ export interface TaskSpec {
    * undefined to follow the calling flow's `localTasks`.
    */
   local?: boolean;
+  /** Task names of the task's hooks, resolved by the worker from the task's options. */
+  hooks?: { onCompletion?: string[]; onFailure?: string[]; onCancellation?: string[] };
 }
 
 /** Seconds a task may run before it is timed out when it sets no `timeoutSeconds`. */

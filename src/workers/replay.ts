@@ -8,6 +8,7 @@ import type { ReplayWorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { dataConverter, type BatonConfig } from '../config';
 import { buildFlowBundle } from './bundle';
+import { withHookTasks } from './hook-tasks';
 import { loadModule, type LoadedModule } from './load-module';
 import { createLogger, installRuntimeLogger } from './logger';
 import { tracingSettings } from '../tracing/tracing-settings';
@@ -31,7 +32,8 @@ export async function replayWorkerOptions(input: ReplayOptionsInput): Promise<Re
   const { config } = input;
   // Temporal's own logs (the replay worker's) go to Baton's logger, as a worker's do.
   const logger = installRuntimeLogger(input.logger ?? createLogger(config));
-  const loaded = typeof input.flows === 'string' ? loadModule(input.flows) : input.flows;
+  // Task hooks are part of what flows schedule: the specs carry them, as a worker's do.
+  const loaded = withHookTasks(typeof input.flows === 'string' ? loadModule(input.flows) : input.flows);
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when tracing, as by a worker
   const traced = tracingSettings(config, 'baton-replay') && (require('../tracing/worker-tracing') as typeof import('../tracing/worker-tracing'));
   const workflowBundle = await buildFlowBundle({

@@ -11,10 +11,12 @@ import { installLogPrints } from '../activities/log-prints';
 import { taskActivity } from '../activities/task-runner';
 import { cacheActivities } from '../activities/cache-lookup';
 import { mapShardActivities } from '../activities/map-shard-previous';
+import { awaitFlowRunActivities } from '../activities/await-flow-run';
 import { workerEventActivities } from '../events/event-activities';
 import { TemporalUnavailableError } from '../core/errors';
 import type { TemporalTarget } from '../server/temporal-server';
 import { buildFlowBundle } from './bundle';
+import { withHookTasks } from './hook-tasks';
 import { withBuiltInTasks } from './built-in-tasks';
 import { loadModule, type LoadedModule } from './load-module';
 import { createLogger, installRuntimeLogger, keepRunLogsAt } from './logger';
@@ -60,7 +62,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   const metrics = config.BATON_METRICS_PORT !== undefined ? { host: config.BATON_METRICS_HOST, port: config.BATON_METRICS_PORT } : undefined;
   const logger = installRuntimeLogger(options.logger ?? createLogger(config), metrics);
   const taskQueue = options.taskQueue ?? config.BATON_TASK_QUEUE;
-  const loaded = withBuiltInTasks(typeof options.flows === 'string' ? loadModule(options.flows) : options.flows);
+  const loaded = withHookTasks(withBuiltInTasks(typeof options.flows === 'string' ? loadModule(options.flows) : options.flows));
   installLogPrints();
   // Traced (OTEL_* variables): the flow bundle, the tasks and the worker's own clients join each run's trace.
   const tracing = processTracing(config, 'baton-worker');
@@ -88,6 +90,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   for (const { task, spec } of loaded.tasks) activities[spec.name] = mcp.bind(taskActivity(task, spec, logger, store, leaseMs, openClient));
   Object.assign(activities, cacheActivities(loaded.tasks, store, logger));
   Object.assign(activities, mapShardActivities(openClient));
+  Object.assign(activities, awaitFlowRunActivities(openClient));
   // Events and automations: matching, actions (a deployment run needs the module's flows) and a flow run's own events.
   const events = workerEventActivities({
     target: options.target,

@@ -21,12 +21,16 @@ import { drainGenerator, endStream, installStreamHandlers, isAsyncIterator } fro
 import { AUTOMATION_WORKFLOW, EVENT_WORKFLOW, type AutomationInput, type StoredEvent } from '../core/events';
 import { runAutomation } from './automation';
 import { flowRunEvents, runEvent } from './events';
+import { runFlowHooks } from './hooks';
+import { runCrashWatch, watchForCrash } from './crash-watch';
+import { CRASH_WATCH_WORKFLOW, type CrashWatchInput } from '../core/hooks';
 
 export default async function batonFlow(params: unknown): Promise<unknown> {
   const { workflowType } = workflowInfo();
   if (workflowType === MAP_SHARD_WORKFLOW) return runMapShard(params as ShardInput);
   if (workflowType === EVENT_WORKFLOW) return runEvent(params as StoredEvent);
   if (workflowType === AUTOMATION_WORKFLOW) return runAutomation(params as AutomationInput);
+  if (workflowType === CRASH_WATCH_WORKFLOW) return runCrashWatch(params as CrashWatchInput);
   const flow = flowNamed(workflowType);
   if (!flow) {
     throw ApplicationFailure.nonRetryable(
@@ -61,12 +65,16 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
       // Math.random is seeded per run inside the sandbox, so the name is the same on replay.
       upsertSearchAttributes([{ key: RUN_NAME, value: name ?? friendlyName((n) => Math.floor(Math.random() * n)) }]);
     }
+    const options = flow.options as FlowOptions<unknown>;
+    await watchForCrash(flow.flowName, options);
+    await runFlowHooks(flow.flowName, options, 'onRunning', 'Running');
     const result = await withFlowTimeout(flow.options.timeoutSeconds, async () => {
       // An `async function*` flow returns a generator: each `yield` is published as it happens.
       const body: unknown = (flow.fn as (params: unknown) => unknown)(parsed);
       return isAsyncIterator(body) ? drainGenerator(body) : body;
     });
     await emit?.('completed');
+    await runFlowHooks(flow.flowName, options, 'onCompletion', 'Completed');
     countFlowRun(flow.flowName, 'Completed');
     return result;
   } catch (err) {
@@ -78,10 +86,15 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
       // What the run reads once this attempt has failed: the next attempt, or how it ended.
       if (retried) setRunState('Retrying');
       else if (TIMEOUT_TYPES.has(type)) setRunState('TimedOut');
-      if (!retried) await emit?.('failed', { error: { type, message: failure.message } });
+      if (!retried) {
+        await emit?.('failed', { error: { type, message: failure.message } });
+        const timedOut = TIMEOUT_TYPES.has(type);
+        await runFlowHooks(flow.flowName, flow.options as FlowOptions<unknown>, 'onFailure', timedOut ? 'TimedOut' : 'Failed', { type, message: failure.message });
+      }
       countFlowRun(flow.flowName, retried ? 'Retrying' : TIMEOUT_TYPES.has(type) ? 'TimedOut' : 'Failed');
     } else if (isCancellation(err)) {
       await emit?.('cancelled');
+      await runFlowHooks(flow.flowName, flow.options as FlowOptions<unknown>, 'onCancellation', 'Cancelled');
       countFlowRun(flow.flowName, 'Cancelled');
     }
     throw failure;

@@ -12,6 +12,7 @@
 import { executeChild, inWorkflowContext, type ChildWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 import type { input, output, ZodType } from 'zod';
 import { BatonError } from '../core/errors';
+import { FLOW_HOOKS, flowHookNames } from '../core/hooks';
 import { flowRetryPolicy, flowRunNameFor, parametersToSend, parseParameters, PARSED_PARAMETERS_MEMO, type FlowOptions } from '../core/flow-options';
 import { FLOW_NAME, RUN_NAME, RUN_STATE, TAGS } from '../core/search-attributes';
 import { subflowError } from './failures';
@@ -141,6 +142,8 @@ export function flow<P, R>(options: FlowOptions<P>, fn: (params: P) => Promise<R
   if (options.timeoutSeconds !== undefined && !(options.timeoutSeconds > 0)) {
     throw new BatonError(`flow '${flowName}': timeoutSeconds must be > 0`);
   }
+  // A hook that is not a task fails the declaration, naming the option.
+  for (const hook of FLOW_HOOKS) flowHookNames(flowName, hook, options[hook]);
   const sourceFile = inWorkflowContext() ? undefined : callerFile();
   const call = (params?: P) => startSubflow(declared, params as P).promise;
   const submit = (params?: P) => {

@@ -44,6 +44,7 @@ export {
   AgentLimitError,
 } from '../core/errors';
 export type { FlowOptions } from '../core/flow-options';
+export type { FlowHookContext, TaskHookContext, Hooks } from '../core/hooks';
 export type { State } from '../core/states';
 /** The flow logger: replay-aware, forwarded by the worker to its pino logger with the run's ids. */
 export { log } from '@temporalio/workflow';

@@ -24,6 +24,7 @@ import { taskError } from './failures';
 import { currentFlowParameters, localTasksDefault } from './flow-context';
 import { pausedFromOutside, whileNotPaused } from './human';
 import { flowNamed, taskSpecFor } from './registry';
+import { withTaskHooks } from './hooks';
 
 /** Extra attempts Temporal may make when workers crash mid-task (a crash never uses a retry). */
 const CRASH_ATTEMPTS = 10;
@@ -109,6 +110,15 @@ async function scheduleLocalTask(spec: TaskSpec, sent: unknown[], runName: strin
   }
 }
 
+/**
+ * Runs a hook's task with the hook's context as its one argument, labelled with `runName`: as the
+ * task itself is scheduled (activity or local activity, its own retries and timeout), without the
+ * cache, the pause gate or the task's own hooks.
+ */
+export function scheduleHookTask(key: string, context: unknown, runName: string): Promise<unknown> {
+  return scheduleTask(specOf(key), [context], runName);
+}
+
 export function schedule<R>(key: string, args: unknown[], runNameOverride?: string): { promise: Promise<R>; runName?: string } {
   const spec = specOf(key);
   const runName = runNameOverride ?? runNameOf(spec, args);
@@ -130,7 +140,7 @@ export function schedule<R>(key: string, args: unknown[], runNameOverride?: stri
   };
   // A caching task answers with its value wrapped in the cache outcome.
   const promise = spec.cache ? started.then((result) => (isCachedResult(result) ? result.value : result) as R, fail) : (started.then(undefined, fail) as Promise<R>);
-  return { promise, runName };
+  return { promise: withTaskHooks(spec, runName, promise), runName };
 }
 
 /** A caching task: look the key up first (a local activity); a hit runs nothing and is marked Cached. */
