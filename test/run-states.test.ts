@@ -117,6 +117,10 @@ describe('flow run states: the list agrees with a single read, for every state',
     await check(id, 'Crashed');
   });
 
+  test('Failed: a flow whose last attempt fails too reads Failed, not Retrying', async () => {
+    await check(await start('fail-always'), 'Failed');
+  });
+
   test('Cached is never a flow run state; every other state was checked', async () => {
     const cached = await w.client.flowRuns.list({ flow: 'state-tour', state: 'Cached', pageSize: 1000 });
     assert.deepEqual(cached.flowRuns, []);

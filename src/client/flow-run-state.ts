@@ -24,8 +24,11 @@ export interface RunStateInput {
   now: Date;
 }
 
-/** States a running flow publishes for itself. */
-const PUBLISHED: ReadonlySet<string> = new Set(['Running', 'Retrying', 'Paused', 'AwaitingApproval', 'Cancelling']);
+/**
+ * States a running flow publishes for itself; `TimedOut` while its failure hooks run after its own
+ * timeout (the run is still open).
+ */
+const PUBLISHED: ReadonlySet<string> = new Set(['Running', 'Retrying', 'Paused', 'AwaitingApproval', 'Cancelling', 'TimedOut']);
 
 /** A flow run's state. */
 export function flowRunState({ status, batonState, executionTime, now }: RunStateInput): State {
@@ -79,7 +82,7 @@ export function stateClause(state: State, now: Date): string {
     case 'Failed':
       return `(ExecutionStatus = 'Failed' AND (${sa} IS NULL OR (${sa} != 'TimedOut' AND ${sa} != 'Retrying')))`;
     case 'TimedOut':
-      return `(ExecutionStatus = 'TimedOut' OR (ExecutionStatus = 'Failed' AND ${sa} = 'TimedOut'))`;
+      return `(ExecutionStatus = 'TimedOut' OR (ExecutionStatus = 'Failed' AND ${sa} = 'TimedOut') OR (${open} AND ${sa} = 'TimedOut'))`;
     case 'Cancelled':
       return `ExecutionStatus = 'Canceled'`;
     case 'Crashed':

@@ -4,7 +4,7 @@
  * what lets flow names be any string (`process-customers`), not only JavaScript identifiers.
  * Sandbox-safe.
  */
-import { ApplicationFailure, CancellationScope, isCancellation, metricMeter, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, metricMeter, patched, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { FlowTimeoutError, ParameterValidationError } from '../core/errors';
 import { flowRunNameFor, PARAMETERS_MEMO, parseParameters, restoreParameters, type FlowOptions } from '../core/flow-options';
 import { friendlyName } from '../core/run-name';
@@ -90,6 +90,9 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
         await emit?.('failed', { error: { type, message: failure.message } });
         const timedOut = TIMEOUT_TYPES.has(type);
         await runFlowHooks(flow.flowName, flow.options as FlowOptions<unknown>, 'onFailure', timedOut ? 'TimedOut' : 'Failed', { type, message: failure.message });
+        // A later attempt started as Retrying: its last failure must not read so (nor be taken for
+        // an attempt a retry superseded). Runs from before this record nothing here and replay as they ran.
+        if (!timedOut && attempt > 1 && patched(FINAL_FAILURE_PATCH)) setRunState('Failed');
       }
       countFlowRun(flow.flowName, retried ? 'Retrying' : TIMEOUT_TYPES.has(type) ? 'TimedOut' : 'Failed');
     } else if (isCancellation(err)) {
@@ -116,6 +119,9 @@ function countFlowRun(flow: string, state: 'Completed' | 'Failed' | 'Retrying' |
 
 /** Failure types that end a run TimedOut rather than Failed. */
 const TIMEOUT_TYPES = new Set(['FlowTimeoutError', 'WaitTimeoutError']);
+
+/** Marks runs that publish `Failed` when a retried flow's last attempt fails. */
+const FINAL_FAILURE_PATCH = 'baton.final-failure-state';
 
 /**
  * Runs the flow's body under its `timeoutSeconds`, counted from when the body starts (time spent
