@@ -8,9 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort } from '../../src/server/temporal-server';
-
-/** Where Debian's packages put each major version's server; the newest present is used. */
-export const POSTGRES_INITDB_CANDIDATES = [18, 17, 16, 15, 14, 13].map((v) => `/usr/lib/postgresql/${v}/bin/initdb`);
+import { POSTGRES_INITDB } from '../provision';
 
 export interface Postgres {
   host: string;
@@ -24,7 +22,7 @@ export interface Postgres {
 }
 
 export function postgresBinDir(): string | undefined {
-  const initdb = POSTGRES_INITDB_CANDIDATES.find((f) => fs.existsSync(f));
+  const initdb = POSTGRES_INITDB.find((f) => fs.existsSync(f));
   return initdb && path.dirname(initdb);
 }
 
@@ -63,7 +61,7 @@ function accepts(port: number, host: string): Promise<boolean> {
  */
 export async function startPostgres(dir: string, options: { user?: string; password?: string; readyTimeoutMs?: number } = {}): Promise<Postgres> {
   const bin = postgresBinDir();
-  if (!bin) throw new Error(`PostgreSQL is not installed (none of ${POSTGRES_INITDB_CANDIDATES.join(', ')}); apt-get install postgresql`);
+  if (!bin) throw new Error(`PostgreSQL is not installed (none of ${POSTGRES_INITDB.join(', ')}); apt-get install postgresql`);
   const user = options.user ?? 'temporal';
   const password = options.password ?? 'temporal';
   const who = identity();
