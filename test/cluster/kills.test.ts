@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
+import { tsToDate } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { scheduleIdOf } from '../../src/client/deployment-schedule';
 import { freePort } from '../../src/server/temporal-server';
@@ -27,6 +28,9 @@ const BEFORE = 8;
 const AFTER = 6;
 const STEPS = 5;
 const STEP_MS = 400;
+/** Runs that wait on a durable timer (`sleep`) set before the kill and due after the restart. */
+const SLEEPERS = 4;
+const SLEEP_SECONDS = 8;
 const INTERVAL_SECONDS = 2;
 
 const phases: [string, number][] = [];
@@ -220,9 +224,17 @@ describe('a Temporal cluster on PostgreSQL: the server, a worker and an API proc
         }),
       );
     };
-    await startRuns(0, BEFORE);
-    assert.equal(new Set(started.values()).size, BEFORE);
-    phase(`${BEFORE} runs started through the proxy`);
+    const sleepers: string[] = [];
+    await Promise.all([
+      startRuns(0, BEFORE),
+      ...Array.from({ length: SLEEPERS }, async (_, k) => {
+        const res = await api('POST', '/api/flows/sleeper-flow/runs', { parameters: { seconds: SLEEP_SECONDS }, tags: [tag], idempotencyKey: `${tag}-sleeper-${k}` });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+        sleepers.push(res.body.id as string);
+      }),
+    ]);
+    assert.equal(new Set([...started.values(), ...sleepers]).size, BEFORE + SLEEPERS);
+    phase(`${BEFORE} runs of ${STEPS} tasks and ${SLEEPERS} sleeping ${SLEEP_SECONDS} s started through the proxy`);
 
     // Mid-run: every run has finished a step or two, none all of them; the schedule has fired.
     const stepsDone = (key: string) => expected.filter((i) => readLines(path.join(probeDir, key), `step-${i}`).some((l) => l.event === 'done')).length;
@@ -241,6 +253,7 @@ describe('a Temporal cluster on PostgreSQL: the server, a worker and an API proc
     phase('every run a step in, the schedule fired: Temporal server killed (SIGKILL)');
     // Down long enough for heartbeats, polls and API requests to fail.
     await new Promise((r) => setTimeout(r, 3_000));
+    const restartBegan = new Date();
     const restartMs = await cluster.start();
     const restartedAt = new Date();
     phase(`down 3 s, restarted on the same database (ready in ${(restartMs / 1000).toFixed(1)} s)`);
@@ -268,7 +281,20 @@ describe('a Temporal cluster on PostgreSQL: the server, a worker and an API proc
       ),
     );
     assert.ok(ranOn.has(worker1.pid) && ranOn.has(children[3]!.pid), `steps ran on ${[...ranOn].join(', ')}`);
-    phase(`all ${ids.length} runs completed`);
+    // The timers set before the kill fired once, after the restart.
+    for (const id of sleepers) {
+      const handle = temporalClient.workflow.getHandle(id);
+      assert.equal(await withDeadline(handle.result(), 60_000, `${id} to wake`), 'awake');
+      const events = (await handle.fetchHistory()).events ?? [];
+      const timers = events.filter((e) => e.eventType === E.EVENT_TYPE_TIMER_STARTED || e.eventType === E.EVENT_TYPE_TIMER_FIRED);
+      assert.deepEqual(
+        timers.map((e) => e.eventType),
+        [E.EVENT_TYPE_TIMER_STARTED, E.EVENT_TYPE_TIMER_FIRED],
+        id,
+      );
+      assert.ok(tsToDate(timers[0]!.eventTime!) < killedAt && tsToDate(timers[1]!.eventTime!) >= restartBegan, `${id}: set before the kill, fired after the restart`);
+    }
+    phase(`all ${ids.length} runs of tasks and ${SLEEPERS} sleeping runs completed`);
 
     // Each step scheduled once and completed once in each run's history: nothing ran twice as far
     // as Temporal is concerned (a step cut off by a kill is retried inside its one activity).
@@ -283,9 +309,9 @@ describe('a Temporal cluster on PostgreSQL: the server, a worker and an API proc
     const listed = await until('visibility to list every run as Completed', 30_000, async () => {
       const rows: { id: string; status: string }[] = [];
       for await (const w of temporalClient.workflow.list({ query: `BatonTags = "${tag}"` })) rows.push({ id: w.workflowId, status: w.status.name });
-      return rows.length === ids.length && rows.every((r) => r.status === 'COMPLETED') ? rows : undefined;
+      return rows.length === ids.length + SLEEPERS && rows.every((r) => r.status === 'COMPLETED') ? rows : undefined;
     });
-    assert.deepEqual(listed.map((r) => r.id).sort(), [...ids].sort());
+    assert.deepEqual(listed.map((r) => r.id).sort(), [...ids, ...sleepers].sort());
 
     // The schedule kept firing after the restart, and its runs completed on the surviving worker.
     const after = await until(`the schedule to fire twice after the restart`, 30_000, async () => {
@@ -302,6 +328,12 @@ describe('a Temporal cluster on PostgreSQL: the server, a worker and an API proc
       `schedule: ${actionsBeforeKill} actions before the kill (at ${killedAt.toISOString()}), ${after.info.numActionsTaken} now, ${after.since.length} since the restart`,
     );
 
+    // The worker and the API process that were not killed rode out the server's restart.
+    assert.deepEqual(
+      [children[1]!, children[3]!].map((c) => c.exitCode ?? c.signalCode),
+      [null, null],
+      'the surviving API process and worker are still running',
+    );
     const deleted = await api('DELETE', `/api/deployments/${encodeURIComponent(deployment)}`);
     assert.ok(deleted.status === 200 || deleted.status === 204, JSON.stringify(deleted.body));
   });
