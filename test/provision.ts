@@ -1,9 +1,10 @@
 /**
  * What the tests need beyond Node and Temporal: Debian's `chromium` for the browser tests,
- * `redis-server` for the shared-cache tests, and Schemathesis (from PyPI, in a virtual environment
- * of its own in the per-user cache) for the API fuzzing test. `npm test` installs whichever is
- * missing (Debian's as root, with apt-get), so the README's test command passes on a fresh machine;
- * otherwise it stops at once with the exact command to run, instead of failing those tests one by one.
+ * `redis-server` for the shared-cache tests, `postgresql` for the cluster tests, and Schemathesis
+ * (from PyPI, in a virtual environment of its own in the per-user cache) for the API fuzzing test.
+ * `npm test` installs whichever is missing (Debian's as root, with apt-get), so the README's test
+ * command passes on a fresh machine; otherwise it stops at once with the exact command to run,
+ * instead of failing those tests one by one.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,6 +28,9 @@ function onPath(name: string): string[] {
     .map((dir) => path.join(dir, name));
 }
 
+/** Where Debian's postgresql package puts each major version's initdb; the cluster tests use the newest present. */
+export const POSTGRES_INITDB = [18, 17, 16, 15, 14, 13].map((v) => `/usr/lib/postgresql/${v}/bin/initdb`);
+
 /** Everything the suite may need. BATON_CHROMIUM points the browser tests at a Chromium of your own. */
 export function requirements(env: NodeJS.ProcessEnv = process.env): Requirement[] {
   return [
@@ -36,6 +40,8 @@ export function requirements(env: NodeJS.ProcessEnv = process.env): Requirement[
       tests: ['redis-cache', 'api-conformance', 'run-logs'],
       binaries: ['/usr/bin/redis-server', '/usr/local/bin/redis-server', ...onPath('redis-server')],
     },
+    // `npm run test:cluster` runs a private PostgreSQL for its Temporal cluster (test/cluster/postgres.ts).
+    { pkg: 'postgresql', tests: ['cluster/'], binaries: POSTGRES_INITDB },
   ];
 }
 

@@ -7,6 +7,9 @@
  * With no file filter it first runs `npm run lint` (ESLint, including the sandbox import rule, and
  * Prettier's check) and stops there if it fails, so CI, which runs plain `npm test`, always lints.
  *
+ * `npm run test:cluster` (`tsx test/run.ts --cluster`) runs instead the files of cluster/suite.ts and
+ * cluster/*.test.ts against a Temporal cluster on PostgreSQL started here (cluster/local-cluster.ts).
+ *
  * Nothing can hang: each test file runs under a time limit (BATON_TEST_TIMEOUT_MS), tests that may
  * wait long set their own, and the whole run has one more (BATON_TEST_SUITE_TIMEOUT_MINUTES).
  */
@@ -17,6 +20,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config';
 import { freePort, startDevServer } from '../src/server/temporal-server';
+import { startLocalCluster } from './cluster/local-cluster';
+import { CLUSTER_SUITE } from './cluster/suite';
 import { findBinary, provision, ProvisionError, requirements } from './provision';
 
 /**
@@ -97,18 +102,28 @@ function runTests(files: string[], root: string, env: NodeJS.ProcessEnv): Promis
 
 async function main(): Promise<number> {
   const root = path.resolve(__dirname, '..');
-  const filter = process.argv.slice(2);
-  const files = fs
-    .readdirSync(__dirname)
-    .filter((f) => f.endsWith('.test.ts'))
-    .filter((f) => filter.length === 0 || filter.some((x) => f.includes(x)))
-    .sort()
-    .map((f) => path.join('test', f));
+  const cluster = process.argv[2] === '--cluster';
+  const filter = process.argv.slice(cluster ? 3 : 2);
+  const files = (
+    cluster
+      ? [
+          ...CLUSTER_SUITE,
+          ...fs
+            .readdirSync(path.join(__dirname, 'cluster'))
+            .filter((f) => f.endsWith('.test.ts'))
+            .map((f) => path.join('test', 'cluster', f)),
+        ]
+      : fs
+          .readdirSync(__dirname)
+          .filter((f) => f.endsWith('.test.ts'))
+          .sort()
+          .map((f) => path.join('test', f))
+  ).filter((f) => filter.length === 0 || filter.some((x) => f.includes(x)));
   if (files.length === 0) {
     console.error(`no test file matches ${filter.join(', ')}`);
     return 1;
   }
-  if (filter.length === 0) {
+  if (filter.length === 0 && !cluster) {
     const started = Date.now();
     const code = await runLint(root);
     if (code !== 0) {
@@ -117,9 +132,10 @@ async function main(): Promise<number> {
     }
     console.log(`# lint passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } else {
-    console.log('# lint skipped: a file filter was given (plain npm test, or npm run lint, runs it)');
+    console.log(`# lint skipped: ${cluster ? 'the cluster run' : 'a file filter was given'} (plain npm test, or npm run lint, runs it)`);
   }
-  await provision(files, (text) => process.stdout.write(text));
+  // The cluster's PostgreSQL is needed whichever files run against it.
+  await provision(cluster ? [...files, 'test/cluster/'] : files, (text) => process.stdout.write(text));
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-test-'));
   const config = loadConfig({ ...process.env, BATON_HOME: home });
   const [port, uiPort] = [await freePort(), await freePort()];
@@ -128,8 +144,12 @@ async function main(): Promise<number> {
     .filter((r) => r.pkg === 'redis-server' && r.tests.some((t) => files.some((f) => f.includes(t))))
     .map(findBinary)[0];
   const redis = redisBinary ? await startRedis(redisBinary, home) : undefined;
-  const target = await startDevServer({ config, port, uiPort, log: (l) => console.log(`# ${l}`) });
-  console.log(`# Temporal dev server ready on ${target.address} in ${Date.now() - started} ms`);
+  const log = (l: string) => console.log(`# ${l}`);
+  const local = cluster ? await startLocalCluster({ log }) : undefined;
+  const target = local
+    ? { address: local.address, namespace: local.namespace, webUiUrl: undefined, devServer: undefined }
+    : await startDevServer({ config, port, uiPort, log });
+  console.log(`# Temporal ${local ? 'cluster on PostgreSQL' : 'dev server'} ready on ${target.address} in ${Date.now() - started} ms`);
   const env = {
     ...process.env,
     TEMPORAL_ADDRESS: target.address,
@@ -146,6 +166,7 @@ async function main(): Promise<number> {
   } finally {
     redis?.child.kill('SIGTERM');
     await target.devServer?.stop();
+    await local?.stop();
     fs.rmSync(home, { recursive: true, force: true });
   }
 }

@@ -25,7 +25,8 @@ export const USAGE = `usage: baton <command>
 local development
   start [--count n] [--once]            the quickstart on the embedded Temporal server, then keep serving
   server start [--flows m]              embedded Temporal server + API + a worker (default flows: the examples)
-  server install                        find or build the Temporal CLI; print its path
+  server install [--cluster]            find or build the Temporal CLI; print its path. --cluster: the Temporal
+                                        server and temporal-sql-tool (for PostgreSQL); print their folder
   worker start --flows m [--task-queue q] [--concurrency n]
   api start --flows m [--host h] [--port p]
   doctor [--task-queue q]... [--json]   whether Temporal, the Web UI, the API, workers, MCP servers, Redis and

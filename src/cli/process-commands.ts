@@ -9,6 +9,7 @@ import { parseApiKeys } from '../api/auth';
 import { startApi } from '../api/server';
 import { resolveTemporal } from '../server/temporal-server';
 import { cliVersion, locateTemporalCli } from '../server/temporal-cli';
+import { locateTemporalServer, TEMPORAL_SERVER_VERSION } from '../server/temporal-cluster';
 import { createWorker } from '../workers/worker';
 import { mcpHealthProbe } from '../mcp/mcp-health';
 import { loadMcpServers } from '../mcp/mcp-servers';
@@ -36,8 +37,14 @@ function untilSignal(): Promise<string> {
 }
 
 export async function serverInstall(args: string[]): Promise<number> {
-  parse(args, {});
+  const { values } = parse(args, { cluster: { type: 'boolean' } });
   const config = loadConfig();
+  if (values.cluster) {
+    const build = await locateTemporalServer({ cacheDir: config.BATON_TEMPORAL_CLI_CACHE, log: (l) => complain(l) });
+    say(path.dirname(build.server));
+    complain(`temporal-server ${TEMPORAL_SERVER_VERSION}, temporal-sql-tool and the PostgreSQL schema`);
+    return 0;
+  }
   const binary = await locateTemporalCli({ cacheDir: config.BATON_TEMPORAL_CLI_CACHE, log: (l) => complain(l) });
   say(binary);
   complain(cliVersion(binary));

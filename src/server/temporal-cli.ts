@@ -20,7 +20,7 @@ export interface LocateOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-function isExecutable(file: string): boolean {
+export function isExecutable(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.X_OK);
     return fs.statSync(file).isFile();
@@ -29,7 +29,7 @@ function isExecutable(file: string): boolean {
   }
 }
 
-function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+export function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
   }
@@ -67,22 +67,38 @@ export async function locateTemporalCli(options: LocateOptions): Promise<string>
         `  - install Go (1.24 or newer) so Baton can build the CLI into ${path.dirname(cached)}.`,
     );
   }
-  await buildCli(go, path.dirname(cached), log, env);
+  await goInstall({ go, packages: [MODULE], version: TEMPORAL_CLI_VERSION, binDir: path.dirname(cached), what: 'the Temporal CLI', log, env });
   if (!isExecutable(cached)) {
     throw new TemporalUnavailableError(`the Go build finished but ${cached} is not there`);
   }
   return cached;
 }
 
-async function buildCli(go: string, binDir: string, log: (line: string) => void, env: NodeJS.ProcessEnv) {
+/** What `goInstall` builds: Go packages at one version, into one folder. */
+export interface GoInstall {
+  go: string;
+  /** Package paths, each installed at `version`. */
+  packages: string[];
+  version: string;
+  binDir: string;
+  /** Names what is built, in progress lines and errors. */
+  what: string;
+  log: (line: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+/** `go install pkg@version...` into `binDir`, cgo off (static binaries, no C compiler needed), progress every 30 s. */
+export async function goInstall(options: GoInstall): Promise<void> {
+  const { go, binDir, log, what } = options;
+  const targets = options.packages.map((p) => `${p}@${options.version}`);
   fs.mkdirSync(binDir, { recursive: true });
-  log(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go into ${binDir} (a few minutes the first time)`);
-  log(`$ go install ${MODULE}@${TEMPORAL_CLI_VERSION}`);
+  log(`building ${what} ${options.version} with Go into ${binDir} (a few minutes the first time)`);
+  log(`$ go install ${targets.join(' ')}`);
   const started = Date.now();
   const output: string[] = [];
   const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn(go, ['install', `${MODULE}@${TEMPORAL_CLI_VERSION}`], {
-      env: { ...withoutSecrets(env), GOBIN: binDir, CGO_ENABLED: '0' },
+    const child = spawn(go, ['install', ...targets], {
+      env: { ...withoutSecrets(options.env), GOBIN: binDir, CGO_ENABLED: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Build outside any Go module the user might be in.
       cwd: binDir,
@@ -107,9 +123,9 @@ async function buildCli(go: string, binDir: string, log: (line: string) => void,
     });
   });
   if (code !== 0) {
-    throw new TemporalUnavailableError(`go install ${MODULE}@${TEMPORAL_CLI_VERSION} failed with exit code ${code}:\n${output.slice(-40).join('\n')}`);
+    throw new TemporalUnavailableError(`go install ${targets.join(' ')} failed with exit code ${code}:\n${output.slice(-40).join('\n')}`);
   }
-  log(`built the Temporal CLI in ${Math.round((Date.now() - started) / 1000)} s`);
+  log(`built ${what} in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
 /** The version line the binary prints, for logs and support. */

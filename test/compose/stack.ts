@@ -1,6 +1,7 @@
 /**
- * Drives the compose test's stack: docker-compose.dev.yml with test/compose/docker-compose.test.yml
- * on top, under its own project name, through `docker compose` or Debian's `docker-compose`.
+ * Drives a compose test's stack: by default docker-compose.dev.yml with
+ * test/compose/docker-compose.test.yml on top, under its own project name, through `docker compose`
+ * or Debian's `docker-compose`.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,6 +10,7 @@ import { parse, stringify } from 'yaml';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const PROJECT = 'baton-compose-test';
+const DEV_FILES = ['docker-compose.dev.yml', 'test/compose/docker-compose.test.yml'];
 export const PORTS = { temporal: 17233, ui: 18233, api: 14200, mcpGithub: 18811, mcpMemory: 18812 };
 
 export function run(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; quiet?: boolean } = {}): SpawnSyncReturns<string> {
@@ -46,20 +48,24 @@ export class Stack {
   /**
    * @param envFile the variables the compose files interpolate (the repository's own .env is not read)
    * @param dir a private folder for the rendered compose file
+   * @param files the compose file and its test override
+   * @param project the compose project name (containers, volumes and networks are prefixed with it)
    */
   constructor(
     private readonly envFile: string,
     private readonly dir: string,
+    private readonly files = DEV_FILES,
+    readonly project = PROJECT,
   ) {}
 
   get commandName(): string {
     return this.compose.join(' ');
   }
 
-  /** Runs compose with the given files (default: the dev stack plus the test override). */
-  run(args: string[], files = ['docker-compose.dev.yml', 'test/compose/docker-compose.test.yml']): SpawnSyncReturns<string> {
+  /** Runs compose with the given files (default: the stack's, with its test override). */
+  run(args: string[], files = this.files): SpawnSyncReturns<string> {
     const [cmd, ...pre] = this.compose;
-    return run(cmd!, [...pre, '--env-file', this.envFile, '-p', PROJECT, ...files.flatMap((f) => ['-f', f]), ...args], { env: cleanEnv({}) });
+    return run(cmd!, [...pre, '--env-file', this.envFile, '-p', this.project, ...files.flatMap((f) => ['-f', f]), ...args], { env: cleanEnv({}) });
   }
 
   must(args: string[], files?: string[]): string {
@@ -69,10 +75,10 @@ export class Stack {
   }
 
   /**
-   * The dev stack with the test override, resolved by compose itself, less its published ports:
+   * The stack with its test override, resolved by compose itself, less its published ports:
    * with host networking they mean nothing, and Debian's docker-compose refuses the pair. Services
-   * of an optional profile (`metrics`: images this machine cannot pull) are left out: nothing here
-   * starts them.
+   * of an optional profile (`metrics`, and the Postgres stack's Web UI: images this machine cannot
+   * pull) are left out: nothing here starts them.
    */
   render(): string[] {
     const config = parse(this.must(['config'])) as { services: Record<string, Record<string, unknown>> };
@@ -84,7 +90,7 @@ export class Stack {
       if (service.network_mode !== 'host') throw new Error(`service ${name} is not on the host network in the test override`);
       delete service.ports;
     }
-    const file = path.join(this.dir, 'docker-compose.rendered.yml');
+    const file = path.join(this.dir, `${this.project}.rendered.yml`);
     fs.writeFileSync(file, stringify(config), { mode: 0o600 });
     return [file];
   }
@@ -96,7 +102,7 @@ export class Stack {
       '-aq',
       '--no-trunc',
       '--filter',
-      `label=com.docker.compose.project=${PROJECT}`,
+      `label=com.docker.compose.project=${this.project}`,
       '--filter',
       `label=com.docker.compose.service=${service}`,
     ]);
