@@ -144,6 +144,16 @@ describe('artifacts', { timeout: 240_000 }, () => {
     assert.ok(afterEnd[0]!.updatedAt > afterEnd[0]!.createdAt);
   });
 
+  test("baton flow-run watch --progress: a bar each time progress moves, then the run's end", async () => {
+    const run = await w.client.flowRuns.start('artifacts-progressing', { last: 100, holdSeconds: 1 });
+    const watched = await baton(['flow-run', 'watch', run.id, '--progress'], api.base);
+    assert.equal(watched.code, 0, watched.stderr);
+    const lines = watched.stdout.trim().split('\n');
+    assert.equal(lines.at(-1), `flow run ${run.id}: Completed`);
+    assert.equal(lines.at(-2), `loading [${'#'.repeat(20)}] 100%`);
+    for (const line of lines.slice(0, -1)) assert.match(line, /^loading \[#* *\] \d+%$/);
+  });
+
   test("a retried task's artifact is replaced by the attempt that ran again: one artifact, naming attempt 2", async () => {
     const key = uid('flaky');
     const run = await w.client.flowRuns.start('artifacts-flaky', { key });

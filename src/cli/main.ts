@@ -60,6 +60,7 @@ flow runs (through the API)
   flow-run watch <id> [--topic t]... [--from seq] [--json]
                                         print the run's stream (emit, yield, task output) as it comes
   flow-run watch <id> --states [--json] the task runs' states as they change, then the result
+  flow-run watch <id> --progress [--json] the run's progress artifacts as bars, as they move, until it ends
   flow-run logs <id> [--follow] [--task name] [--level l] [--limit n] [--json]
                                         the run's log lines (flow, tasks, logPrints); --follow until it ends
   flow-run cancel <id>
