@@ -26,6 +26,16 @@ export { task, isTask } from './activities/task';
 export type { Task, TaskOptions, ErrorMatcher } from './activities/task';
 export { getRunContext } from './activities/run-context';
 export type { RunContext } from './activities/run-context';
+export {
+  createMarkdownArtifact,
+  createTableArtifact,
+  createLinkArtifact,
+  createImageArtifact,
+  createProgressArtifact,
+  updateProgressArtifact,
+} from './activities/task-artifacts';
+export { ArtifactError } from './core/artifacts';
+export type { Artifact, ArtifactType, CreateArtifactOptions } from './core/artifacts';
 export { exponentialBackoff } from './core/task-options';
 export { CachePolicy, INPUTS, TASK_SOURCE, RUN_ID, FLOW_PARAMETERS, NONE, DEFAULT as DEFAULT_CACHE_POLICY } from './core/cache-policy';
 export { FileCacheStore } from './activities/cache-store';

@@ -51,6 +51,9 @@ const VALID_BODY: Record<string, unknown> = {
   },
 };
 
+/** The query an operation that requires one needs to pass validation. */
+const VALID_QUERY: Record<string, string> = { 'GET /api/artifacts': '?key=ship' };
+
 describe('the OpenAPI document names exactly what the API answers, on every operation', () => {
   let w: TestWorker;
   let api: TestApi;
@@ -407,6 +410,23 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
     (api.observed as Set<string>).add(`${key} 200`);
   });
 
+  test("artifacts: a run's (200, none for a run that made none) and a key's versions (200)", { timeout: 30_000 }, async () => {
+    const started = await api.call('POST', '/api/flows/hello/runs', { parameters: { name: 'artifacts' } });
+    runs.push(started.body.id);
+    assert.equal(await w.client.flowRuns.result(started.body.id), 'hello artifacts.');
+    const ofRun = await api.call('GET', `/api/flow-runs/${started.body.id}/artifacts`);
+    assert.equal(ofRun.status, 200, JSON.stringify(ofRun.body));
+    assert.deepEqual(ofRun.body, { artifacts: [] });
+    const ofKey = await api.call(
+      'GET',
+      `/api/artifacts?key=${uid('none')
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, '-')}`,
+    );
+    assert.equal(ofKey.status, 200, JSON.stringify(ofKey.body));
+    assert.deepEqual(ofKey.body.versions, []);
+  });
+
   test('Temporal unreachable → 503 on every operation that names it; health reports degraded', { timeout: 60_000 }, async () => {
     assert.equal((await cutApi.call('GET', '/api/health')).body.status, 'ok', 'reachable through the relay at first');
     await cutRelay.cut();
@@ -421,7 +441,7 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
     for (const key of operations.keys()) {
       if (key === WEBHOOK) continue;
       const name = templateOf(key).startsWith('/api/flows/') ? 'hello' : scheduled;
-      const res = await cutApi.call(methodOf(key), fill(templateOf(key), { name, id: uid('run'), key: 'ship' }), body(key));
+      const res = await cutApi.call(methodOf(key), fill(templateOf(key), { name, id: uid('run'), key: 'ship' }) + (VALID_QUERY[key] ?? ''), body(key));
       if (needTemporal.has(key) ? res.status !== 503 : res.status >= 300) wrong.push(`${key}: ${res.status} ${JSON.stringify(res.body)}`);
     }
     assert.deepEqual(wrong, []);

@@ -5,6 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import { BatonError } from '../core/errors';
+import type { TaskArtifacts } from './task-artifacts';
 
 export interface RunContext {
   /** The flow run (Temporal workflow id) the task belongs to. */
@@ -35,15 +36,18 @@ export interface RunContext {
   stream(topic: string, value: unknown): Promise<void>;
 }
 
-const storage = new AsyncLocalStorage<RunContext & { logPrints: boolean }>();
+/** What the task runner keeps beside the public context. */
+export type InternalRunContext = RunContext & { logPrints: boolean; artifacts?: TaskArtifacts };
+
+const storage = new AsyncLocalStorage<InternalRunContext>();
 
 /** Runs `fn` with `context` as the current run context. */
-export function runWithContext<T>(context: RunContext & { logPrints: boolean }, fn: () => T): T {
+export function runWithContext<T>(context: InternalRunContext, fn: () => T): T {
   return storage.run(context, fn);
 }
 
 /** The current task's run context, or undefined outside a task. */
-export function currentRunContext(): (RunContext & { logPrints: boolean }) | undefined {
+export function currentRunContext(): InternalRunContext | undefined {
   return storage.getStore();
 }
 

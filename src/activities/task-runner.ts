@@ -19,8 +19,9 @@ import { cacheKey, sha256 } from './cache-key';
 import type { CacheStore } from './cache-store';
 import { callThroughCache } from './cached-call';
 import { retryDelaySeconds, stopReason } from './retry-decision';
-import { runWithContext, type RunContext } from './run-context';
+import { runWithContext, type InternalRunContext, type RunContext } from './run-context';
 import { streamTarget, TaskStream } from './task-stream';
+import { TaskArtifacts } from './task-artifacts';
 import type { Client } from '@temporalio/client';
 import { traceFields } from './trace-fields';
 import { recordCacheLookup, recordStreamItems, recordTaskAttempt, taskMetricsEnabled, type AttemptOutcome } from './task-metrics';
@@ -147,7 +148,7 @@ export function taskActivity(
     if (previous.streamed && info.attempt > 1 && streamClient) taskStream().announceAttempt();
     const ticker = local ? undefined : setInterval(send, Math.max(100, (spec.heartbeatSeconds * 1000) / 3));
     let timer: NodeJS.Timeout | undefined;
-    const context: RunContext & { logPrints: boolean } = {
+    const context: InternalRunContext = {
       flowRunId,
       flowName: info.workflowType ?? '',
       taskRunId,
@@ -161,7 +162,8 @@ export function taskActivity(
       heartbeat,
       stream: (...args: unknown[]) => taskStream().push(args),
       logPrints: options.logPrints ?? false,
-    } as RunContext & { logPrints: boolean };
+      artifacts: streamClient ? new TaskArtifacts(streamTarget(info), { taskRunId, taskName: spec.name, attempt: info.attempt }, streamClient) : undefined,
+    } as InternalRunContext;
     let settled = false;
     const began = performance.now();
     let outcome: AttemptOutcome = 'Completed';

@@ -6,6 +6,7 @@
 import type { CacheStore } from '../activities/cache-store';
 import type { McpHealthProbe } from '../mcp/mcp-health';
 import type { BatonClient } from '../client/client';
+import { artifactRoutes } from './routes/artifacts';
 import { cacheRoutes } from './routes/cache';
 import { deploymentRoutes } from './routes/deployments';
 import { flowRunRoutes } from './routes/flow-runs';
@@ -36,6 +37,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
     ...flowRunRoutes(client),
     ...flowRunStreamRoutes(client),
     ...flowRunLogRoutes(client, options.runLogs),
+    ...artifactRoutes(client),
     ...cacheRoutes(cache),
     ...peopleRoutes(client, options),
     ...eventRoutes(client),

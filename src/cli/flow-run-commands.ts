@@ -6,6 +6,7 @@ import { printJson, say, table, when } from './output';
 import { pauseOrResume } from './approval-commands';
 import { watchRun } from './watch';
 import { watchStream } from './stream-watch';
+import { watchProgress } from './progress-watch';
 import { flowRunLogs } from './run-log-commands';
 
 export async function flowRun(api: ApiClient, sub: string | undefined, args: string[]): Promise<number> {
@@ -73,9 +74,13 @@ export async function flowRun(api: ApiClient, sub: string | undefined, args: str
     case 'watch': {
       const { values, positionals } = parse(
         args,
-        { json: { type: 'boolean' }, topic: { type: 'string', multiple: true }, from: { type: 'string' }, states: { type: 'boolean' } },
+        { json: { type: 'boolean' }, topic: { type: 'string', multiple: true }, from: { type: 'string' }, states: { type: 'boolean' }, progress: { type: 'boolean' } },
         ['id'],
       );
+      if (values.progress) {
+        if (values.states || values.topic || values.from !== undefined) throw new UsageError('--progress takes no --states, --topic or --from');
+        return watchProgress(api, positionals[0]!, { json: Boolean(values.json) });
+      }
       if (values.states) {
         // The task runs' states instead of the stream, as `run --watch` prints them.
         if (values.topic || values.from !== undefined) throw new UsageError('--states takes no --topic or --from');

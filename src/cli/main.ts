@@ -10,6 +10,7 @@ import { parse, str, UsageError } from './args';
 import { deploy, deployment } from './deployment-commands';
 import { doctor } from './doctor';
 import { approvalCommand } from './approval-commands';
+import { artifactCommand } from './artifact-commands';
 import { automationCommand } from './automation-commands';
 import { flowCommand } from './flow-commands';
 import { flowRun } from './flow-run-commands';
@@ -59,6 +60,7 @@ flow runs (through the API)
   flow-run watch <id> [--topic t]... [--from seq] [--json]
                                         print the run's stream (emit, yield, task output) as it comes
   flow-run watch <id> --states [--json] the task runs' states as they change, then the result
+  flow-run watch <id> --progress [--json] the run's progress artifacts as bars, as they move, until it ends
   flow-run logs <id> [--follow] [--task name] [--level l] [--limit n] [--json]
                                         the run's log lines (flow, tasks, logPrints); --follow until it ends
   flow-run cancel <id>
@@ -72,6 +74,11 @@ cache (through the API)
 approvals (through the API)
   approval ls [--flow f] [--deployment d] [--json]
   approval approve|reject <run> <key> [--input k=v]... [--input-file f.json] [--comment c] [--json]
+
+artifacts (through the API)
+  artifact ls (--key k | --flow-run id) [--json]
+                                        a run's artifacts, or a key's versions across runs, latest first
+  artifact inspect <key> [--json]       every version of a key, with its data
 
 automations (through the API)
   automation ls [--json] | inspect <name> [--json] | pause <name> | resume <name> | delete <name>
@@ -123,6 +130,8 @@ async function dispatch(argv: string[]): Promise<number> {
       return flowRun(apiClient(), sub, rest);
     case 'approval':
       return approvalCommand(apiClient(), sub, rest);
+    case 'artifact':
+      return artifactCommand(apiClient(), sub, rest);
     case 'automation':
       return automationCommand(apiClient(), sub, rest);
     case 'cache':

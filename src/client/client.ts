@@ -15,6 +15,7 @@ import type { DataConverter } from '@temporalio/common';
 import type { TemporalTarget } from '../server/temporal-server';
 import type { AnyFlow } from '../workflows/flow';
 import { Approvals } from './approvals';
+import { Artifacts } from './artifacts';
 import type { ClientContext } from './client-context';
 import { Deployments } from './deployments';
 import { FlowRuns } from './flow-runs';
@@ -39,6 +40,8 @@ export class BatonClient {
   readonly flowRuns: FlowRuns;
   readonly deployments: Deployments;
   readonly approvals: Approvals;
+  /** What runs published for people to read: a run's artifacts, a key's versions. */
+  readonly artifacts: Artifacts;
   readonly namespace: string;
   private readonly flowsByName: ReadonlyMap<string, AnyFlow>;
 
@@ -62,6 +65,7 @@ export class BatonClient {
     this.flowRuns = new FlowRuns(context);
     this.deployments = new Deployments(context, this.flowRuns);
     this.approvals = new Approvals(context);
+    this.artifacts = new Artifacts(context);
   }
 
   static async connect(options: BatonClientOptions): Promise<BatonClient> {

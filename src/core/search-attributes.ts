@@ -17,6 +17,11 @@ export const DEPLOYMENT = defineSearchAttributeKey('BatonDeployment', SearchAttr
 export const RUN_STATE = defineSearchAttributeKey('BatonState', SearchAttributeType.KEYWORD);
 /** The keys of a flow's pending approvals, so every pending approval is one query away. */
 export const AWAITING = defineSearchAttributeKey('BatonAwaiting', SearchAttributeType.KEYWORD_LIST);
+/**
+ * The keys of a flow run's keyed artifacts, so a key's versions across runs are one query away.
+ * The third KeywordList: SQL visibility (PostgreSQL, MySQL) allows three per namespace.
+ */
+export const ARTIFACT_KEYS = defineSearchAttributeKey('BatonArtifactKeys', SearchAttributeType.KEYWORD_LIST);
 
 /** An event's name, on its event workflow (`github.issues.opened`). */
 export const EVENT_NAME = defineSearchAttributeKey('BatonEvent', SearchAttributeType.KEYWORD);
@@ -24,4 +29,4 @@ export const EVENT_NAME = defineSearchAttributeKey('BatonEvent', SearchAttribute
 export const EVENT_RESOURCE = defineSearchAttributeKey('BatonResource', SearchAttributeType.KEYWORD);
 
 /** Every attribute Baton registers, with the type the server must index it as. */
-export const ALL_SEARCH_ATTRIBUTES = [FLOW_NAME, RUN_NAME, TAGS, DEPLOYMENT, RUN_STATE, AWAITING, EVENT_NAME, EVENT_RESOURCE] as const;
+export const ALL_SEARCH_ATTRIBUTES = [FLOW_NAME, RUN_NAME, TAGS, DEPLOYMENT, RUN_STATE, AWAITING, ARTIFACT_KEYS, EVENT_NAME, EVENT_RESOURCE] as const;

@@ -17,6 +17,7 @@ import { installHumanHandlers, setRunState } from './human';
 import { MAP_SHARD_WORKFLOW } from '../core/map-shard';
 import { runMapShard, type ShardInput } from './map-shard-child';
 import { flowNamed, registeredFlowNames } from './registry';
+import { installArtifactHandlers } from './artifacts';
 import { drainGenerator, endStream, installStreamHandlers, isAsyncIterator } from './stream';
 import { AUTOMATION_WORKFLOW, EVENT_WORKFLOW, type AutomationInput, type StoredEvent } from '../core/events';
 import { runAutomation } from './automation';
@@ -40,6 +41,7 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
   }
   installHumanHandlers();
   installStreamHandlers();
+  installArtifactHandlers();
   const { attempt, retryPolicy } = workflowInfo();
   setRunState(attempt > 1 ? 'Retrying' : 'Running');
   const emit = flowRunEvents();

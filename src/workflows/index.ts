@@ -17,6 +17,8 @@ import './web-globals';
 export { flow, isFlow } from './flow';
 export type { Flow, AnyFlow, GeneratorResult } from './flow';
 export { emit } from './stream';
+export { createMarkdownArtifact, createTableArtifact, createLinkArtifact, createImageArtifact, createProgressArtifact, updateProgressArtifact } from './artifacts';
+export type { Artifact, ArtifactType, CreateArtifactOptions } from '../core/artifacts';
 export { agent } from './agent';
 export type { AgentOptions, AgentResult, AgentTool } from './agent';
 export type { StreamItem } from '../core/stream';

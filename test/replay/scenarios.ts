@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import type { BatonClient } from '../../src/client/client';
+import { ARTIFACTS_SIGNAL } from '../../src/core/artifacts';
+import { ARTIFACT_KEYS } from '../../src/core/search-attributes';
 import { DECIDE_UPDATE, PAUSE_SIGNAL, RESUME_SIGNAL } from '../../src/core/human';
 import { MAP_SHARD_WORKFLOW } from '../../src/core/map-shard';
 import type { RecordedRun } from './history-file';
@@ -278,6 +280,22 @@ export const SCENARIOS: Scenario[] = [
       const p: string[] = [];
       expect(p, completed(main(runs)), 'the run completed');
       expect(p, count(main(runs), E.EVENT_TYPE_TIMER_FIRED) >= 1, 'a timer fired');
+      return p;
+    },
+  },
+  {
+    name: 'artifacts',
+    description: 'artifacts from a task (signals to the run) and from the flow (its key upserted as BatonArtifactKeys)',
+    drive: (ctx) => runToEnd(ctx, 'replay-artifacts', {}, 'replay-artifacts'),
+    check(runs) {
+      const p: string[] = [];
+      expect(p, completed(main(runs)), 'the run completed');
+      expect(p, signals(main(runs)).filter((s) => s === ARTIFACTS_SIGNAL).length === 3, 'three artifact signals (two creates, one update)');
+      expect(
+        p,
+        events(main(runs)).filter((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.[ARTIFACT_KEYS.name]).length === 2,
+        'two upserts of BatonArtifactKeys (the task’s key, then the flow’s)',
+      );
       return p;
     },
   },

@@ -13,3 +13,4 @@ export * from './approval';
 export * from './system';
 export * from './task-queue';
 export * from './run-log';
+export * from './artifact';
