@@ -190,6 +190,22 @@ describe('artifacts', { timeout: 240_000 }, () => {
     assert.deepEqual(await ofRun(run.id), []);
   });
 
+  test('a run no worker has taken up has no artifacts yet: 200 with none, at once (no query waits for a worker)', async () => {
+    const started = await w.client.flowRuns.start('artifacts-every-type', { key: uid('nobody') }, { taskQueue: uid('no-worker') });
+    try {
+      const began = Date.now();
+      const res = await api.call('GET', `/api/flow-runs/${started.id}/artifacts`);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body.artifacts, []);
+      assert.ok(Date.now() - began < 5_000, `answered in ${Date.now() - began} ms`);
+    } finally {
+      await w.client.temporal.workflow
+        .getHandle(started.id)
+        .terminate('test cleanup')
+        .catch(() => undefined);
+    }
+  });
+
   test('an unknown run: 404 naming it', async () => {
     const missing = uid('missing');
     const res = await api.call('GET', `/api/flow-runs/${missing}/artifacts`);

@@ -5,30 +5,50 @@
  */
 import { QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
 import { ARTIFACTS_QUERY, type Artifact } from '../core/artifacts';
-import { NotFoundError } from '../core/errors';
+import { NotFoundError, WorkerUnavailableError } from '../core/errors';
 import type { ArtifactVersions, FlowRunArtifact } from '../core/schemas';
 import { ARTIFACT_KEYS } from '../core/search-attributes';
 import type { ClientContext } from './client-context';
 import { quote } from './visibility';
 
 const QUERY_DEADLINE_MS = 10_000;
+
+/** A gRPC DEADLINE_EXCEEDED, as the SDK wraps it (a ServiceError whose cause has code 4). */
+function isDeadline(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause;
+  return cause?.code === 4 || (err as { code?: unknown } | undefined)?.code === 4;
+}
 /** Runs read for a key's versions unless told otherwise. */
 const DEFAULT_RUNS = 20;
 
 export class Artifacts {
   constructor(private readonly ctx: Pick<ClientContext, 'temporal'>) {}
 
-  /** A flow run's artifacts, oldest first. A run of a flow that has none reads as empty. */
+  /**
+   * A flow run's artifacts, oldest first. A run of a flow that has none reads as empty, and so does
+   * a run no worker has taken up yet (no completed workflow task: it has published nothing, and a
+   * query would wait for a worker).
+   */
   async forFlowRun(flowRunId: string): Promise<FlowRunArtifact[]> {
     let artifacts: Artifact[];
+    const handle = this.ctx.temporal.workflow.getHandle(flowRunId);
+    const notFound = (err: unknown) => (err instanceof WorkflowNotFoundError ? new NotFoundError(`no flow run with id '${flowRunId}'`) : err);
+    // Started, workflow task scheduled, started, completed: before the fourth event nothing ran.
+    const described = await handle.describe().catch((err: unknown) => Promise.reject(notFound(err)));
+    if (described.historyLength < 4) return [];
     try {
-      artifacts = await this.ctx.temporal.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
-        this.ctx.temporal.workflow.getHandle(flowRunId).query<Artifact[]>(ARTIFACTS_QUERY),
-      );
+      artifacts = await this.ctx.temporal.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<Artifact[]>(ARTIFACTS_QUERY));
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no flow run with id '${flowRunId}'`);
+      if (err instanceof WorkflowNotFoundError) throw notFound(err);
       // A run started before artifacts existed, or not a Baton flow.
       if (err instanceof QueryNotRegisteredError) return [];
+      // Temporal answered the describe but nothing answered the query: no worker of the run's flow polls its task queue.
+      if (isDeadline(err)) {
+        throw new WorkerUnavailableError(
+          `no worker answered for flow run '${flowRunId}' within ${QUERY_DEADLINE_MS / 1000} s: a run's artifacts are read from the run by a worker of its flow`,
+          flowRunId,
+        );
+      }
       throw err;
     }
     return (Array.isArray(artifacts) ? artifacts : []).map((a) => ({ ...a, flowRunId }));
