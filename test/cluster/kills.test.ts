@@ -27,7 +27,7 @@ const E = temporal.api.enums.v1.EventType;
 const BEFORE = 8;
 const AFTER = 6;
 const STEPS = 5;
-const STEP_MS = 400;
+const STEP_MS = 1_500;
 /** Runs that wait on a durable timer (`sleep`) set before the kill and due after the restart. */
 const SLEEPERS = 4;
 const SLEEP_SECONDS = 8;
