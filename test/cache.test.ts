@@ -68,8 +68,11 @@ describe('caching across runs', () => {
   test('expiration, refresh, and a cacheKeyFn of your own', async () => {
     const probe = { dir: tempDir(), key: 'exp' };
     assert.deepEqual((await run([{ task: 'expiring', args: [probe] }])).result, [1]);
-    assert.deepEqual((await run([{ task: 'expiring', args: [probe] }])).states, ['Cached']);
-    await new Promise((r) => setTimeout(r, 1_200));
+    assert.deepEqual((await run([{ task: 'expiring', args: [probe] }])).states, ['Cached'], 'within its expiration: a hit');
+    // Wait for the stored entry's own expiry time, not a guess at it (a loaded machine can take longer than a fixed pause).
+    const key = cacheKey({ taskName: 'expiring', policy: INPUTS, args: [probe], paramNames: ['probe'], taskSource: '', flowRunId: '', flowParameters: undefined });
+    const expiresAt = Date.parse(JSON.parse(fs.readFileSync(path.join(store.dir, `${key}.json`), 'utf8')).expiresAt);
+    await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 50));
     const expired = await run([{ task: 'expiring', args: [probe] }]);
     assert.deepEqual([expired.states, expired.result], [['Completed'], [2]], 'expired: runs again');
 

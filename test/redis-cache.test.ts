@@ -148,9 +148,10 @@ describe('the Redis cache store, shared by workers', () => {
     const store = await RedisCacheStore.connect(REDIS!, { prefix: `${uid('t')}:` });
     try {
       const key = 'cd'.repeat(32);
-      await store.set({ key, taskName: 'x', createdAt: '', expiresAt: new Date(Date.now() + 300).toISOString(), value: 1 });
+      const expiresAt = Date.now() + 2_000;
+      await store.set({ key, taskName: 'x', createdAt: '', expiresAt: new Date(expiresAt).toISOString(), value: 1 });
       assert.equal((await store.get(key))?.value, 1);
-      await new Promise((r) => setTimeout(r, 400));
+      await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 100));
       assert.equal(await store.get(key), undefined, 'expired');
       await store.set({ key, taskName: 'x', createdAt: '', expiresAt: null, value: 2 });
       assert.equal(await store.clear({ taskName: 'x' }), 1);
