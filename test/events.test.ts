@@ -274,7 +274,8 @@ describe('events and automations', () => {
         timedOut: false,
       });
 
-      // Proactive: a run of events-wait that has not completed 2 s after it started calls the hook.
+      // Proactive: a run of events-wait that has not completed 5 s after it started calls the hook. The window leaves
+      // room for the quick run's events to reach the automation on a loaded machine (2 s did not, on the cluster run).
       const calls: unknown[] = [];
       const server = http.createServer((req, res) => {
         let text = '';
@@ -290,11 +291,11 @@ describe('events and automations', () => {
         const name = uid('slow');
         await automate({
           name,
-          trigger: { type: 'proactive', after: 'baton.flow-run.started', expect: 'baton.flow-run.completed', withinSeconds: 2, resource: { flow: 'events-wait' } },
+          trigger: { type: 'proactive', after: 'baton.flow-run.started', expect: 'baton.flow-run.completed', withinSeconds: 5, resource: { flow: 'events-wait' } },
           actions: [{ type: 'call-webhook', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, body: { slow: '{{resource.id}}' } }],
         });
         const quick = await w.client.flowRuns.start('events-wait', { ms: 10 });
-        const slow = await w.client.flowRuns.start('events-wait', { ms: 6_000 });
+        const slow = await w.client.flowRuns.start('events-wait', { ms: 10_000 });
         await quick.result();
         await eventually(() => (calls.length > 0 ? true : undefined), 20_000);
         assert.deepEqual(calls, [{ slow: slow.id }]);
