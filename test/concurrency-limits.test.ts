@@ -7,29 +7,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { eventually, FIXTURES, startWorker, uid, type TestWorker } from './helpers';
+import { mostAtOnce, type Span } from './limit-spans';
 
 const LIMITS = path.join(FIXTURES, 'limits');
-
-interface Span {
-  start: number;
-  end: number;
-}
-
-/** The most spans that overlap at any instant (an end at the same ms as a start does not overlap it). */
-export function mostAtOnce(spans: Span[]): number {
-  const edges = spans.flatMap((s) => [
-    { at: s.start, d: 1 },
-    { at: s.end, d: -1 },
-  ]);
-  edges.sort((a, b) => a.at - b.at || a.d - b.d);
-  let now = 0;
-  let most = 0;
-  for (const e of edges) {
-    now += e.d;
-    most = Math.max(most, now);
-  }
-  return most;
-}
 
 describe('concurrency limits from flows', { timeout: 300_000 }, () => {
   let w: TestWorker;
@@ -54,18 +34,38 @@ describe('concurrency limits from flows', { timeout: 300_000 }, () => {
       const results = (await Promise.all(runs.map((r) => r.result()))) as Span[];
       const byRun = new Map(runs.map((r, i) => [r.id, results[i]!]));
       assert.equal(mostAtOnce(results), 3, JSON.stringify(results));
+      // Served in queue order, three at a time: each group of three queued together starts after the group before it.
       const waitedStarts = queued.waiters.map((wt) => byRun.get(wt.party.flowRunId)!.start);
-      assert.deepEqual(
-        waitedStarts,
-        [...waitedStarts].sort((a, b) => a - b),
-        'waiters started in the order they queued',
-      );
+      for (let i = 3; i < waitedStarts.length; i++) {
+        const earlier = waitedStarts.slice(Math.floor(i / 3) * 3 - 3, Math.floor(i / 3) * 3);
+        assert.ok(waitedStarts[i]! > Math.max(...earlier), `waiter ${i} started before one queued ahead of it: ${JSON.stringify(waitedStarts)}`);
+      }
       // Every waiter started after all three first holders had started.
       const firstStarts = queued.holders.map((h) => byRun.get(h.party.flowRunId)!.start);
       assert.ok(Math.min(...waitedStarts) > Math.max(...firstStarts));
       const done = await w.client.concurrencyLimits.get(limit);
       assert.equal(done.holders.length + done.waiters.length, 0);
       assert.equal(done.granted, 12);
+    } finally {
+      await w.client.concurrencyLimits.delete(limit).catch(() => undefined);
+    }
+  });
+
+  test('one slot, six flows queued one after another: each is served in turn, after the one before it ended', { timeout: 120_000 }, async () => {
+    const limit = uid('fifo');
+    await w.client.concurrencyLimits.create({ name: limit, slots: 1 });
+    try {
+      const runs: { id: string; result(): Promise<unknown> }[] = [];
+      for (let i = 0; i < 6; i++) {
+        runs.push(await w.client.flowRuns.start('limits-hold-flow', { limit, ms: 500 }));
+        // Queued (or holding) before the next one asks.
+        await eventually(async () => {
+          const l = await w.client.concurrencyLimits.get(limit);
+          return [...l.holders, ...l.waiters].some((x) => x.party.flowRunId === runs[i]!.id) || l.granted > i ? true : undefined;
+        });
+      }
+      const spans = (await Promise.all(runs.map((r) => r.result()))) as Span[];
+      for (let i = 1; i < spans.length; i++) assert.ok(spans[i]!.start > spans[i - 1]!.end, `run ${i} started before run ${i - 1} ended: ${JSON.stringify(spans)}`);
     } finally {
       await w.client.concurrencyLimits.delete(limit).catch(() => undefined);
     }
@@ -130,5 +130,66 @@ describe('concurrency limits from flows', { timeout: 300_000 }, () => {
     } finally {
       await w.client.concurrencyLimits.delete(limit).catch(() => undefined);
     }
+  });
+});
+
+describe('tag-based and per-key limits', { timeout: 300_000 }, () => {
+  let w: TestWorker;
+  before(async () => {
+    // Two task slots: a tagged task waiting for its limit must not take one.
+    w = await startWorker({ flows: LIMITS, env: { BATON_MAX_CONCURRENT_TASKS: '2' } });
+  });
+  after(async () => {
+    await w?.stop();
+  });
+
+  test('tasks tagged `limits-llm` run one at a time under tag:limits-llm, and the waiting ones hold no worker slot', { timeout: 120_000 }, async () => {
+    const limit = 'tag:limits-llm';
+    await w.client.concurrencyLimits.delete(limit).catch(() => undefined);
+    await w.client.concurrencyLimits.create({ name: limit, slots: 1 });
+    try {
+      const run = await w.client.flowRuns.start('limits-tagged', { count: 4, ms: 1_000, free: 1 });
+      const { tagged, free } = (await run.result()) as { tagged: Span[]; free: Span[] };
+      assert.equal(tagged.length, 4);
+      assert.equal(mostAtOnce(tagged), 1, JSON.stringify(tagged));
+      // The untagged task ran beside the first tagged one, on a worker with two task slots.
+      const firstEnd = Math.min(...tagged.map((t) => t.end));
+      assert.ok(free[0]!.start < firstEnd, `the free task started at ${free[0]!.start}, after the first tagged one ended at ${firstEnd}`);
+      const after = await w.client.concurrencyLimits.get(limit);
+      assert.equal(after.granted, 4);
+      assert.equal(after.holders.length, 0);
+    } finally {
+      await w.client.concurrencyLimits.delete(limit).catch(() => undefined);
+    }
+  });
+
+  test('a tag without a limit limits nothing', { timeout: 60_000 }, async () => {
+    const run = await w.client.flowRuns.start('limits-tagged', { count: 0, ms: 1_000, free: 2 });
+    const { free } = (await run.result()) as { free: Span[] };
+    assert.equal(mostAtOnce(free), 2, JSON.stringify(free));
+  });
+
+  test('per-key limits: at most 1 per key, made from the template on first use; keys do not wait for each other', { timeout: 120_000 }, async () => {
+    const template = uid('per-cust');
+    await w.client.concurrencyLimits.create({ name: template, slots: 1 });
+    try {
+      const keys = ['acme', 'acme', 'acme', 'globex', 'globex', 'globex'];
+      const runs = await Promise.all(keys.map((key) => w.client.flowRuns.start('limits-hold-flow', { limit: template, key, ms: 700 })));
+      const spans = (await Promise.all(runs.map((r) => r.result()))) as Span[];
+      assert.equal(mostAtOnce(spans.slice(0, 3)), 1, 'acme: one at a time');
+      assert.equal(mostAtOnce(spans.slice(3)), 1, 'globex: one at a time');
+      assert.equal(mostAtOnce(spans), 2, 'acme and globex side by side');
+      const acme = await w.client.concurrencyLimits.get(`${template}:acme`);
+      assert.deepEqual([acme.slots, acme.granted], [1, 3]);
+      assert.equal((await w.client.concurrencyLimits.get(template)).granted, 0, 'the template itself is not taken');
+    } finally {
+      for (const name of [`${template}:acme`, `${template}:globex`, template]) await w.client.concurrencyLimits.delete(name).catch(() => undefined);
+    }
+  });
+
+  test('a per-key limit without its template fails the flow, naming the template', { timeout: 60_000 }, async () => {
+    const template = uid('no-template');
+    const run = await w.client.flowRuns.start('limits-hold-flow', { limit: template, key: 'acme', ms: 10 });
+    await assert.rejects(run.result(), new RegExp(`no concurrency limit named '${template}' to make the per-key limit '${template}:acme' from`));
   });
 });

@@ -75,12 +75,13 @@ export class ConcurrencyLimits {
     return handle;
   }
 
-  /** Creates a limit; ConflictError when one has that name. */
-  async create(input: CreateConcurrencyLimit): Promise<ConcurrencyLimit> {
+  /** Creates a limit; ConflictError when one has that name. `idleSeconds`: it ends itself after that long unused (per-key limits). */
+  async create(input: CreateConcurrencyLimit, idleSeconds?: number): Promise<ConcurrencyLimit> {
     const { name, slots, slotDecayPerSecond, active } = parsed(CreateConcurrencyLimit, input, 'concurrency limit');
     const now = new Date().toISOString();
     const state: LimitState = {
       name,
+      ...(idleSeconds ? { idleSeconds } : {}),
       settings: { slots, slotDecayPerSecond, active },
       holders: [],
       waiters: [],
@@ -107,9 +108,9 @@ export class ConcurrencyLimits {
   }
 
   /** Creates the limit unless it exists (what a per-key limit does on first use); answers whether it created it. */
-  async ensure(input: CreateConcurrencyLimit): Promise<boolean> {
+  async ensure(input: CreateConcurrencyLimit, idleSeconds?: number): Promise<boolean> {
     try {
-      await this.create(input);
+      await this.create(input, idleSeconds);
       return true;
     } catch (err) {
       if (err instanceof ConflictError) return false;

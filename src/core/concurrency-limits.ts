@@ -30,6 +30,13 @@ export const LIMIT_STATE_QUERY = 'baton.limit.state';
 /** The activity a limit asks which of its holders are gone (their run or attempt ended). */
 export const LIMIT_GONE_HOLDERS_ACTIVITY = 'baton.limit.gone-holders';
 
+/** Local activity: which of these limits exist (what a tagged task call asks before it queues). */
+export const LIMIT_EXISTING_ACTIVITY = 'baton.limit.existing';
+/** Local activity: create a per-key limit from its template unless it exists. */
+export const LIMIT_ENSURE_KEYED_ACTIVITY = 'baton.limit.ensure-keyed';
+/** Seconds a per-key limit made on demand lives on with nobody holding or waiting; made again on next use. */
+export const KEYED_IDLE_SECONDS = 600;
+
 /** Most slots a limit may have. */
 export const MAX_LIMIT_SLOTS = 100_000;
 /** A limit's name: letters, digits and `._-`, then optionally `:<key>` for a per-key limit. */
@@ -58,6 +65,8 @@ export interface LimitParty {
   activityId?: string;
   /** The task run's attempt, for a task: a later attempt means this one is over. */
   attempt?: number;
+  /** For a slot a flow holds for a tagged task call: the task's name. */
+  taskName?: string;
 }
 
 /** A request for slots. */
@@ -83,6 +92,8 @@ export interface LimitWaiter extends AcquireRequest {
 /** What the limit's workflow keeps, and carries over when it continues as new. */
 export interface LimitState {
   name: string;
+  /** A per-key limit made on demand ends itself after this many idle seconds. */
+  idleSeconds?: number;
   settings: LimitSettings;
   holders: LimitHolder[];
   waiters: LimitWaiter[];

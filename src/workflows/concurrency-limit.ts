@@ -182,11 +182,15 @@ export async function runConcurrencyLimit(input: LimitInput): Promise<void> {
     await Promise.all(signals);
   };
 
+  const idle = () => state.holders.length === 0 && state.waiters.length === 0 && state.decaying.length === 0 && answers.size === 0;
   for (;;) {
-    const wake = Math.min(state.decaying[0] ?? Infinity, headBlocked() && state.holders.length > 0 ? nextCheck : Infinity);
+    const idleUntil = state.idleSeconds && idle() ? Date.now() + state.idleSeconds * 1000 : Infinity;
+    const wake = Math.min(state.decaying[0] ?? Infinity, headBlocked() && state.holders.length > 0 ? nextCheck : Infinity, idleUntil);
     const ready = () => dirty || deleted;
     if (wake === Infinity) await condition(ready);
     else await condition(ready, Math.max(1, wake - Date.now()));
+    // A per-key limit made on demand ends when unused for a while; its next use makes it again.
+    if (!dirty && !deleted && Date.now() >= idleUntil && idle() && allHandlersFinished()) return;
     dirty = false;
     if (memoDirty) {
       memoDirty = false;

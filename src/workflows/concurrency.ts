@@ -4,14 +4,28 @@
  * so a waiting flow holds no worker slot; the slots are given back when the block ends, however
  * it ends (a non-cancellable release). Sandbox-safe.
  */
-import { CancellationScope, condition, defineSignal, getExternalWorkflowHandle, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineSignal,
+  getExternalWorkflowHandle,
+  scheduleLocalActivity,
+  setHandler,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
 import {
   keyedLimitName,
   LIMIT_ACQUIRE_SIGNAL,
+  LIMIT_ENSURE_KEYED_ACTIVITY,
+  LIMIT_EXISTING_ACTIVITY,
   LIMIT_GRANT_SIGNAL,
   LIMIT_RELEASE_SIGNAL,
   limitNameProblem,
   limitWorkflowId,
+  tagLimitName,
   type AcquireRequest,
   type LimitGrant,
 } from '../core/concurrency-limits';
@@ -39,7 +53,7 @@ const grants = () =>
     return received;
   });
 
-function checked(name: string, options: ConcurrencyOptions): { limit: string; slots: number } {
+function checked(name: string, options: ConcurrencyOptions): { limit: string; slots: number; template?: string } {
   const slots = options.slots ?? 1;
   const issues = [];
   const nameProblem = limitNameProblem(keyedLimitName(name, options.key));
@@ -49,7 +63,28 @@ function checked(name: string, options: ConcurrencyOptions): { limit: string; sl
     issues.push({ path: 'timeoutSeconds', message: `must be a number above 0 (got ${String(options.timeoutSeconds)})` });
   }
   if (issues.length) throw new ValidationError('concurrency() options', issues);
-  return { limit: keyedLimitName(name, options.key), slots };
+  return { limit: keyedLimitName(name, options.key), slots, ...(options.key !== undefined ? { template: name } : {}) };
+}
+
+const LOCAL = { startToCloseTimeout: 30_000, retry: { maximumAttempts: 5 } };
+
+/** Sends the request; a per-key limit missing is made from its template once, then asked again. */
+async function send(limit: string, request: AcquireRequest, template: string | undefined): Promise<void> {
+  const handle = () => getExternalWorkflowHandle(limitWorkflowId(limit));
+  try {
+    return await handle().signal(LIMIT_ACQUIRE_SIGNAL, request);
+  } catch {
+    if (template === undefined) throw new NotFoundError(`no concurrency limit named '${limit}': create it first (baton concurrency-limit create ${limit} --slots <n>)`);
+  }
+  await scheduleLocalActivity(LIMIT_ENSURE_KEYED_ACTIVITY, [{ template, name: limit }], { ...LOCAL, summary: `per-key limit ${limit}` }).catch((err: unknown) => {
+    const cause = err instanceof ActivityFailure ? err.cause : undefined;
+    throw cause instanceof ApplicationFailure && cause.type === 'NotFoundError' ? new NotFoundError(cause.message) : err;
+  });
+  try {
+    await handle().signal(LIMIT_ACQUIRE_SIGNAL, request);
+  } catch {
+    throw new NotFoundError(`the per-key concurrency limit '${limit}' could not be reached after it was made`);
+  }
 }
 
 /** Gives a lease back (or leaves the queue); runs even when the flow is being cancelled. */
@@ -59,16 +94,18 @@ async function giveBack(limit: string, leaseId: string): Promise<void> {
 }
 
 /** Queues for `slots` of `limit` and waits for the grant; answers the lease id. */
-async function acquire(limit: string, slots: number, timeoutSeconds: number | undefined, token: boolean): Promise<{ leaseId: string; deleted: boolean }> {
+async function acquire(
+  limit: string,
+  slots: number,
+  options: { timeoutSeconds?: number; token?: boolean; template?: string; taskName?: string },
+): Promise<{ leaseId: string; deleted: boolean }> {
+  const { timeoutSeconds } = options;
   const received = grants();
   const info = workflowInfo();
   const leaseId = uuid4();
-  const request: AcquireRequest = { leaseId, slots, party: { kind: 'flow', flowRunId: info.workflowId, runId: info.runId }, ...(token ? { token: true } : {}) };
-  try {
-    await getExternalWorkflowHandle(limitWorkflowId(limit)).signal(LIMIT_ACQUIRE_SIGNAL, request);
-  } catch {
-    throw new NotFoundError(`no concurrency limit named '${limit}': create it first (baton concurrency-limit create ${limit} --slots <n>)`);
-  }
+  const party = { kind: 'flow' as const, flowRunId: info.workflowId, runId: info.runId, ...(options.taskName ? { taskName: options.taskName } : {}) };
+  const request: AcquireRequest = { leaseId, slots, party, ...(options.token ? { token: true } : {}) };
+  await send(limit, request, options.template);
   let grant: LimitGrant | undefined;
   try {
     const granted = () => received.has(leaseId);
@@ -97,8 +134,8 @@ async function acquire(limit: string, slots: number, timeoutSeconds: number | un
  * await concurrency('llm-api', () => summarize(doc), { slots: 1 });
  */
 export async function concurrency<T>(name: string, fn: () => Promise<T>, options: ConcurrencyOptions = {}): Promise<T> {
-  const { limit, slots } = checked(name, options);
-  const { leaseId, deleted } = await acquire(limit, slots, options.timeoutSeconds, false);
+  const { limit, slots, template } = checked(name, options);
+  const { leaseId, deleted } = await acquire(limit, slots, { timeoutSeconds: options.timeoutSeconds, template });
   try {
     return await fn();
   } finally {
@@ -115,6 +152,32 @@ export async function concurrency<T>(name: string, fn: () => Promise<T>, options
  * await rateLimit('openai'); // then call the API
  */
 export async function rateLimit(name: string, options: ConcurrencyOptions = {}): Promise<void> {
-  const { limit, slots } = checked(name, options);
-  await acquire(limit, slots, options.timeoutSeconds, true);
+  const { limit, slots, template } = checked(name, options);
+  await acquire(limit, slots, { timeoutSeconds: options.timeoutSeconds, template, token: true });
+}
+
+/**
+ * Runs a tagged task call under its tags' limits (`tag:<tag>`, Prefect's tag-based task
+ * concurrency): the flow asks which of them exist (a local activity), takes a slot of each, in
+ * name order so two calls never hold one each of the other's, before the task is scheduled (a
+ * waiting task holds no worker slot), and gives them back when the call settles.
+ */
+export async function underTagLimits<T>(taskName: string, tags: readonly string[], start: () => Promise<T>): Promise<T> {
+  const names = [...new Set(tags.map(tagLimitName))].filter((n) => !limitNameProblem(n)).sort();
+  const existing = await scheduleLocalActivity<string[]>(LIMIT_EXISTING_ACTIVITY, [names], { ...LOCAL, summary: `tag limits of ${taskName}` });
+  const held: { limit: string; leaseId: string }[] = [];
+  try {
+    for (const limit of existing) {
+      try {
+        const { leaseId, deleted } = await acquire(limit, 1, { taskName });
+        if (!deleted) held.push({ limit, leaseId });
+      } catch (err) {
+        // Deleted between the look-up and the request: a limit that is not there limits nothing.
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
+    return await start();
+  } finally {
+    for (const { limit, leaseId } of held.reverse()) await giveBack(limit, leaseId);
+  }
 }

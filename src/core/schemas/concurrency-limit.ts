@@ -32,6 +32,7 @@ const Party = z.object({
   runId: z.string(),
   activityId: z.string().optional(),
   attempt: z.number().int().optional(),
+  taskName: doc(z.string().optional(), 'For a slot a flow holds for a tagged task call: the task.'),
 });
 
 export const LimitHolder = z
