@@ -116,7 +116,7 @@ async function acquire(name: string, options: TaskConcurrencyOptions, token: boo
       await release();
       throw err;
     }
-    if (answer.refused) throw new ValidationError('concurrency() options', [{ path: 'slots', message: answer.refused }]);
+    if (answer.refused) throw new ValidationError(token ? 'rateLimit()' : 'concurrency() options', [{ path: answer.refusedField ?? 'slots', message: answer.refused }]);
     if (answer.granted) return { release: answer.deleted || token ? async () => undefined : async () => void (await release()) };
   }
 }

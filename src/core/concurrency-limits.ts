@@ -129,6 +129,8 @@ export interface LimitGrant {
   deleted?: boolean;
   /** The request can never be granted (more slots than the limit has); says why. */
   refused?: string;
+  /** The option a refusal is about. */
+  refusedField?: 'slots' | 'name';
 }
 
 /** What the task acquire update answers: granted, or ask again (the wait is bounded so the limit can continue as new). */
@@ -136,6 +138,7 @@ export interface TaskAcquireAnswer {
   granted: boolean;
   deleted?: boolean;
   refused?: string;
+  refusedField?: 'slots' | 'name';
 }
 
 /** A change to a limit's settings. */

@@ -112,13 +112,13 @@ export async function runConcurrencyLimit(input: LimitInput): Promise<void> {
       await condition(() => answers.has(request.leaseId) || holds() || draining || deleted, TASK_WAIT_MS);
       const answer = answers.get(request.leaseId);
       answers.delete(request.leaseId);
-      if (answer?.refused) return { granted: false, refused: answer.refused };
+      if (answer?.refused) return { granted: false, refused: answer.refused, ...(answer.refusedField ? { refusedField: answer.refusedField } : {}) };
       if (answer || holds()) return { granted: true, ...(answer?.deleted ? { deleted: true } : {}) };
       return { granted: false };
     },
     {
       validator: (request) => {
-        if (request.slots > state.settings.slots) throw new Error(`slots: ${request.slots} asked for, but the limit '${state.name}' has ${state.settings.slots}`);
+        if (request.slots > state.settings.slots) throw new Error(`${request.slots} asked for, but the limit '${state.name}' has ${state.settings.slots}`);
       },
     },
   );
@@ -162,9 +162,16 @@ export async function runConcurrencyLimit(input: LimitInput): Promise<void> {
   const grantInOrder = async () => {
     const signals: Promise<void>[] = [];
     // A request for more slots than the limit has (now) would block the queue for ever.
-    for (const waiter of state.waiters.filter((w) => w.slots > state.settings.slots && !deleted)) {
+    // So would a start token of a limit without slot decay (its tokens would never come back).
+    const why = (w: AcquireRequest) =>
+      w.slots > state.settings.slots
+        ? `${w.slots} asked for, but the limit '${state.name}' has ${state.settings.slots}`
+        : w.token && !state.settings.slotDecayPerSecond
+          ? `rateLimit() needs a limit with slot decay: '${state.name}' has slotDecayPerSecond 0 (baton concurrency-limit update ${state.name} --slot-decay-per-second <r>)`
+          : undefined;
+    for (const waiter of state.waiters.filter((w) => why(w) && !deleted)) {
       state.waiters.splice(state.waiters.indexOf(waiter), 1);
-      const refused: LimitGrant = { leaseId: waiter.leaseId, refused: `slots: ${waiter.slots} asked for, but the limit '${state.name}' has ${state.settings.slots}` };
+      const refused: LimitGrant = { leaseId: waiter.leaseId, refused: why(waiter), refusedField: waiter.slots > state.settings.slots ? 'slots' : 'name' };
       if (waiter.party.kind === 'flow') signals.push(tell({ ...waiter, acquiredAt: nowIso() }, refused));
       else answers.set(waiter.leaseId, refused);
     }

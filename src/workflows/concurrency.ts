@@ -119,7 +119,8 @@ async function acquire(
   } finally {
     received.delete(leaseId);
   }
-  if (grant.refused) throw new ValidationError('concurrency() options', [{ path: 'slots', message: grant.refused }]);
+  if (grant.refused)
+    throw new ValidationError(options.token ? 'rateLimit()' : 'concurrency() options', [{ path: grant.refusedField ?? 'slots', message: grant.refused }]);
   return { leaseId, deleted: grant.deleted === true };
 }
 
