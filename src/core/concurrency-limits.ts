@@ -77,6 +77,11 @@ export interface AcquireRequest {
   party: LimitParty;
   /** A rate-limit token: granted, then given back at once (it counts only through slot decay). */
   token?: boolean;
+  /**
+   * Granted now or never (a deployment's CANCEL_NEW collision strategy): when the slots are not
+   * free at once, the limit refuses it and cancels the requesting flow run.
+   */
+  cancelIfBusy?: boolean;
 }
 
 export interface LimitHolder extends AcquireRequest {
@@ -129,6 +134,8 @@ export interface LimitGrant {
   deleted?: boolean;
   /** The request can never be granted (more slots than the limit has); says why. */
   refused?: string;
+  /** Refused because no slot was free at once (a request made with `cancelIfBusy`); says why. The run is being cancelled. */
+  busy?: string;
   /** The option a refusal is about. */
   refusedField?: 'slots' | 'name';
 }
@@ -171,3 +178,21 @@ export function keyedLimitName(name: string, key: string | undefined): string {
 
 /** The limit a tag's task runs count against: `tag:<tag>`, as Prefect names tag-based task concurrency limits. */
 export const tagLimitName = (tag: string) => `tag:${tag}`;
+
+/** The limit a deployment's runs count against. */
+export const deploymentLimitName = (deployment: string) => `deployment:${deployment}`;
+
+/** What a deployment's run does when its deployment's limit has no free slot (Prefect's collision strategies). */
+export type CollisionStrategy = 'ENQUEUE' | 'CANCEL_NEW';
+
+/** A deployment's concurrency limit, as its runs carry it in their memo. */
+export interface DeploymentConcurrency {
+  /** The limit's name: `deployment:<deployment>`. */
+  limit: string;
+  collisionStrategy: CollisionStrategy;
+}
+
+/** Memo key of a deployment run's {@link DeploymentConcurrency}. */
+export const DEPLOYMENT_CONCURRENCY_MEMO = 'batonConcurrency';
+/** Memo key of why a run was cancelled by Baton itself (a CANCEL_NEW collision). */
+export const CANCEL_REASON_MEMO = 'batonCancelReason';

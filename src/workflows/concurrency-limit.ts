@@ -158,6 +158,13 @@ export async function runConcurrencyLimit(input: LimitInput): Promise<void> {
     }
   };
 
+  /** Cancels a flow run refused under CANCEL_NEW (a run cannot end itself Cancelled). */
+  const cancelRun = async (waiter: AcquireRequest) => {
+    await getExternalWorkflowHandle(waiter.party.flowRunId, waiter.party.runId)
+      .cancel()
+      .catch(() => undefined);
+  };
+
   /** Grants waiters in order while slots are free (all of them when inactive or deleted). */
   const grantInOrder = async () => {
     const signals: Promise<void>[] = [];
@@ -174,6 +181,12 @@ export async function runConcurrencyLimit(input: LimitInput): Promise<void> {
       const refused: LimitGrant = { leaseId: waiter.leaseId, refused: why(waiter), refusedField: waiter.slots > state.settings.slots ? 'slots' : 'name' };
       if (waiter.party.kind === 'flow') signals.push(tell({ ...waiter, acquiredAt: nowIso() }, refused));
       else answers.set(waiter.leaseId, refused);
+    }
+    // Granted now or never: a request that would have to wait is refused, and its flow run cancelled.
+    for (const waiter of state.waiters.filter((w, i) => w.cancelIfBusy && !deleted && state.settings.active && (i > 0 || free() < w.slots))) {
+      state.waiters.splice(state.waiters.indexOf(waiter), 1);
+      const refused: LimitGrant = { leaseId: waiter.leaseId, busy: `the concurrency limit '${state.name}' has no free slot (${state.settings.slots} in use)` };
+      signals.push(tell({ ...waiter, acquiredAt: nowIso() }, refused).then(() => cancelRun(waiter)));
     }
     while (state.waiters.length > 0 && (deleted || !state.settings.active || free() >= state.waiters[0]!.slots)) {
       const waiter = state.waiters.shift()!;

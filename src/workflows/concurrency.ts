@@ -11,12 +11,17 @@ import {
   condition,
   defineSignal,
   getExternalWorkflowHandle,
+  log,
+  patched,
   scheduleLocalActivity,
   setHandler,
+  upsertMemo,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import {
+  CANCEL_REASON_MEMO,
+  DEPLOYMENT_CONCURRENCY_MEMO,
   keyedLimitName,
   LIMIT_ACQUIRE_SIGNAL,
   LIMIT_ENSURE_KEYED_ACTIVITY,
@@ -27,9 +32,10 @@ import {
   limitWorkflowId,
   tagLimitName,
   type AcquireRequest,
+  type DeploymentConcurrency,
   type LimitGrant,
 } from '../core/concurrency-limits';
-import { NotFoundError, ValidationError, WaitTimeoutError } from '../core/errors';
+import { ConflictError, NotFoundError, ValidationError, WaitTimeoutError } from '../core/errors';
 import { runState } from './run-state';
 
 /** Options of {@link concurrency} and {@link rateLimit}. */
@@ -97,14 +103,14 @@ async function giveBack(limit: string, leaseId: string): Promise<void> {
 async function acquire(
   limit: string,
   slots: number,
-  options: { timeoutSeconds?: number; token?: boolean; template?: string; taskName?: string },
-): Promise<{ leaseId: string; deleted: boolean }> {
+  options: { timeoutSeconds?: number; token?: boolean; template?: string; taskName?: string; cancelIfBusy?: boolean },
+): Promise<{ leaseId: string; deleted: boolean; busy?: string }> {
   const { timeoutSeconds } = options;
   const received = grants();
   const info = workflowInfo();
   const leaseId = uuid4();
   const party = { kind: 'flow' as const, flowRunId: info.workflowId, runId: info.runId, ...(options.taskName ? { taskName: options.taskName } : {}) };
-  const request: AcquireRequest = { leaseId, slots, party, ...(options.token ? { token: true } : {}) };
+  const request: AcquireRequest = { leaseId, slots, party, ...(options.token ? { token: true } : {}), ...(options.cancelIfBusy ? { cancelIfBusy: true } : {}) };
   await send(limit, request, options.template);
   let grant: LimitGrant | undefined;
   try {
@@ -113,12 +119,16 @@ async function acquire(
     grant = received.get(leaseId);
     if (!inTime || !grant) throw new WaitTimeoutError(`no slot of the concurrency limit '${limit}' came free within ${timeoutSeconds} s`);
   } catch (err) {
+    // Refused and cancelled by the limit in one go (CANCEL_NEW): say why before the cancellation ends the run.
+    const refusal = received.get(leaseId);
+    if (refusal?.busy) return { leaseId, deleted: false, busy: refusal.busy };
     // Cancelled or timed out while waiting: leave the queue (or give back a grant that crossed).
     await giveBack(limit, leaseId);
     throw err;
   } finally {
     received.delete(leaseId);
   }
+  if (grant.busy) return { leaseId, deleted: false, busy: grant.busy };
   if (grant.refused)
     throw new ValidationError(options.token ? 'rateLimit()' : 'concurrency() options', [{ path: grant.refusedField ?? 'slots', message: grant.refused }]);
   return { leaseId, deleted: grant.deleted === true };
@@ -181,4 +191,43 @@ export async function underTagLimits<T>(taskName: string, tags: readonly string[
   } finally {
     for (const { limit, leaseId } of held.reverse()) await giveBack(limit, leaseId);
   }
+}
+
+/** Marks runs that take their deployment's concurrency limit before their body starts. */
+const DEPLOYMENT_CONCURRENCY_PATCH = 'baton.deployment-concurrency';
+/** Milliseconds a run refused under CANCEL_NEW waits for the cancel its limit sends. */
+const CANCEL_WAIT_MS = 60_000;
+
+/** The run's deployment concurrency limit, when its deployment has one (read from the run's memo). */
+export function deploymentConcurrency(): DeploymentConcurrency | undefined {
+  const value = workflowInfo().memo?.[DEPLOYMENT_CONCURRENCY_MEMO] as DeploymentConcurrency | undefined;
+  if (!value || typeof value.limit !== 'string') return undefined;
+  return patched(DEPLOYMENT_CONCURRENCY_PATCH) ? value : undefined;
+}
+
+/**
+ * Takes a slot of the run's deployment limit (Prefect's deployment `concurrency_limit`): ENQUEUE
+ * waits in order (the run reads Pending meanwhile, Prefect's AwaitingConcurrencySlot); CANCEL_NEW
+ * is refused when no slot is free at once, and the limit cancels the run, whose memo says why.
+ * Answers the release. A limit that is gone (the deployment changed) limits nothing.
+ */
+export async function takeDeploymentSlot(config: DeploymentConcurrency): Promise<() => Promise<void>> {
+  let lease;
+  try {
+    lease = await acquire(config.limit, 1, { cancelIfBusy: config.collisionStrategy === 'CANCEL_NEW' });
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    log.warn(`the deployment's concurrency limit '${config.limit}' is gone; the run goes on without it`);
+    return async () => undefined;
+  }
+  if (lease.busy) {
+    const reason = `cancelled by the deployment's collision strategy CANCEL_NEW: ${lease.busy}`;
+    upsertMemo({ [CANCEL_REASON_MEMO]: reason });
+    log.warn(reason);
+    // The limit has asked Temporal to cancel this run: the wait ends in that cancellation.
+    await condition(() => false, CANCEL_WAIT_MS);
+    throw new ConflictError(reason);
+  }
+  const { leaseId, deleted } = lease;
+  return deleted ? async () => undefined : () => giveBack(config.limit, leaseId);
 }
