@@ -25,6 +25,8 @@
 export { task, isTask } from './activities/task';
 export type { Task, TaskOptions, ErrorMatcher } from './activities/task';
 export { getRunContext } from './activities/run-context';
+export { concurrency, rateLimit } from './activities/concurrency';
+export type { TaskConcurrencyOptions } from './activities/concurrency';
 export type { RunContext } from './activities/run-context';
 export {
   createMarkdownArtifact,

@@ -44,6 +44,8 @@ const VALID_BODY: Record<string, unknown> = {
   'POST /api/flow-runs/{id}/resume': {},
   'POST /api/flow-runs/{id}/approvals/{key}': { decision: 'approve', input: { reviewer: 'ada', priority: 1 } },
   'POST /api/events': { event: 'conformance.ping' },
+  'POST /api/concurrency-limits': { name: 'conformance-placeholder', slots: 1 },
+  'PATCH /api/concurrency-limits/{name}': { slots: 2 },
   'POST /api/automations': {
     name: 'conformance-placeholder',
     trigger: { type: 'event', match: 'conformance.never.*' },
@@ -343,6 +345,19 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
       assert.equal((await api.call('POST', `/api/automations/${name}/resume`)).body.paused, false);
     } finally {
       assert.equal((await api.call('DELETE', `/api/automations/${name}`)).status, 204);
+    }
+  });
+
+  test('concurrency limits: create, list, read, change, delete; 409 for a name taken', { timeout: 60_000 }, async () => {
+    const name = uid('conf-limit');
+    try {
+      assert.equal((await api.call('POST', '/api/concurrency-limits', { name, slots: 2 })).status, 201);
+      assert.equal((await api.call('POST', '/api/concurrency-limits', { name, slots: 3 })).status, 409);
+      assert.ok((await api.call('GET', '/api/concurrency-limits')).body.limits.some((l: { name: string }) => l.name === name));
+      assert.equal((await api.call('GET', `/api/concurrency-limits/${name}`)).body.slots, 2);
+      assert.equal((await api.call('PATCH', `/api/concurrency-limits/${name}`, { slots: 4 })).body.slots, 4);
+    } finally {
+      assert.equal((await api.call('DELETE', `/api/concurrency-limits/${name}`)).status, 204);
     }
   });
 

@@ -162,6 +162,8 @@ export function taskActivity(
       heartbeat,
       stream: (...args: unknown[]) => taskStream().push(args),
       logPrints: options.logPrints ?? false,
+      temporal: streamClient,
+      taskQueue: info.taskQueue,
       artifacts: streamClient ? new TaskArtifacts(streamTarget(info), { taskRunId, taskName: spec.name, attempt: info.attempt }, streamClient) : undefined,
     } as InternalRunContext;
     let settled = false;

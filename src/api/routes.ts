@@ -15,6 +15,7 @@ import { flowRoutes } from './routes/flows';
 import { healthRoutes } from './routes/health';
 import { peopleRoutes } from './routes/people';
 import { automationRoutes } from './routes/automations';
+import { concurrencyLimitRoutes } from './routes/concurrency-limits';
 import { eventRoutes } from './routes/events';
 import { taskQueueRoutes } from './routes/task-queues';
 import { flowRunLogRoutes } from './routes/flow-run-logs';
@@ -42,6 +43,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
     ...peopleRoutes(client, options),
     ...eventRoutes(client),
     ...automationRoutes(client),
+    ...concurrencyLimitRoutes(client),
     ...taskQueueRoutes(client),
   ];
 }

@@ -12,6 +12,7 @@ import { doctor } from './doctor';
 import { approvalCommand } from './approval-commands';
 import { artifactCommand } from './artifact-commands';
 import { automationCommand } from './automation-commands';
+import { concurrencyLimitCommand } from './concurrency-limit-commands';
 import { flowCommand } from './flow-commands';
 import { flowRun } from './flow-run-commands';
 import { mcpCommand } from './mcp-commands';
@@ -84,6 +85,12 @@ automations (through the API)
   automation ls [--json] | inspect <name> [--json] | pause <name> | resume <name> | delete <name>
   automation apply [--file baton.yaml]  create or replace each entry of the file's automations: section
 
+concurrency limits (through the API)
+  concurrency-limit create <name> --slots n [--slot-decay-per-second r] [--inactive] [--json]
+                                        a global limit; tag:<tag> limits task runs tagged <tag>
+  concurrency-limit ls [--json] | inspect <name> [--json] | delete <name>
+  concurrency-limit update <name> [--slots n] [--slot-decay-per-second r] [--active true|false] [--json]
+
 MCP servers (this machine's BATON_MCP_SERVERS and baton.yaml; no API)
   mcp ls [--json]                       declared servers, their transport, and whether each answers
   mcp tools <server> [--json]           the server's tools: description, input arguments, read-only
@@ -134,6 +141,8 @@ async function dispatch(argv: string[]): Promise<number> {
       return artifactCommand(apiClient(), sub, rest);
     case 'automation':
       return automationCommand(apiClient(), sub, rest);
+    case 'concurrency-limit':
+      return concurrencyLimitCommand(apiClient(), sub, rest);
     case 'cache':
       if (sub === 'clear') {
         const { values } = parse(rest, { task: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean' } });

@@ -16,6 +16,7 @@ import type { TemporalTarget } from '../server/temporal-server';
 import type { AnyFlow } from '../workflows/flow';
 import { Approvals } from './approvals';
 import { Artifacts } from './artifacts';
+import { ConcurrencyLimits } from './concurrency-limits';
 import type { ClientContext } from './client-context';
 import { Deployments } from './deployments';
 import { FlowRuns } from './flow-runs';
@@ -42,6 +43,8 @@ export class BatonClient {
   readonly approvals: Approvals;
   /** What runs published for people to read: a run's artifacts, a key's versions. */
   readonly artifacts: Artifacts;
+  /** Global concurrency and rate limits: create, read, change, delete. */
+  readonly concurrencyLimits: ConcurrencyLimits;
   readonly namespace: string;
   private readonly flowsByName: ReadonlyMap<string, AnyFlow>;
 
@@ -66,6 +69,7 @@ export class BatonClient {
     this.deployments = new Deployments(context, this.flowRuns);
     this.approvals = new Approvals(context);
     this.artifacts = new Artifacts(context);
+    this.concurrencyLimits = new ConcurrencyLimits(context);
   }
 
   static async connect(options: BatonClientOptions): Promise<BatonClient> {

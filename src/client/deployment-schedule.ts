@@ -7,7 +7,8 @@ import { ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleOptions, 
 import type { ZodType } from 'zod';
 import { NotFoundError } from '../core/errors';
 import { flowRetryPolicy, parametersToSend, PARSED_PARAMETERS_MEMO, type FlowOptions } from '../core/flow-options';
-import type { Deployment, OverlapPolicy, Schedule } from '../core/schemas';
+import type { Deployment, DeploymentConcurrencyLimit, OverlapPolicy, Schedule } from '../core/schemas';
+import { DEPLOYMENT_CONCURRENCY_MEMO, deploymentLimitName, type DeploymentConcurrency } from '../core/concurrency-limits';
 import { DEPLOYMENT, FLOW_NAME, RUN_STATE, TAGS } from '../core/search-attributes';
 import type { AnyFlow } from '../workflows/flow';
 
@@ -32,6 +33,8 @@ export interface DeploymentMeta {
   overlap: OverlapPolicy;
   catchupWindowSeconds: number | null;
   paused: boolean;
+  /** At most this many runs at once (limit `deployment:<name>`); absent in deployments made before it existed. */
+  concurrencyLimit?: DeploymentConcurrencyLimit | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -87,6 +90,7 @@ export function deploymentOf(description: ScheduleDescription): Deployment {
     overlap: meta.overlap,
     catchupWindowSeconds: meta.catchupWindowSeconds,
     paused: description.state.paused,
+    concurrencyLimit: meta.concurrencyLimit ?? null,
     nextRunTimes: description.state.paused ? [] : description.info.nextActionTimes.map((d) => d.toISOString()),
     recentRuns: description.info.recentActions.map((a) => ({
       flowRunId: a.action.workflow.workflowId,
@@ -148,9 +152,15 @@ export function scheduleUpdate(meta: DeploymentMeta, flow: AnyFlow): ScheduleUpd
  * accepts them; as given otherwise (a deployment without a schedule), for the flow to parse.
  */
 function scheduledStart(flowOptions: FlowOptions<unknown>, meta: DeploymentMeta): { args: unknown[]; memo: Record<string, unknown> } {
-  const memo = { baton: meta, deployment: meta.deployment };
+  const memo = { baton: meta, deployment: meta.deployment, ...deploymentConcurrencyMemo(meta) };
   const schema = flowOptions.parameters as ZodType | undefined;
   const parsed = schema ? schema.safeParse(meta.parameters) : { success: true as const, data: meta.parameters };
   if (!parsed.success) return { args: [meta.parameters], memo };
   return { args: [parametersToSend(parsed.data)], memo: { ...memo, ...PARSED_PARAMETERS_MEMO } };
+}
+
+/** What a run of the deployment carries in its memo so it takes the deployment's limit (none without one). */
+export function deploymentConcurrencyMemo(meta: Pick<DeploymentMeta, 'deployment' | 'concurrencyLimit'>): Record<string, DeploymentConcurrency> {
+  if (!meta.concurrencyLimit) return {};
+  return { [DEPLOYMENT_CONCURRENCY_MEMO]: { limit: deploymentLimitName(meta.deployment), collisionStrategy: meta.concurrencyLimit.collisionStrategy } };
 }

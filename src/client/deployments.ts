@@ -16,7 +16,9 @@ import type { FlowRunHandle } from './flow-run-handle';
 import type { FlowRuns } from './flow-runs';
 import { pageTokenBytes, pageTokenText, quote } from './visibility';
 import { checkDeployment, checkEach } from './deployment-check';
-import { deploymentOf, metaOf, OVERLAP, scheduleIdOf, scheduleOptions, scheduleUpdate, type DeploymentMeta } from './deployment-schedule';
+import { deploymentConcurrencyMemo, deploymentOf, metaOf, OVERLAP, scheduleIdOf, scheduleOptions, scheduleUpdate, type DeploymentMeta } from './deployment-schedule';
+import { ConcurrencyLimits } from './concurrency-limits';
+import { deploymentLimitName } from '../core/concurrency-limits';
 
 /**
  * How long a run trigger may reuse a deployment it read (milliseconds). Reading a deployment is a
@@ -105,6 +107,7 @@ export class Deployments {
       overlap: input.overlap ?? 'skip',
       catchupWindowSeconds: input.catchupWindowSeconds ?? null,
       paused: input.paused ?? false,
+      concurrencyLimit: input.concurrencyLimit ?? null,
       createdAt: previous?.createdAt ?? now,
       updatedAt: now,
     };
@@ -130,6 +133,7 @@ export class Deployments {
         .update((previous) => scheduleUpdate({ ...meta, createdAt: metaOf(previous).createdAt }, flow))
         .catch((e: unknown) => Promise.reject(refusedByTemporal(e)));
     }
+    await this.syncLimit(meta);
     return { deployment: await this.get(meta.deployment), created };
   }
 
@@ -154,7 +158,16 @@ export class Deployments {
     const { deployment, createdAt, updatedAt, ...settings } = meta;
     void createdAt;
     void updatedAt;
-    return { ...settings, name: deployment, paused: meta.paused || meta.schedules.length === 0, nextRunTimes: [], recentRuns: [], createdAt: null, updatedAt: null };
+    return {
+      ...settings,
+      concurrencyLimit: settings.concurrencyLimit ?? null,
+      name: deployment,
+      paused: meta.paused || meta.schedules.length === 0,
+      nextRunTimes: [],
+      recentRuns: [],
+      createdAt: null,
+      updatedAt: null,
+    };
   }
 
   /** Changes some settings of a deployment. */
@@ -176,9 +189,11 @@ export class Deployments {
       overlap: patch.overlap ?? before.overlap,
       catchupWindowSeconds: patch.catchupWindowSeconds ?? before.catchupWindowSeconds ?? undefined,
       paused: patch.paused ?? before.paused,
+      concurrencyLimit: patch.concurrencyLimit !== undefined ? patch.concurrencyLimit : (before.concurrencyLimit ?? null),
     };
     const { meta, flow } = this.buildMeta(merged, before);
     await this.whileExists(name, () => this.handle(name).update(() => scheduleUpdate(meta, flow))).catch((e: unknown) => Promise.reject(refusedByTemporal(e)));
+    await this.syncLimit(meta);
     return this.get(name);
   }
 
@@ -214,6 +229,25 @@ export class Deployments {
     this.recent.delete(name);
     await this.describeRaw(name);
     await this.whileExists(name, () => this.handle(name).delete());
+    await this.syncLimit({ deployment: name, concurrencyLimit: null, taskQueue: this.ctx.defaultTaskQueue });
+  }
+
+  /**
+   * Makes the limit `deployment:<name>` match the deployment's `concurrencyLimit`: created (on the
+   * deployment's task queue, where its workers run it) or its slots changed; deleted when the
+   * deployment has none. Runs that wait keep their place.
+   */
+  private async syncLimit(meta: Pick<DeploymentMeta, 'deployment' | 'concurrencyLimit' | 'taskQueue'>): Promise<void> {
+    const limits = new ConcurrencyLimits({ ...this.ctx, defaultTaskQueue: meta.taskQueue });
+    const name = deploymentLimitName(meta.deployment);
+    const wanted = meta.concurrencyLimit;
+    if (!wanted) {
+      await limits.delete(name).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err)));
+      return;
+    }
+    if (await limits.ensure({ name, slots: wanted.limit })) return;
+    const current = await limits.get(name);
+    if (current.slots !== wanted.limit) await limits.update(name, { slots: wanted.limit });
   }
 
   /** `act` on a deployment read a moment ago: deleted in between (another caller), it is a NotFoundError, not a failure. */
@@ -268,6 +302,7 @@ export class Deployments {
       runName: input.runName,
       idempotencyKey: input.idempotencyKey,
       startDelaySeconds: delay > 0 ? delay : undefined,
+      memo: deploymentConcurrencyMemo({ deployment: name, concurrencyLimit: deployment.concurrencyLimit }),
     });
   }
 }

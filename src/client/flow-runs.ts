@@ -26,6 +26,7 @@ import { DEPLOYMENT, FLOW_NAME, RUN_NAME, RUN_STATE, TAGS } from '../core/search
 import { isFinal } from '../core/states';
 import type { AnyFlow, Flow } from '../workflows/flow';
 import type { ClientContext } from './client-context';
+import { CANCEL_REASON_MEMO } from '../core/concurrency-limits';
 import { FlowRunHandle } from './flow-run-handle';
 import { readFlowRunStream, readFlowRunStreamPage, type ReadStreamOptions } from './flow-run-stream';
 import type { StreamItem, StreamPage, StreamRequest } from '../core/stream';
@@ -58,6 +59,8 @@ export interface StartFlowRunOptions {
   idempotencyKey?: string;
   /** The run this one retries. */
   retryOf?: string;
+  /** More memo fields (a deployment run's concurrency limit). */
+  memo?: Record<string, unknown>;
 }
 
 /**
@@ -125,6 +128,7 @@ export class FlowRuns {
           ...(options.deployment ? { deployment: options.deployment } : {}),
           ...(options.retryOf ? { retryOf: options.retryOf } : {}),
           ...(parametersHash ? { [PARAMETERS_HASH_MEMO]: parametersHash } : {}),
+          ...options.memo,
         },
         typedSearchAttributes: [
           { key: FLOW_NAME, value: declared.flowName },
@@ -242,6 +246,9 @@ export class FlowRuns {
           type: cause instanceof ApplicationFailure ? (cause.type ?? undefined) : cause.constructor.name,
           message: cause.message,
         };
+        // A run Baton cancelled itself (a deployment's CANCEL_NEW collision) says why.
+        const reason = description.memo?.[CANCEL_REASON_MEMO];
+        if (state === 'Cancelled' && typeof reason === 'string') info.error = { type: 'ConcurrencyLimitCollision', message: reason };
       }
     }
     return info;

@@ -25,6 +25,9 @@ import { flowRunEvents, runEvent } from './events';
 import { runFlowHooks } from './hooks';
 import { runCrashWatch, watchForCrash } from './crash-watch';
 import { CRASH_WATCH_WORKFLOW, type CrashWatchInput } from '../core/hooks';
+import { LIMIT_WORKFLOW, type LimitInput } from '../core/concurrency-limits';
+import { runConcurrencyLimit } from './concurrency-limit';
+import { deploymentConcurrency, takeDeploymentSlot } from './concurrency';
 
 export default async function batonFlow(params: unknown): Promise<unknown> {
   const { workflowType } = workflowInfo();
@@ -32,6 +35,7 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
   if (workflowType === EVENT_WORKFLOW) return runEvent(params as StoredEvent);
   if (workflowType === AUTOMATION_WORKFLOW) return runAutomation(params as AutomationInput);
   if (workflowType === CRASH_WATCH_WORKFLOW) return runCrashWatch(params as CrashWatchInput);
+  if (workflowType === LIMIT_WORKFLOW) return runConcurrencyLimit(params as LimitInput);
   const flow = flowNamed(workflowType);
   if (!flow) {
     throw ApplicationFailure.nonRetryable(
@@ -43,12 +47,19 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
   installStreamHandlers();
   installArtifactHandlers();
   const { attempt, retryPolicy } = workflowInfo();
-  setRunState(attempt > 1 ? 'Retrying' : 'Running');
+  // A run of a deployment with a concurrency limit reads Pending until it holds a slot.
+  const slot = deploymentConcurrency();
+  setRunState(slot ? 'Pending' : attempt > 1 ? 'Retrying' : 'Running');
+  let releaseSlot: (() => Promise<void>) | undefined;
   const emit = flowRunEvents();
   await emit?.('started');
   // A cancel request reads Cancelling until the flow's cleanup is done.
   CancellationScope.current().cancelRequested.catch(() => setRunState('Cancelling'));
   try {
+    if (slot) {
+      releaseSlot = await takeDeploymentSlot(slot);
+      setRunState(attempt > 1 ? 'Retrying' : 'Running');
+    }
     // Baton's edges parse parameters and send them complete: then this only restores types such
     // as dates, and a redeploy that changes a default cannot change a run in flight. A run started
     // around them (Temporal's UI or CLI) is parsed here, bad parameters failing it at once.
@@ -104,6 +115,7 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
     }
     throw failure;
   } finally {
+    await releaseSlot?.();
     endStream();
   }
 }

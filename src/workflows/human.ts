@@ -84,7 +84,7 @@ function publish(): void {
 }
 
 /** The states a run publishes for itself when it is not waiting for people. */
-export type BaseState = 'Running' | 'Retrying' | 'Cancelling' | 'TimedOut' | 'Failed';
+export type BaseState = 'Pending' | 'Running' | 'Retrying' | 'Cancelling' | 'TimedOut' | 'Failed';
 
 /** Sets what the run is doing (see RUN_STATE) and publishes it when it changed. */
 export function setRunState(base: BaseState): void {

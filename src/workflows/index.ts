@@ -27,6 +27,8 @@ export type { TaskHandle, TaskHandles, Unmapped, CallOptions } from './task-prox
 export { RunFuture, FutureList, waitAll, asCompleted } from './future';
 export { pause, approval } from './human';
 export { sleep } from './sleep';
+export { concurrency, rateLimit } from './concurrency';
+export type { ConcurrencyOptions } from './concurrency';
 export { mcpTool, listMcpTools, mcpText, type McpTool, type McpToolOptions, type McpToolResult, type McpToolInfo, type McpContent, type McpCallOptions } from './mcp';
 export type { PauseOptions, ApprovalOptions } from './human';
 export type { ApprovalResult, Decision } from '../core/human';

@@ -9,6 +9,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   scheduleActivity,
+  patched,
   scheduleLocalActivity,
   sleep,
   workflowInfo,
@@ -25,6 +26,10 @@ import { currentFlowParameters, localTasksDefault } from './flow-context';
 import { pausedFromOutside, whileNotPaused } from './human';
 import { flowNamed, taskSpecFor } from './registry';
 import { withTaskHooks } from './hooks';
+import { underTagLimits } from './concurrency';
+
+/** Marks runs whose tagged task calls take their tags' concurrency limits (`tag:<tag>`). */
+const TAG_LIMITS_PATCH = 'baton.tag-concurrency-limits';
 
 /** Extra attempts Temporal may make when workers crash mid-task (a crash never uses a retry). */
 const CRASH_ATTEMPTS = 10;
@@ -134,7 +139,9 @@ export function schedule<R>(key: string, args: unknown[], runNameOverride?: stri
   // The task is scheduled in the call, as raw Temporal does; a run paused from outside starts no new
   // task until it is resumed. Every promise here costs the flow: the SDK records a stack per promise
   // made in a workflow (for the Web UI's stack trace), so a map of 1,000 items makes as few as it can.
-  const started = pausedFromOutside() ? whileNotPaused().then(start) : start();
+  // A tagged task waits for its tags' limits in the flow, before it is scheduled.
+  const run = spec.tags.length > 0 && patched(TAG_LIMITS_PATCH) ? () => underTagLimits(spec.name, spec.tags, start) : start;
+  const started = pausedFromOutside() ? whileNotPaused().then(run) : run();
   const fail = (err: unknown): never => {
     throw taskError(err, spec.name);
   };

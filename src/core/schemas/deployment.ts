@@ -1,5 +1,6 @@
 /** Deployments: what is applied, what is shown, listed, and backfilled. */
 import { z } from 'zod';
+import { MAX_LIMIT_SLOTS } from '../concurrency-limits';
 import { cronProblem, isTimezone } from '../cron';
 import { Name, Page, Parameters, Tag, Timestamp } from './common';
 import { contract, doc } from './contract';
@@ -45,6 +46,18 @@ export type Schedule = z.infer<typeof Schedule>;
 export const OverlapPolicy = z.enum(['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all']);
 export type OverlapPolicy = z.infer<typeof OverlapPolicy>;
 
+export const DeploymentConcurrencyLimit = z
+  .object({
+    limit: doc(z.number().int().min(1).max(MAX_LIMIT_SLOTS), 'Runs of the deployment that may run at once.'),
+    collisionStrategy: doc(
+      z.enum(['ENQUEUE', 'CANCEL_NEW']).default('ENQUEUE'),
+      'What a run does when `limit` runs are going: ENQUEUE waits for one to end (reading Pending), CANCEL_NEW ends Cancelled at once.',
+    ),
+  })
+  .strict()
+  .register(contract, { id: 'DeploymentConcurrencyLimit' });
+export type DeploymentConcurrencyLimit = z.infer<typeof DeploymentConcurrencyLimit>;
+
 const DeploymentFields = {
   flow: doc(Name, 'the flow the deployment runs'),
   description: z.string().max(2_000).optional(),
@@ -63,6 +76,10 @@ const DeploymentFields = {
     .max(366 * 86_400)
     .optional(),
   paused: z.boolean().optional(),
+  concurrencyLimit: doc(
+    DeploymentConcurrencyLimit.nullable().optional(),
+    'At most this many runs of the deployment at once (the limit `deployment:<name>`); null removes it.',
+  ),
 };
 
 export const CreateDeployment = z
@@ -90,6 +107,7 @@ export const Deployment = z
     overlap: OverlapPolicy,
     catchupWindowSeconds: z.number().nullable(),
     paused: z.boolean(),
+    concurrencyLimit: DeploymentConcurrencyLimit.nullable(),
     nextRunTimes: z.array(z.string()),
     recentRuns: z.array(z.object({ flowRunId: z.string(), scheduledAt: z.string(), startedAt: z.string() })),
     createdAt: z.string().nullable(),

@@ -1,0 +1,195 @@
+/**
+ * `client.concurrencyLimits`: global concurrency and rate limits, each held by a workflow of its
+ * own (`baton-limit/<name>`, see workflows/concurrency-limit.ts). Created by starting it, read by
+ * query, changed and deleted by update (the workflow validates), listed through visibility.
+ */
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import {
+  LIMIT_CONFIGURE_UPDATE,
+  LIMIT_DELETE_UPDATE,
+  LIMIT_MEMO,
+  LIMIT_STATE_QUERY,
+  LIMIT_WORKFLOW,
+  limitWorkflowId,
+  type LimitInput,
+  type LimitMemo,
+  type LimitPatch,
+  type LimitState,
+} from '../core/concurrency-limits';
+import { ConflictError, NotFoundError, ValidationError, WorkerUnavailableError } from '../core/errors';
+import { fieldIssues } from '../core/flow-options';
+import { CreateConcurrencyLimit, LimitName, UpdateConcurrencyLimit, type ConcurrencyLimit } from '../core/schemas/concurrency-limit';
+import type { ZodType } from 'zod';
+import type { ClientContext } from './client-context';
+import { quote } from './visibility';
+
+/** Milliseconds a read waits for the limit's worker to answer. */
+const QUERY_DEADLINE_MS = 5_000;
+/** Milliseconds a create waits for visibility to list the new limit. */
+const SETTLE_MS = 4_000;
+/** Limits a list reads at most. */
+const LIST_LIMIT = 1_000;
+
+const RUNNING = `WorkflowType = ${quote(LIMIT_WORKFLOW)} AND ExecutionStatus = 'Running'`;
+
+function parsed<T>(schema: ZodType<T>, value: unknown, target: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ValidationError(target, fieldIssues(result.error.issues));
+  return result.data;
+}
+
+/** The API's view of a limit's state. */
+export function limitOf(state: LimitState): ConcurrencyLimit {
+  const occupied = state.holders.reduce((n, h) => n + h.slots, 0) + state.decaying.length;
+  return {
+    name: state.name,
+    ...state.settings,
+    occupied,
+    holders: state.holders.map(({ leaseId, slots, party, acquiredAt }) => ({ leaseId, slots, party, acquiredAt })),
+    waiters: state.waiters.map(({ leaseId, slots, party, queuedAt }) => ({ leaseId, slots, party, queuedAt })),
+    granted: state.granted,
+    createdAt: state.createdAt,
+    updatedAt: state.updatedAt,
+  };
+}
+
+export class ConcurrencyLimits {
+  constructor(private readonly ctx: Pick<ClientContext, 'temporal' | 'workflowService' | 'namespace' | 'defaultTaskQueue'>) {}
+
+  private handle(name: string): WorkflowHandle {
+    return this.ctx.temporal.workflow.getHandle(limitWorkflowId(name));
+  }
+
+  /** The limit's handle, when its workflow runs; NotFoundError otherwise. */
+  private async running(name: string): Promise<WorkflowHandle> {
+    parsed(LimitName, name, 'concurrency limit name');
+    const handle = this.handle(name);
+    const status = await handle.describe().then(
+      (d) => d.status.name,
+      (err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return 'NOT_FOUND';
+        throw err;
+      },
+    );
+    if (status !== 'RUNNING') throw new NotFoundError(`no concurrency limit named '${name}'`);
+    return handle;
+  }
+
+  /** Creates a limit; ConflictError when one has that name. `idleSeconds`: it ends itself after that long unused (per-key limits). */
+  async create(input: CreateConcurrencyLimit, idleSeconds?: number): Promise<ConcurrencyLimit> {
+    const { name, slots, slotDecayPerSecond, active } = parsed(CreateConcurrencyLimit, input, 'concurrency limit');
+    const now = new Date().toISOString();
+    const state: LimitState = {
+      name,
+      ...(idleSeconds ? { idleSeconds } : {}),
+      settings: { slots, slotDecayPerSecond, active },
+      holders: [],
+      waiters: [],
+      decaying: [],
+      granted: 0,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const memo: LimitMemo = { name, settings: state.settings, createdAt: now, updatedAt: now };
+    try {
+      await this.ctx.temporal.workflow.start(LIMIT_WORKFLOW, {
+        workflowId: limitWorkflowId(name),
+        taskQueue: this.ctx.defaultTaskQueue,
+        args: [{ state } satisfies LimitInput],
+        memo: { [LIMIT_MEMO]: memo },
+        staticSummary: `concurrency limit ${name}`,
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ConflictError(`a concurrency limit named '${name}' already exists`);
+      throw err;
+    }
+    await this.settle(name);
+    return limitOf(state);
+  }
+
+  /** Creates the limit unless it exists (what a per-key limit does on first use); answers whether it created it. */
+  async ensure(input: CreateConcurrencyLimit, idleSeconds?: number): Promise<boolean> {
+    try {
+      await this.create(input, idleSeconds);
+      return true;
+    } catch (err) {
+      if (err instanceof ConflictError) return false;
+      throw err;
+    }
+  }
+
+  /** Waits (bounded) until visibility lists the limit, so a list right after a create shows it. */
+  private async settle(name: string): Promise<void> {
+    const deadline = Date.now() + SETTLE_MS;
+    while (Date.now() < deadline) {
+      const found = await this.names(name).catch(() => []);
+      if (found.length) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  private async names(name?: string): Promise<string[]> {
+    const query = name ? `${RUNNING} AND WorkflowId = ${quote(limitWorkflowId(name))}` : RUNNING;
+    const names: string[] = [];
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const page = await this.ctx.workflowService.listWorkflowExecutions({ namespace: this.ctx.namespace, pageSize: 500, nextPageToken, query });
+      for (const e of page.executions ?? []) {
+        const id = e.execution?.workflowId ?? '';
+        if (id.startsWith(limitWorkflowId(''))) names.push(id.slice(limitWorkflowId('').length));
+      }
+      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+    } while (nextPageToken && names.length < LIST_LIMIT);
+    return names.sort();
+  }
+
+  /** The limit now: settings, holders and waiters (read from its workflow). */
+  async get(name: string): Promise<ConcurrencyLimit> {
+    const handle = await this.running(name);
+    try {
+      return limitOf(await this.ctx.temporal.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<LimitState>(LIMIT_STATE_QUERY)));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no concurrency limit named '${name}'`);
+      const code = (err as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (err as { code?: unknown })?.code;
+      if (code === 4) {
+        throw new WorkerUnavailableError(
+          `no worker answered for concurrency limit '${name}' within ${QUERY_DEADLINE_MS / 1000} s: a limit is held by a workflow on task queue '${this.ctx.defaultTaskQueue}', run by any Baton worker there`,
+          limitWorkflowId(name),
+        );
+      }
+      throw err;
+    }
+  }
+
+  /** Every limit, by name. */
+  async list(): Promise<ConcurrencyLimit[]> {
+    const names = await this.names();
+    const limits = await Promise.all(names.map((n) => this.get(n).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err)))));
+    return limits.filter((l): l is ConcurrencyLimit => l !== undefined);
+  }
+
+  /** Changes slots, slot decay or active; holders keep their slots (fewer slots take effect as they give them back). */
+  async update(name: string, patch: LimitPatch): Promise<ConcurrencyLimit> {
+    const checked = parsed(UpdateConcurrencyLimit, patch, 'concurrency limit update');
+    const handle = await this.running(name);
+    try {
+      return limitOf(await handle.executeUpdate<LimitState, [LimitPatch]>(LIMIT_CONFIGURE_UPDATE, { args: [checked] }));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no concurrency limit named '${name}'`);
+      if (err instanceof WorkflowUpdateFailedError) throw new ValidationError('concurrency limit update', [{ path: '', message: err.cause?.message ?? err.message }]);
+      throw err;
+    }
+  }
+
+  /** Deletes the limit: its waiters go on without a slot, and later requests fail as for an unknown limit. */
+  async delete(name: string): Promise<void> {
+    const handle = await this.running(name);
+    try {
+      await handle.executeUpdate(LIMIT_DELETE_UPDATE);
+      await handle.result();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no concurrency limit named '${name}'`);
+      throw err;
+    }
+  }
+}
