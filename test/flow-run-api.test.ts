@@ -103,4 +103,34 @@ describe('POST /api/flows/:name/runs: a flow run without a deployment', () => {
         .catch(() => undefined);
     }
   });
+
+  test('GET /api/flow-runs?name= lists the runs whose run name starts with it, wildcards read as text', { timeout: 60_000 }, async () => {
+    const tag = uid('named');
+    const prefix = uid('Nightly');
+    const names = [`${prefix} 100% done`, `${prefix} 1_2 'quoted'`, `${prefix}x`, `other ${prefix}`];
+    const ids: string[] = [];
+    for (const runName of names) {
+      const res = await t.api.call('POST', '/api/flows/hello/runs', { parameters: { name: 'N' }, runName, tags: [tag] });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      ids.push(res.body.id as string);
+    }
+    await Promise.all(ids.map((id) => t.w.client.flowRuns.result(id)));
+    const listed = async (name: string) => {
+      const res = await t.api.call('GET', `/api/flow-runs?tag=${tag}&name=${encodeURIComponent(name)}`);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return (res.body.flowRuns as { runName: string }[]).map((r) => r.runName).sort();
+    };
+    await eventually(async () => ((await listed(prefix)).length === 3 ? true : undefined));
+    assert.deepEqual(await listed(prefix), [names[0], names[1], names[2]].sort());
+    // LIKE's wildcards and a quote are the text they are, not patterns.
+    assert.deepEqual(await listed(`${prefix} 100%`), [names[0]]);
+    assert.deepEqual(await listed(`${prefix} 1_2 'q`), [names[1]]);
+    assert.deepEqual(await listed(`${prefix} 1%`), []);
+    assert.deepEqual(await listed(`${prefix} _`), []);
+    assert.deepEqual(await listed(`other ${prefix}`), [names[3]], 'a prefix, not a substring: only the run named so');
+
+    const bad = await t.api.call('GET', `/api/flow-runs?name=${encodeURIComponent('say "hi"')}`);
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body.error.details, [{ path: 'name', message: 'must not contain a double quote (") or a NUL character' }]);
+  });
 });

@@ -12,7 +12,6 @@ import type { RunLogStore } from '../run-logs/run-log-store';
 import type { McpHealthProbe } from '../mcp/mcp-health';
 import type { BatonClient } from '../client/client';
 import { MethodNotAllowedError, NotFoundError } from '../core/errors';
-import { APPROVALS_PAGE } from './approvals-page';
 import type { ApiKey } from './auth';
 import { errorResponse } from './errors';
 import { openApiDocument, register } from './route';
@@ -20,6 +19,7 @@ import { noFraming, siteGuard } from './site-guard';
 import { requestErrorReply } from './request-errors';
 import { requestSpans } from './request-spans';
 import { routes } from './routes';
+import { mountUi, UI_PATHS } from './ui/ui-routes';
 import { ApiMetrics } from './metrics';
 import { metricsRoutes } from './routes/metrics';
 import { MCP_PATH, mountMcp } from './mcp-endpoint';
@@ -124,16 +124,13 @@ export function createApp({
     noFraming(res);
     res.type('html').send(DOCS_PAGE);
   });
-  app.get('/approvals', (_req, res) => {
-    noFraming(res, "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'");
-    res.type('html').send(APPROVALS_PAGE);
-  });
+  mountUi(app);
   app.use('/api/docs/assets', express.static(path.dirname(require.resolve('swagger-ui-dist/package.json')), { index: false }));
 
   // A path the API has, asked with a method it does not take (or TRACE, CONNECT...): 405 with Allow.
   const paths = [
     ...all.map((r) => ({ method: r.method.toUpperCase(), path: r.path })),
-    ...['/api/openapi.json', '/api/docs', '/approvals'].map((p) => ({ method: 'GET', path: p })),
+    ...['/api/openapi.json', '/api/docs', ...UI_PATHS].map((p) => ({ method: 'GET', path: p })),
     { method: 'POST', path: WEBHOOK_PATH },
   ].map((p) => ({ ...p, pattern: pathPattern(p.path) }));
   // Metrics label requests by these paths; the MCP endpoint answers every method itself.

@@ -18,13 +18,14 @@ export async function flowRun(api: ApiClient, sub: string | undefined, args: str
         flow: { type: 'string' },
         state: { type: 'string' },
         tag: { type: 'string' },
+        name: { type: 'string' },
         since: { type: 'string' },
         until: { type: 'string' },
         limit: { type: 'string' },
         json: { type: 'boolean' },
       });
       const q = new URLSearchParams();
-      for (const key of ['deployment', 'flow', 'state', 'tag', 'since', 'until']) {
+      for (const key of ['deployment', 'flow', 'state', 'tag', 'name', 'since', 'until']) {
         const v = str(values, key);
         if (v) q.set(key, v);
       }

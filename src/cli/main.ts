@@ -56,7 +56,7 @@ flows (through the API)
                                         they parse as JSON (42, true, {"a":1}), else strings
 
 flow runs (through the API)
-  flow-run ls [--deployment d] [--flow f] [--state s] [--tag t] [--since iso] [--until iso] [--limit n] [--json]
+  flow-run ls [--deployment d] [--flow f] [--state s] [--tag t] [--name prefix] [--since iso] [--until iso] [--limit n] [--json]
   flow-run inspect <id> [--json]
   flow-run watch <id> [--topic t]... [--from seq] [--json]
                                         print the run's stream (emit, yield, task output) as it comes

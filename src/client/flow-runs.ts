@@ -348,12 +348,13 @@ export class FlowRuns {
     });
   }
 
-  /** Flow runs, newest first, filtered by deployment, flow, state, tag and start time. */
+  /** Flow runs, newest first, filtered by deployment, flow, state, tag, run-name prefix and start time. */
   async list(query: Partial<ListFlowRunsQuery> = {}): Promise<FlowRunList> {
     const clauses = [`${FLOW_NAME.name} IS NOT NULL`, latestAttempts()];
     if (query.deployment) clauses.push(`${DEPLOYMENT.name} = ${quote(query.deployment)}`);
     if (query.flow) clauses.push(`${FLOW_NAME.name} = ${quote(query.flow)}`);
     if (query.tag) clauses.push(`${TAGS.name} = ${quote(query.tag)}`);
+    if (query.name) clauses.push(`${RUN_NAME.name} STARTS_WITH ${quote(query.name)}`);
     if (query.since) clauses.push(`StartTime >= ${quote(new Date(query.since).toISOString())}`);
     if (query.until) clauses.push(`StartTime < ${quote(new Date(query.until).toISOString())}`);
     const now = new Date();

@@ -11,7 +11,7 @@ export function flowRunRoutes(client: BatonClient) {
     defineRoute({
       method: 'get',
       path: '/api/flow-runs',
-      summary: 'Flow runs, newest first, filtered by deployment, flow, state, tag and start time',
+      summary: 'Flow runs, newest first, filtered by deployment, flow, state, tag, run-name prefix and start time',
       tag: 'flow runs',
       access: 'read',
       query: ListFlowRunsQuery,

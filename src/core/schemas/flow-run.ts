@@ -25,6 +25,16 @@ export const ListFlowRunsQuery = Page.extend({
   flow: Name.optional(),
   state: State.optional(),
   tag: Tag.optional(),
+  name: doc(
+    z
+      .string()
+      .min(1)
+      .max(200)
+      // eslint-disable-next-line no-control-regex -- the NUL is one of the characters refused
+      .regex(/^[^"\u0000]*$/, 'must not contain a double quote (") or a NUL character')
+      .optional(),
+    'Runs whose run name starts with this text (case-sensitive).',
+  ),
   since: doc(Timestamp.optional(), 'Runs started at or after this time.'),
   until: doc(Timestamp.optional(), 'Runs started before this time.'),
 }).strict();
