@@ -34,6 +34,8 @@ export {
   createProgressArtifact,
   updateProgressArtifact,
 } from './activities/task-artifacts';
+export { getVariable } from './activities/variable-reads';
+export type { Variable, JsonValue } from './core/variables';
 export { ArtifactError } from './core/artifacts';
 export type { Artifact, ArtifactType, CreateArtifactOptions } from './core/artifacts';
 export { exponentialBackoff } from './core/task-options';

@@ -3,6 +3,7 @@
  * every line with those ids, an abort signal, and a heartbeat. Prefect's `get_run_context()`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { BatonError } from '../core/errors';
 import type { TaskArtifacts } from './task-artifacts';
@@ -37,7 +38,12 @@ export interface RunContext {
 }
 
 /** What the task runner keeps beside the public context. */
-export type InternalRunContext = RunContext & { logPrints: boolean; artifacts?: TaskArtifacts };
+export type InternalRunContext = RunContext & {
+  logPrints: boolean;
+  artifacts?: TaskArtifacts;
+  /** The worker's Temporal client (opened on first use), for variables. */
+  client?: () => Promise<Client>;
+};
 
 const storage = new AsyncLocalStorage<InternalRunContext>();
 

@@ -162,6 +162,7 @@ export function taskActivity(
       heartbeat,
       stream: (...args: unknown[]) => taskStream().push(args),
       logPrints: options.logPrints ?? false,
+      client: streamClient,
       artifacts: streamClient ? new TaskArtifacts(streamTarget(info), { taskRunId, taskName: spec.name, attempt: info.attempt }, streamClient) : undefined,
     } as InternalRunContext;
     let settled = false;

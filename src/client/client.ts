@@ -19,6 +19,7 @@ import { Artifacts } from './artifacts';
 import type { ClientContext } from './client-context';
 import { Deployments } from './deployments';
 import { FlowRuns } from './flow-runs';
+import { Variables } from './variables';
 
 export interface BatonClientOptions {
   target: Pick<TemporalTarget, 'connectionOptions' | 'namespace' | 'webUiUrl'>;
@@ -42,6 +43,8 @@ export class BatonClient {
   readonly approvals: Approvals;
   /** What runs published for people to read: a run's artifacts, a key's versions. */
   readonly artifacts: Artifacts;
+  /** JSON values by name that flows, tasks and people share (Prefect's variables). */
+  readonly variables: Variables;
   readonly namespace: string;
   private readonly flowsByName: ReadonlyMap<string, AnyFlow>;
 
@@ -66,6 +69,7 @@ export class BatonClient {
     this.deployments = new Deployments(context, this.flowRuns);
     this.approvals = new Approvals(context);
     this.artifacts = new Artifacts(context);
+    this.variables = new Variables(context);
   }
 
   static async connect(options: BatonClientOptions): Promise<BatonClient> {

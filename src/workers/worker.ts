@@ -12,6 +12,7 @@ import { taskActivity } from '../activities/task-runner';
 import { cacheActivities } from '../activities/cache-lookup';
 import { mapShardActivities } from '../activities/map-shard-previous';
 import { awaitFlowRunActivities } from '../activities/await-flow-run';
+import { variableActivities } from '../activities/variable-reads';
 import { workerEventActivities } from '../events/event-activities';
 import { TemporalUnavailableError } from '../core/errors';
 import type { TemporalTarget } from '../server/temporal-server';
@@ -91,6 +92,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   Object.assign(activities, cacheActivities(loaded.tasks, store, logger));
   Object.assign(activities, mapShardActivities(openClient));
   Object.assign(activities, awaitFlowRunActivities(openClient));
+  Object.assign(activities, variableActivities(openClient));
   // Events and automations: matching, actions (a deployment run needs the module's flows) and a flow run's own events.
   const events = workerEventActivities({
     target: options.target,

@@ -25,6 +25,8 @@ import { flowRunEvents, runEvent } from './events';
 import { runFlowHooks } from './hooks';
 import { runCrashWatch, watchForCrash } from './crash-watch';
 import { CRASH_WATCH_WORKFLOW, type CrashWatchInput } from '../core/hooks';
+import { VARIABLES_WORKFLOW, type VariablesInput } from '../core/variables';
+import { runVariables } from './variable-store';
 
 export default async function batonFlow(params: unknown): Promise<unknown> {
   const { workflowType } = workflowInfo();
@@ -32,6 +34,7 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
   if (workflowType === EVENT_WORKFLOW) return runEvent(params as StoredEvent);
   if (workflowType === AUTOMATION_WORKFLOW) return runAutomation(params as AutomationInput);
   if (workflowType === CRASH_WATCH_WORKFLOW) return runCrashWatch(params as CrashWatchInput);
+  if (workflowType === VARIABLES_WORKFLOW) return runVariables(params as VariablesInput);
   const flow = flowNamed(workflowType);
   if (!flow) {
     throw ApplicationFailure.nonRetryable(

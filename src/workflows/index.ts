@@ -19,6 +19,8 @@ export type { Flow, AnyFlow, GeneratorResult } from './flow';
 export { emit } from './stream';
 export { createMarkdownArtifact, createTableArtifact, createLinkArtifact, createImageArtifact, createProgressArtifact, updateProgressArtifact } from './artifacts';
 export type { Artifact, ArtifactType, CreateArtifactOptions } from '../core/artifacts';
+export { getVariable } from './get-variable';
+export type { JsonValue } from '../core/variables';
 export { agent } from './agent';
 export type { AgentOptions, AgentResult, AgentTool } from './agent';
 export type { StreamItem } from '../core/stream';

@@ -14,3 +14,4 @@ export * from './system';
 export * from './task-queue';
 export * from './run-log';
 export * from './artifact';
+export * from './variable';
