@@ -128,6 +128,10 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
         .terminate('test over')
         .catch(() => undefined);
     for (const name of deployments) await w?.client.deployments.delete(name).catch(() => undefined);
+    await w?.client.temporal.workflow
+      .getHandle(VARIABLES_WORKFLOW_ID)
+      .terminate('test over')
+      .catch(() => undefined);
     await locked?.close();
     await uncached?.close();
     await stuckCache?.close();
