@@ -35,6 +35,7 @@ export {
   updateProgressArtifact,
 } from './activities/task-artifacts';
 export { getVariable } from './activities/variable-reads';
+export { getSecret } from './activities/secrets';
 export type { Variable, JsonValue } from './core/variables';
 export { ArtifactError } from './core/artifacts';
 export type { Artifact, ArtifactType, CreateArtifactOptions } from './core/artifacts';
@@ -64,6 +65,7 @@ export {
   ConfigError,
   TemporalUnavailableError,
   NotFoundError,
+  SecretNotFoundError,
 } from './core/errors';
 export type { FieldIssue } from './core/errors';
 export { STATES, isFinal, isSuccess } from './core/states';

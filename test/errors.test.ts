@@ -22,6 +22,7 @@ import {
   ParameterValidationError,
   rebuildBatonError,
   RetryAfterError,
+  SecretNotFoundError,
   TaskFailedError,
   TaskTimeoutError,
   TemporalUnavailableError,
@@ -70,6 +71,7 @@ const SAMPLES: BatonError[] = [
   new AgentLimitError("agent 'weaver' stopped: 10 steps without a final answer", 'steps', 10, 4_200),
   new NotFoundError("no deployment named 'nightly'"),
   new MethodNotAllowedError('PUT is not allowed on /api/flow-runs/r-1 (it takes GET)', ['GET']),
+  new SecretNotFoundError("no secret named 'db-password'", 'db-password', ['environment variable BATON_SECRET_DB_PASSWORD', 'file /run/secrets/db-password']),
 ];
 
 /** What a reader sees of an error: name, code, message and every own field. */

@@ -20,6 +20,7 @@ export { emit } from './stream';
 export { createMarkdownArtifact, createTableArtifact, createLinkArtifact, createImageArtifact, createProgressArtifact, updateProgressArtifact } from './artifacts';
 export type { Artifact, ArtifactType, CreateArtifactOptions } from '../core/artifacts';
 export { getVariable } from './get-variable';
+export { getSecret } from './secrets';
 export type { JsonValue } from '../core/variables';
 export { agent } from './agent';
 export type { AgentOptions, AgentResult, AgentTool } from './agent';
