@@ -14,6 +14,7 @@ import type { DataConverter } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { FileCacheStore, type CacheStore } from './activities/cache-store';
 import { FileBlobStore, LargePayloadCodec } from './activities/large-payloads';
+import { EncryptionCodec, parseEncryptionKeys } from './activities/payload-encryption';
 import { ConfigError } from './core/errors';
 import { DirSecretSource, EnvSecretSource, JsonFileSecretSource, RedisSecretSource, SecretSources, type SecretSource } from './activities/secrets';
 import { checkMcpServers } from './mcp/mcp-server-config';
@@ -50,6 +51,22 @@ export const BatonConfig = z.object({
   BATON_WEB_UI_URL: z.url('must be a URL').optional(),
   /** Payloads larger than this many KiB go to the blob store (BATON_HOME/blobs), not the history. */
   BATON_LARGE_PAYLOAD_KIB: intFromEnv(1, 1_900).default(128),
+  /**
+   * Encrypts every payload (AES-256-GCM) before it reaches Temporal: `id1:base64key,id2:base64key`, each key 32 bytes in
+   * base64. The first key encrypts; every key listed decrypts (rotation). Workers, APIs and clients must share it.
+   */
+  BATON_ENCRYPTION_KEYS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return parseEncryptionKeys(text);
+      } catch (err) {
+        for (const issue of (err as ConfigError).issues ?? [])
+          ctx.addIssue({ code: 'custom', message: `${issue.path.replace(/^BATON_ENCRYPTION_KEYS/, 'entry ')}: ${issue.message}` });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   /** Where cached task results live: `file` (BATON_CACHE_DIR) or `redis` (BATON_REDIS_URL), for several machines. */
   BATON_CACHE_STORE: z.enum(['file', 'redis']).default('file'),
   BATON_REDIS_URL: z.url('must be a redis:// URL').optional(),
@@ -227,9 +244,15 @@ export async function openSecretSources(
   return new SecretSources(sources);
 }
 
-/** The data converter everyone shares: large payloads go to BATON_HOME/blobs. */
-export function dataConverter(config: Pick<BatonConfig, 'BATON_HOME' | 'BATON_LARGE_PAYLOAD_KIB'>): DataConverter {
-  return { payloadCodecs: [new LargePayloadCodec(new FileBlobStore(path.join(config.BATON_HOME, 'blobs')), config.BATON_LARGE_PAYLOAD_KIB * 1024)] };
+/**
+ * The data converter everyone shares: payloads encrypted when BATON_ENCRYPTION_KEYS is set, then
+ * large ones moved to BATON_HOME/blobs (encrypted first, so the blob store holds ciphertext too).
+ */
+export function dataConverter(
+  config: Pick<BatonConfig, 'BATON_HOME' | 'BATON_LARGE_PAYLOAD_KIB'> & Partial<Pick<BatonConfig, 'BATON_ENCRYPTION_KEYS'>>,
+): DataConverter {
+  const large = new LargePayloadCodec(new FileBlobStore(path.join(config.BATON_HOME, 'blobs')), config.BATON_LARGE_PAYLOAD_KIB * 1024);
+  return { payloadCodecs: config.BATON_ENCRYPTION_KEYS?.length ? [new EncryptionCodec(config.BATON_ENCRYPTION_KEYS), large] : [large] };
 }
 
 /** The folder of the filesystem result cache. */

@@ -245,6 +245,15 @@ export class SecretNotFoundError extends BatonError {
   }
 }
 
+/**
+ * A payload encrypted with a key this process does not hold (BATON_ENCRYPTION_KEYS), or one that
+ * does not decrypt with the key of its id. Names the key id, never a key or the content.
+ */
+export class PayloadDecryptionError extends BatonError {
+  static override readonly code: string = 'PAYLOAD_DECRYPTION';
+  override readonly name: string = 'PayloadDecryptionError';
+}
+
 /** The path exists, but not for this HTTP method; `allowed` lists the methods it takes. */
 export class MethodNotAllowedError extends BatonError {
   static override readonly code: string = 'METHOD_NOT_ALLOWED';
@@ -281,6 +290,7 @@ const BLANK: Map<string, () => BatonError> = new Map(
     () => new AgentLimitError(''),
     () => new NotFoundError(''),
     () => new SecretNotFoundError(''),
+    () => new PayloadDecryptionError(''),
     () => new MethodNotAllowedError(''),
   ].map((make) => [make().name, make]),
 );
