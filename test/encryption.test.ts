@@ -13,7 +13,7 @@ import { BatonClient } from '../src/client/client';
 import { dataConverter, loadConfig } from '../src/config';
 import { ConfigError } from '../src/core/errors';
 import { startTestApi, type TestApi } from './api-helpers';
-import { startWorker, testTarget, uid, type TestWorker } from './helpers';
+import { eventually, startWorker, testTarget, uid, type TestWorker } from './helpers';
 
 const key = () => randomBytes(32).toString('base64');
 const decoder = new TextDecoder();
@@ -105,6 +105,28 @@ describe('payload encryption', { timeout: 300_000 }, () => {
     assert.deepEqual([read.body.state, read.body.parameters, read.body.result], ['Completed', { name: marker, excited: false }, `hello ${marker}.`]);
   });
 
+  test("task runs' names and a run's pending approval read through the API with every payload encrypted", { timeout: 60_000 }, async () => {
+    const run = await w.client.flowRuns.start('hello', { name: 'Ada' });
+    await run.result();
+    const read = await api.call('GET', `/api/flow-runs/${run.id}`);
+    assert.deepEqual(
+      read.body.taskRuns.map((t: { runName?: string; state: string }) => [t.runName, t.state]),
+      [['greet-Ada', 'Completed']],
+    );
+    const release = uid('r');
+    const waiting = await w.client.flowRuns.start('approval-flow', { release });
+    try {
+      const listed = await eventually(async () => {
+        const res = await api.call('GET', '/api/approvals?flow=approval-flow&pageSize=500');
+        return res.body.approvals.find((a: { flowRunId: string }) => a.flowRunId === waiting.id);
+      }, 30_000);
+      assert.equal(listed.key, 'ship');
+      assert.equal(listed.runName, `release-${release}`);
+    } finally {
+      await w.client.temporal.workflow.getHandle(waiting.id).terminate('test over');
+    }
+  });
+
   test('a large result is encrypted, then offloaded: the blob store holds ciphertext and the result reads', { timeout: 120_000 }, async () => {
     const blobs = path.join(loadConfig().BATON_HOME, 'blobs');
     fs.mkdirSync(blobs, { recursive: true });
@@ -161,6 +183,29 @@ describe('payload encryption', { timeout: 300_000 }, () => {
       wrong.client.flowRuns.result(old.id),
       /a payload encrypted with key 'k1' cannot be decrypted with the key BATON_ENCRYPTION_KEYS gives that id/,
     );
+  });
+
+  test("a worker without the run's key fails its workflow task, naming the key id; one with the key then runs it", { timeout: 120_000 }, async () => {
+    const taskQueue = uid('tq-keys');
+    const lacking = await startWorker({ taskQueue, env: { BATON_ENCRYPTION_KEYS: `k2:${second}` } });
+    let runId: string;
+    try {
+      const run = await w.client.flowRuns.start('hello', { name: 'waits for its key' }, { taskQueue });
+      runId = run.id;
+      const failed = await eventually(async () => {
+        const events = (await w.client.temporal.workflow.getHandle(run.id).fetchHistory()).events ?? [];
+        return events.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes?.failure?.message ?? undefined;
+      }, 30_000);
+      assert.match(failed, /a payload is encrypted with key 'k1', which BATON_ENCRYPTION_KEYS does not hold \(it holds: k2\)/);
+    } finally {
+      await lacking.stop();
+    }
+    const holding = await startWorker({ taskQueue, env: { BATON_ENCRYPTION_KEYS: `k1:${first}` } });
+    try {
+      assert.equal(await w.client.flowRuns.result(runId), 'hello waits for its key.');
+    } finally {
+      await holding.stop();
+    }
   });
 
   test('a run from before encryption was turned on still reads', { timeout: 60_000 }, async () => {
