@@ -5,14 +5,18 @@
  * Loading the configuration has no side effects: it builds no stores or codecs (the functions
  * below do, when called) and reads defaults only from the environment it is given.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { DataConverter } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { FileCacheStore, type CacheStore } from './activities/cache-store';
 import { FileBlobStore, LargePayloadCodec } from './activities/large-payloads';
+import { EncryptionCodec, parseEncryptionKeys } from './activities/payload-encryption';
 import { ConfigError } from './core/errors';
+import { DirSecretSource, EnvSecretSource, JsonFileSecretSource, RedisSecretSource, SecretSources, type SecretSource } from './activities/secrets';
 import { checkMcpServers } from './mcp/mcp-server-config';
 
 const intFromEnv = (min: number, max: number) =>
@@ -47,6 +51,22 @@ export const BatonConfig = z.object({
   BATON_WEB_UI_URL: z.url('must be a URL').optional(),
   /** Payloads larger than this many KiB go to the blob store (BATON_HOME/blobs), not the history. */
   BATON_LARGE_PAYLOAD_KIB: intFromEnv(1, 1_900).default(128),
+  /**
+   * Encrypts every payload (AES-256-GCM) before it reaches Temporal: `id1:base64key,id2:base64key`, each key 32 bytes in
+   * base64. The first key encrypts; every key listed decrypts (rotation). Workers, APIs and clients must share it.
+   */
+  BATON_ENCRYPTION_KEYS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return parseEncryptionKeys(text);
+      } catch (err) {
+        for (const issue of (err as ConfigError).issues ?? [])
+          ctx.addIssue({ code: 'custom', message: `${issue.path.replace(/^BATON_ENCRYPTION_KEYS/, 'entry ')}: ${issue.message}` });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   /** Where cached task results live: `file` (BATON_CACHE_DIR) or `redis` (BATON_REDIS_URL), for several machines. */
   BATON_CACHE_STORE: z.enum(['file', 'redis']).default('file'),
   BATON_REDIS_URL: z.url('must be a redis:// URL').optional(),
@@ -56,6 +76,24 @@ export const BatonConfig = z.object({
   BATON_CACHE_WAIT_SECONDS: intFromEnv(1, 600).default(5),
   /** Folder of the filesystem result cache. Default `<BATON_HOME>/cache`. */
   BATON_CACHE_DIR: z.string().min(1).optional(),
+  /**
+   * A folder of secrets, one file per secret named after it (as Docker and Kubernetes mount them), read by workers'
+   * `getSecret`. Checked when a worker starts: it must be a folder.
+   */
+  BATON_SECRETS_DIR: z.string().trim().min(1, 'must not be empty').optional(),
+  /**
+   * A secret store read by workers' `getSecret`, after the environment and BATON_SECRETS_DIR: `redis://[:password@]host:port[/db][?key=hash]`
+   * (the fields of a Redis hash, default key `baton:secrets`; `rediss://` for TLS) or `file:///absolute/path.json` (a JSON object of
+   * name → string, read at each lookup).
+   */
+  BATON_SECRETS_URL: z
+    .string()
+    .trim()
+    .superRefine((text, ctx) => {
+      const problem = secretsUrlProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   /** Module of flows and tasks the API and workers load when no --flows is given. */
   BATON_FLOWS: z.string().min(1).optional(),
   /** Where the API listens. Anything but loopback requires BATON_API_KEYS. */
@@ -152,9 +190,69 @@ export const BatonConfig = z.object({
 });
 export type BatonConfig = z.infer<typeof BatonConfig>;
 
-/** The data converter everyone shares: large payloads go to BATON_HOME/blobs. */
-export function dataConverter(config: Pick<BatonConfig, 'BATON_HOME' | 'BATON_LARGE_PAYLOAD_KIB'>): DataConverter {
-  return { payloadCodecs: [new LargePayloadCodec(new FileBlobStore(path.join(config.BATON_HOME, 'blobs')), config.BATON_LARGE_PAYLOAD_KIB * 1024)] };
+/** Why a BATON_SECRETS_URL is not one Baton reads, or undefined. */
+function secretsUrlProblem(text: string): string | undefined {
+  const rule = 'must be redis://host:port[/db][?key=hash], rediss://..., or file:///absolute/path.json';
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return rule;
+  }
+  if (url.protocol === 'file:') return url.host || !url.pathname.endsWith('.json') ? `${rule} (a file URL names an absolute path to a .json file)` : undefined;
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return rule;
+  if (!url.hostname) return `${rule} (no host)`;
+  const extra = [...url.searchParams.keys()].filter((k) => k !== 'key');
+  if (extra.length) return `${rule} (unknown parameter '${extra[0]}'; only 'key' names the hash)`;
+  if (url.searchParams.has('key') && !url.searchParams.get('key')) return `${rule} (key must not be empty)`;
+  return undefined;
+}
+
+/**
+ * The secret sources a worker reads (`getSecret`), in order: the environment, BATON_SECRETS_DIR,
+ * BATON_SECRETS_URL. Checks each as it opens it (the folder exists, the JSON file reads, Redis
+ * answers), with errors naming the variable and never a value.
+ */
+export async function openSecretSources(
+  config: Pick<BatonConfig, 'BATON_SECRETS_DIR' | 'BATON_SECRETS_URL'>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SecretSources> {
+  const sources: SecretSource[] = [new EnvSecretSource(env)];
+  if (config.BATON_SECRETS_DIR) {
+    const dir = path.resolve(config.BATON_SECRETS_DIR);
+    let isDir = false;
+    try {
+      isDir = fs.statSync(dir).isDirectory();
+    } catch {
+      isDir = false;
+    }
+    if (!isDir) throw new ConfigError([{ path: 'BATON_SECRETS_DIR', message: `${dir} is not a folder (it holds one file per secret)` }]);
+    sources.push(new DirSecretSource(dir));
+  }
+  if (config.BATON_SECRETS_URL) {
+    const url = new URL(config.BATON_SECRETS_URL);
+    if (url.protocol === 'file:') {
+      const file = new JsonFileSecretSource(fileURLToPath(url));
+      file.read();
+      sources.push(file);
+    } else {
+      const redis = new RedisSecretSource(config.BATON_SECRETS_URL, url.searchParams.get('key') ?? 'baton:secrets');
+      await redis.connect();
+      sources.push(redis);
+    }
+  }
+  return new SecretSources(sources);
+}
+
+/**
+ * The data converter everyone shares: payloads encrypted when BATON_ENCRYPTION_KEYS is set, then
+ * large ones moved to BATON_HOME/blobs (encrypted first, so the blob store holds ciphertext too).
+ */
+export function dataConverter(
+  config: Pick<BatonConfig, 'BATON_HOME' | 'BATON_LARGE_PAYLOAD_KIB'> & Partial<Pick<BatonConfig, 'BATON_ENCRYPTION_KEYS'>>,
+): DataConverter {
+  const large = new LargePayloadCodec(new FileBlobStore(path.join(config.BATON_HOME, 'blobs')), config.BATON_LARGE_PAYLOAD_KIB * 1024);
+  return { payloadCodecs: config.BATON_ENCRYPTION_KEYS?.length ? [new EncryptionCodec(config.BATON_ENCRYPTION_KEYS), large] : [large] };
 }
 
 /** The folder of the filesystem result cache. */

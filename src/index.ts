@@ -36,6 +36,9 @@ export {
   createProgressArtifact,
   updateProgressArtifact,
 } from './activities/task-artifacts';
+export { getVariable } from './activities/variable-reads';
+export { getSecret } from './activities/secrets';
+export type { Variable, JsonValue } from './core/variables';
 export { ArtifactError } from './core/artifacts';
 export type { Artifact, ArtifactType, CreateArtifactOptions } from './core/artifacts';
 export { exponentialBackoff } from './core/task-options';
@@ -64,6 +67,7 @@ export {
   ConfigError,
   TemporalUnavailableError,
   NotFoundError,
+  SecretNotFoundError,
 } from './core/errors';
 export type { FieldIssue } from './core/errors';
 export { STATES, isFinal, isSuccess } from './core/states';

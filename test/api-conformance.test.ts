@@ -16,6 +16,7 @@ import { startTestApi, type TestApi } from './api-helpers';
 import { eventually, startWorker, testTarget, uid, type TestWorker } from './helpers';
 import type { OpenApiDocument } from './openapi-check';
 import { githubSignature } from '../src/events/webhook-request';
+import { VARIABLES_WORKFLOW_ID } from '../src/core/variables';
 
 const ADMIN = 'conformance-admin-0123456789';
 /** Signed with its own secret instead of keyed, and told apart by its name: it has a test of its own below. */
@@ -46,6 +47,7 @@ const VALID_BODY: Record<string, unknown> = {
   'POST /api/events': { event: 'conformance.ping' },
   'POST /api/concurrency-limits': { name: 'conformance-placeholder', slots: 1 },
   'PATCH /api/concurrency-limits/{name}': { slots: 2 },
+  'PUT /api/variables/{name}': { value: { conformance: true } },
   'POST /api/automations': {
     name: 'conformance-placeholder',
     trigger: { type: 'event', match: 'conformance.never.*' },
@@ -81,6 +83,11 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
 
   before(async () => {
     w = await startWorker();
+    // The variables store is one workflow per namespace, on the task queue it was first written from: this file's worker keeps it.
+    await w.client.temporal.workflow
+      .getHandle(VARIABLES_WORKFLOW_ID)
+      .terminate("kept on this test file's task queue")
+      .catch(() => undefined);
     api = await startTestApi(w.client, undefined, { webhooks: [hook] });
     locked = await startTestApi(w.client, `ops:admin:${ADMIN},dash:read:${READER}`);
     uncached = await startTestApi(w.client, undefined, { cache: false, runLogs: false });
@@ -123,6 +130,10 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
         .terminate('test over')
         .catch(() => undefined);
     for (const name of deployments) await w?.client.deployments.delete(name).catch(() => undefined);
+    await w?.client.temporal.workflow
+      .getHandle(VARIABLES_WORKFLOW_ID)
+      .terminate('test over')
+      .catch(() => undefined);
     await locked?.close();
     await uncached?.close();
     await stuckCache?.close();
@@ -201,7 +212,8 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
   test('400 on every operation that names it: a path parameter too long, an unknown query field, or a bad body', { timeout: 30_000 }, async () => {
     for (const key of names('400')) {
       const template = templateOf(key);
-      let path = fill(template, { name: 'n'.repeat(101), id: 'i'.repeat(1_001), key: 'k'.repeat(201) });
+      // 256: past every name's limit (a variable's is 255).
+      let path = fill(template, { name: 'n'.repeat(256), id: 'i'.repeat(1_001), key: 'k'.repeat(201) });
       let sent = body(key);
       if (!template.includes('{')) {
         // No path parameter: a strict query refuses an unknown field; a body route a bad body.
@@ -440,6 +452,17 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
     );
     assert.equal(ofKey.status, 200, JSON.stringify(ofKey.body));
     assert.deepEqual(ofKey.body.versions, []);
+  });
+
+  test('variables: create (201), replace (200), list, read, delete (204); conditional writes that do not hold → 409', { timeout: 60_000 }, async () => {
+    const name = uid('conf_var');
+    assert.equal((await api.call('PUT', `/api/variables/${name}`, { value: 1 })).status, 201);
+    assert.equal((await api.call('PUT', `/api/variables/${name}`, { value: 2, tags: ['t'] })).status, 200);
+    assert.equal((await api.call('PUT', `/api/variables/${name}`, { value: 3, overwrite: false })).status, 409);
+    assert.equal((await api.call('GET', '/api/variables')).status, 200);
+    assert.equal((await api.call('GET', `/api/variables/${name}`)).body.version, 2);
+    assert.equal((await api.call('DELETE', `/api/variables/${name}?ifVersion=1`)).status, 409);
+    assert.equal((await api.call('DELETE', `/api/variables/${name}`)).status, 204);
   });
 
   test('Temporal unreachable → 503 on every operation that names it; health reports degraded', { timeout: 60_000 }, async () => {

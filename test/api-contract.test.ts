@@ -180,6 +180,7 @@ describe('API contract: validation, auth, OpenAPI', () => {
       'DELETE /api/cache',
       'DELETE /api/concurrency-limits/{name}',
       'DELETE /api/deployments/{name}',
+      'DELETE /api/variables/{name}',
       'GET /api/approvals',
       'GET /api/artifacts',
       'GET /api/automations',
@@ -199,6 +200,8 @@ describe('API contract: validation, auth, OpenAPI', () => {
       'GET /api/flows',
       'GET /api/health',
       'GET /api/task-queues/{name}',
+      'GET /api/variables',
+      'GET /api/variables/{name}',
       'GET /metrics',
       'PATCH /api/concurrency-limits/{name}',
       'PATCH /api/deployments/{name}',
@@ -219,6 +222,7 @@ describe('API contract: validation, auth, OpenAPI', () => {
       'POST /api/flow-runs/{id}/retry',
       'POST /api/flows/{name}/runs',
       'POST /api/webhooks/{name}',
+      'PUT /api/variables/{name}',
     ]);
     // A flow run trigger reads like a deployment's: its request and answer are named components.
     const runFlow = res.body.paths['/api/flows/{name}/runs'].post;

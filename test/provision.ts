@@ -37,7 +37,7 @@ export function requirements(env: NodeJS.ProcessEnv = process.env): Requirement[
     { pkg: 'chromium', tests: ['browser'], binaries: env.BATON_CHROMIUM ? [env.BATON_CHROMIUM] : ['/usr/bin/chromium'] },
     {
       pkg: 'redis-server',
-      tests: ['redis-cache', 'api-conformance', 'run-logs'],
+      tests: ['redis-cache', 'api-conformance', 'run-logs', 'secrets'],
       binaries: ['/usr/bin/redis-server', '/usr/local/bin/redis-server', ...onPath('redis-server')],
     },
     // `npm run test:cluster` runs a private PostgreSQL for its Temporal cluster (test/cluster/postgres.ts).

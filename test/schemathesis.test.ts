@@ -7,6 +7,7 @@
  * command that reproduces it.
  */
 import assert from 'node:assert/strict';
+import { VARIABLES_WORKFLOW_ID } from '../src/core/variables';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs';
@@ -135,6 +136,12 @@ describe('Schemathesis finds no server error and no answer the OpenAPI document 
     // The worker runs in a process of its own, as in production: in this process the fuzzer's load
     // on the API would starve it, and decisions would rightly find no worker to take them.
     w = await workerProcess();
+    // The variables store is one workflow per namespace, on the task queue it was first written from:
+    // one an earlier test file left on a queue no worker polls any more would answer every call 503.
+    await w.client.temporal.workflow
+      .getHandle(VARIABLES_WORKFLOW_ID)
+      .terminate("kept on this test file's task queue")
+      .catch(() => undefined);
     api = await startTestApi(w.client, `fuzz:admin:${key}`, { logger });
     // Something to find: a deployment, a completed run and a run waiting for a person.
     const auth = { authorization: `Bearer ${key}` };

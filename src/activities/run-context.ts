@@ -38,7 +38,13 @@ export interface RunContext {
 }
 
 /** What the task runner keeps beside the public context. */
-export type InternalRunContext = RunContext & { logPrints: boolean; artifacts?: TaskArtifacts; temporal?: () => Promise<Client>; taskQueue?: string };
+export type InternalRunContext = RunContext & {
+  logPrints: boolean;
+  artifacts?: TaskArtifacts;
+  /** The worker's Temporal client (opened on first use), for limits and variables. */
+  temporal?: () => Promise<Client>;
+  taskQueue?: string;
+};
 
 const storage = new AsyncLocalStorage<InternalRunContext>();
 

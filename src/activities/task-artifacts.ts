@@ -17,6 +17,7 @@ import {
   type CreateArtifactOptions,
 } from '../core/artifacts';
 import { currentRunContext } from './run-context';
+import { anySecretRead, secretNameIn } from './secret-values';
 
 /** How long a signal is tried again while Temporal does not take it. */
 const SEND_PATIENCE_MS = 20_000;
@@ -32,6 +33,8 @@ export class TaskArtifacts {
   ) {}
 
   async create(artifact: ArtifactOp['artifact']): Promise<string> {
+    const secret = anySecretRead() ? secretNameIn(JSON.stringify(artifact)) : undefined;
+    if (secret) throw new ArtifactError(`the artifact holds the secret '${secret}': artifacts are kept in the flow run's history, which secrets never reach`);
     const index = ++this.count;
     await this.send({ source: this.source, index, artifact });
     return `${this.source.taskRunId}#${index}`;

@@ -10,7 +10,7 @@
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import { TaskTimeoutError } from '../core/errors';
+import { NonRetryableError, TaskTimeoutError } from '../core/errors';
 import { failureFor } from '../core/failure-details';
 import type { LocalStreamedResult, TaskSpec } from '../core/task-options';
 import type { Task } from './task';
@@ -24,6 +24,7 @@ import { streamTarget, TaskStream } from './task-stream';
 import { TaskArtifacts } from './task-artifacts';
 import type { Client } from '@temporalio/client';
 import { traceFields } from './trace-fields';
+import { anySecretRead, redactSecretValues, secretNameIn } from './secret-values';
 import { recordCacheLookup, recordStreamItems, recordTaskAttempt, taskMetricsEnabled, type AttemptOutcome } from './task-metrics';
 
 /**
@@ -83,6 +84,24 @@ export function callCacheKey(
     logger.warn({ err, taskName: spec.name }, 'cannot compute a cache key: running without the cache');
     return undefined;
   }
+}
+
+/**
+ * The error with every secret value the worker read cut out of its message and stack (and its
+ * causes'), before it becomes the failure recorded in the flow run's history.
+ */
+export function withoutSecrets(error: Error): Error {
+  if (!anySecretRead()) return error;
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 10; e = (e as { cause?: unknown }).cause, depth++) {
+    for (const key of ['message', 'stack'] as const) {
+      const text = e[key];
+      if (typeof text === 'string') {
+        const clean = redactSecretValues(text);
+        if (clean !== text) Object.defineProperty(e, key, { value: clean, configurable: true, writable: true, enumerable: false });
+      }
+    }
+  }
+  return error;
 }
 
 /** Builds the activity function that runs `t`. */
@@ -232,7 +251,7 @@ export function taskActivity(
     setTimer: (t: NodeJS.Timeout) => void,
     controller: AbortController | undefined,
   ): Promise<unknown> => {
-    const work = runWithContext(context, () => Promise.resolve().then(() => t.fn(...args)));
+    const work = runWithContext(context, () => Promise.resolve().then(() => t.fn(...args))).then(refuseSecrets);
     if (!controller) return work;
     const timeout = new Promise<never>((_, reject) => {
       setTimer(
@@ -246,10 +265,28 @@ export function taskActivity(
     return Promise.race([work, timeout]);
   };
 
+  /** A result holding a secret the worker read fails the task: the result would be kept in the flow's history. */
+  const refuseSecrets = (result: unknown): unknown => {
+    if (!anySecretRead() || result === undefined) return result;
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(result);
+    } catch {
+      json = undefined;
+    }
+    const secret = json === undefined ? undefined : secretNameIn(json);
+    if (secret) {
+      throw new NonRetryableError(
+        `task ${spec.name} returned a value holding the secret '${secret}': a task's result is kept in its flow run's history, which secrets never reach; return what you derive from it instead`,
+      );
+    }
+    return result;
+  };
+
   /** Turns a task's error into a Temporal failure that says whether, and when, to retry. */
   const decide = async (err: unknown, context: RunContext, streamed: boolean | undefined, local: boolean): Promise<ApplicationFailure> => {
     const failures = context.failures + 1;
-    const error = err instanceof Error ? err : new Error(String(err));
+    const error = withoutSecrets(err instanceof Error ? err : new Error(String(err)));
     const reason = stopReason(err, failures, spec, options) ?? (await askRetryCondition(err, { ...context, failures }));
     const failure = (nonRetryable: boolean, nextRetryDelayMs?: number) =>
       failureFor(error, {

@@ -4,6 +4,8 @@
  * second rather than one per token. Batches go out one at a time, in order; each is numbered so
  * the flow takes a batch once even when a signal call is retried.
  */
+import { anySecretRead, secretNameIn } from './secret-values';
+import { BatonError } from '../core/errors';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { MAP_SHARD_WORKFLOW } from '../core/map-shard';
@@ -56,7 +58,10 @@ export class TaskStream {
   push(args: unknown[]): Promise<void> {
     const { topic, value } = topicAndValue(args, 'stream()');
     // Checked here, so a value JSON cannot carry fails where it was streamed.
-    const size = JSON.stringify(value).length;
+    const json = JSON.stringify(value);
+    const size = json.length;
+    const secret = anySecretRead() ? secretNameIn(json ?? '') : undefined;
+    if (secret) throw new BatonError(`stream() refused a value holding the secret '${secret}': a stream is kept in the flow run's history, which secrets never reach`);
     if (!this.streamed) {
       this.streamed = true;
       this.onFirstChunk();

@@ -12,6 +12,7 @@ import {
   ForbiddenError,
   MethodNotAllowedError,
   NotFoundError,
+  PayloadDecryptionError,
   TemporalUnavailableError,
   UnauthorizedError,
   ValidationError,
@@ -31,6 +32,8 @@ const STATUS: [new (...args: never[]) => BatonError, number][] = [
   [CacheUnavailableError, 503],
   [RunLogsUnavailableError, 503],
   [ConfigError, 500],
+  // The API's keys do not read what Temporal holds: its configuration, not the request, is at fault.
+  [PayloadDecryptionError, 500],
 ];
 
 /** gRPC "unavailable" / "deadline exceeded": Temporal could not be reached. */

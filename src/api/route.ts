@@ -21,7 +21,7 @@ export interface RouteInput<P, Q, B> {
 }
 
 export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express-style path: `/api/deployments/:name`. */
   path: string;
   summary: string;

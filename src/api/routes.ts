@@ -7,6 +7,7 @@ import type { CacheStore } from '../activities/cache-store';
 import type { McpHealthProbe } from '../mcp/mcp-health';
 import type { BatonClient } from '../client/client';
 import { artifactRoutes } from './routes/artifacts';
+import { variableRoutes } from './routes/variables';
 import { cacheRoutes } from './routes/cache';
 import { deploymentRoutes } from './routes/deployments';
 import { flowRunRoutes } from './routes/flow-runs';
@@ -39,6 +40,7 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
     ...flowRunStreamRoutes(client),
     ...flowRunLogRoutes(client, options.runLogs),
     ...artifactRoutes(client),
+    ...variableRoutes(client),
     ...cacheRoutes(cache),
     ...peopleRoutes(client, options),
     ...eventRoutes(client),

@@ -11,6 +11,7 @@ import { deploy, deployment } from './deployment-commands';
 import { doctor } from './doctor';
 import { approvalCommand } from './approval-commands';
 import { artifactCommand } from './artifact-commands';
+import { variableCommand } from './variable-commands';
 import { automationCommand } from './automation-commands';
 import { concurrencyLimitCommand } from './concurrency-limit-commands';
 import { flowCommand } from './flow-commands';
@@ -81,6 +82,13 @@ artifacts (through the API)
                                         a run's artifacts, or a key's versions across runs, latest first
   artifact inspect <key> [--json]       every version of a key, with its data
 
+variables (through the API)
+  variable set <name> <value> [--tag t]... [--overwrite] [--if-version n] [--json]
+                                        <value> is JSON when it parses (42, true, {"a":1}), else text;
+                                        an existing variable is replaced only with --overwrite
+  variable get <name> [--json]          the value: text as it is, anything else as JSON
+  variable ls [--json] | inspect <name> [--json] | unset <name> [--if-version n]
+
 automations (through the API)
   automation ls [--json] | inspect <name> [--json] | pause <name> | resume <name> | delete <name>
   automation apply [--file baton.yaml]  create or replace each entry of the file's automations: section
@@ -139,6 +147,8 @@ async function dispatch(argv: string[]): Promise<number> {
       return approvalCommand(apiClient(), sub, rest);
     case 'artifact':
       return artifactCommand(apiClient(), sub, rest);
+    case 'variable':
+      return variableCommand(apiClient(), sub, rest);
     case 'automation':
       return automationCommand(apiClient(), sub, rest);
     case 'concurrency-limit':

@@ -14,7 +14,7 @@ import { STREAM_QUERY } from '../core/stream';
 import { decisionError, describeFailure, isDecisionTimeout } from './approval-errors';
 import type { ClientContext } from './client-context';
 import { pageTokenBytes, pageTokenText, quote } from './visibility';
-import { decodePayload, flowRunNotFound } from './temporal-values';
+import { decodePayload, decodeWith, flowRunNotFound } from './temporal-values';
 
 function keyword(payload: unknown): string | null {
   const value = decodePayload(payload as never);
@@ -51,7 +51,8 @@ export class Approvals {
     const approvals: PendingApprovalItem[] = [];
     for (const e of response.executions ?? []) {
       const fields = e.searchAttributes?.indexedFields ?? {};
-      const pending = decodePayload(e.memo?.fields?.[APPROVALS_MEMO] as never);
+      // Through the codecs: an encrypted memo is decrypted, one these keys cannot read is skipped.
+      const pending = await decodeWith(this.ctx.payloadCodecs, e.memo?.fields?.[APPROVALS_MEMO] as never).catch(() => undefined);
       if (!Array.isArray(pending)) continue;
       for (const p of pending as PendingApproval[]) {
         approvals.push({

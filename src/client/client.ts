@@ -20,6 +20,7 @@ import { ConcurrencyLimits } from './concurrency-limits';
 import type { ClientContext } from './client-context';
 import { Deployments } from './deployments';
 import { FlowRuns } from './flow-runs';
+import { Variables } from './variables';
 
 export interface BatonClientOptions {
   target: Pick<TemporalTarget, 'connectionOptions' | 'namespace' | 'webUiUrl'>;
@@ -45,6 +46,8 @@ export class BatonClient {
   readonly artifacts: Artifacts;
   /** Global concurrency and rate limits: create, read, change, delete. */
   readonly concurrencyLimits: ConcurrencyLimits;
+  /** JSON values by name that flows, tasks and people share (Prefect's variables). */
+  readonly variables: Variables;
   readonly namespace: string;
   private readonly flowsByName: ReadonlyMap<string, AnyFlow>;
 
@@ -70,6 +73,7 @@ export class BatonClient {
     this.approvals = new Approvals(context);
     this.artifacts = new Artifacts(context);
     this.concurrencyLimits = new ConcurrencyLimits(context);
+    this.variables = new Variables(context);
   }
 
   static async connect(options: BatonClientOptions): Promise<BatonClient> {

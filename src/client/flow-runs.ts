@@ -33,7 +33,7 @@ import type { StreamItem, StreamPage, StreamRequest } from '../core/stream';
 import { rebuildFlowError } from './flow-run-error';
 import { flowRunState, latestAttempts, stateClause } from './flow-run-state';
 import { taskRunsFrom, type TaskRun } from './task-runs';
-import { dateOf, decodePayload, flowRunNotFound, isoTime, keywordOf } from './temporal-values';
+import { dateOf, decodePayload, decryptInPlace, flowRunNotFound, isoTime, keywordOf } from './temporal-values';
 import { resetPoint } from './reset-point';
 import { pageTokenBytes, pageTokenText, quote } from './visibility';
 
@@ -208,6 +208,8 @@ export class FlowRuns {
     }
     const history = await this.ctx.temporal.workflow.getHandle(flowRunId, description.runId).fetchHistory();
     const events = history.events ?? [];
+    // Task runs' names (summaries) and failure details are read with the plain converter: encrypted, they are decrypted first.
+    await decryptInPlace(this.ctx.payloadCodecs, events);
     const sa = description.typedSearchAttributes as TypedSearchAttributes;
     const execution = description.raw.workflowExecutionInfo;
     const state = flowRunState({

@@ -3,7 +3,7 @@
  * from visibility records, describe answers and history events, and Temporal's not-found error.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { defaultPayloadConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { NotFoundError } from '../core/errors';
 import type { google } from '@temporalio/proto';
 
@@ -15,6 +15,46 @@ export function decodePayload(payload: Payload | null | undefined): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** A payload through the codecs (encryption, large payloads) and the default converter. */
+export async function decodeWith(codecs: readonly PayloadCodec[], payload: Payload | null | undefined): Promise<unknown> {
+  if (!payload) return undefined;
+  let payloads = [payload];
+  for (const codec of [...codecs].reverse()) payloads = await codec.decode(payloads);
+  return decodePayload(payloads[0]);
+}
+
+/**
+ * Decrypts, in place, every encrypted payload in `value` (history events, say) that Baton reads
+ * with the plain converter: the summaries that name task runs, failure details. Payloads that are
+ * not encrypted, or that these keys cannot decrypt, are left as they are (read as absent).
+ */
+export async function decryptInPlace(codecs: readonly PayloadCodec[], value: unknown): Promise<void> {
+  if (!codecs.length) return;
+  const found: Payload[] = [];
+  const walk = (v: unknown, depth: number): void => {
+    if (!v || typeof v !== 'object' || v instanceof Uint8Array || depth > 40) return;
+    const p = v as Payload;
+    if (p.metadata && p.data instanceof Uint8Array) {
+      const encoding = p.metadata.encoding ? new TextDecoder().decode(p.metadata.encoding) : '';
+      if (encoding === 'binary/encrypted') found.push(p);
+      return;
+    }
+    for (const x of Object.values(v)) walk(x, depth + 1);
+  };
+  walk(value, 0);
+  await Promise.all(
+    found.map(async (payload) => {
+      try {
+        let payloads = [payload];
+        for (const codec of [...codecs].reverse()) payloads = await codec.decode(payloads);
+        Object.assign(payload, { metadata: payloads[0]!.metadata, data: payloads[0]!.data });
+      } catch {
+        // Left encrypted: read as absent, as any unreadable value.
+      }
+    }),
+  );
 }
 
 type Timestamp = google.protobuf.ITimestamp | null | undefined;

@@ -229,6 +229,31 @@ export class NotFoundError extends BatonError {
   override readonly name: string = 'NotFoundError';
 }
 
+/**
+ * A task asked for a secret no source of its worker holds. Names the secret and the sources
+ * tried, never a value.
+ */
+export class SecretNotFoundError extends BatonError {
+  static override readonly code: string = 'SECRET_NOT_FOUND';
+  override readonly name: string = 'SecretNotFoundError';
+  constructor(
+    message: string,
+    readonly secret: string = '',
+    readonly sources: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A payload encrypted with a key this process does not hold (BATON_ENCRYPTION_KEYS), or one that
+ * does not decrypt with the key of its id. Names the key id, never a key or the content.
+ */
+export class PayloadDecryptionError extends BatonError {
+  static override readonly code: string = 'PAYLOAD_DECRYPTION';
+  override readonly name: string = 'PayloadDecryptionError';
+}
+
 /** The path exists, but not for this HTTP method; `allowed` lists the methods it takes. */
 export class MethodNotAllowedError extends BatonError {
   static override readonly code: string = 'METHOD_NOT_ALLOWED';
@@ -264,6 +289,8 @@ const BLANK: Map<string, () => BatonError> = new Map(
     () => new RunLogsUnavailableError(''),
     () => new AgentLimitError(''),
     () => new NotFoundError(''),
+    () => new SecretNotFoundError(''),
+    () => new PayloadDecryptionError(''),
     () => new MethodNotAllowedError(''),
   ].map((make) => [make().name, make]),
 );

@@ -2,7 +2,7 @@
  * Secret values a process holds in its environment, cut out of every log line it writes (and so
  * out of every run's log): a task that logs a token by mistake leaves `[redacted]` instead. A
  * variable is secret by its name (TOKEN, SECRET, PASSWORD, API_KEY, PRIVATE_KEY, CREDENTIAL); the
- * secrets of BATON_API_KEYS are its entries' last parts.
+ * secrets of BATON_API_KEYS are its entries' last parts, those of BATON_ENCRYPTION_KEYS the keys.
  */
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_KEY|ACCESS_KEY|CREDENTIAL)/i;
 /** Shorter values are too likely to occur by chance in a line. */
@@ -15,6 +15,8 @@ export function secretValues(env: NodeJS.ProcessEnv): string[] {
     if (!value) continue;
     if (name === 'BATON_API_KEYS') {
       for (const entry of value.split(',')) values.add(entry.trim().split(':').slice(2).join(':'));
+    } else if (name === 'BATON_ENCRYPTION_KEYS') {
+      for (const entry of value.split(',')) values.add(entry.trim().split(':').slice(1).join(':'));
     } else if (SECRET_NAME.test(name)) values.add(value);
   }
   // Longest first, so a secret that contains another is cut out whole.

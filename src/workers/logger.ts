@@ -11,6 +11,7 @@ import { enableTaskMetrics } from '../activities/task-metrics';
 import { ConfigError } from '../core/errors';
 import { runLogSink } from '../run-logs/run-log-sink';
 import { redactor, secretValues } from './log-secrets';
+import { redactSecretValues } from '../activities/secret-values';
 
 /**
  * Errors are logged by name, message, code and stack only: an HTTP client's error can carry the
@@ -31,7 +32,8 @@ const KEEPS_RUN_LOGS = Symbol.for('baton.logger.keepsRunLogs');
 /**
  * The process's root logger. Lines go to stdout at BATON_LOG_LEVEL, and each line that names a
  * flow run also to that run's log once a worker has installed the process's run-log sink (see
- * {@link keepRunLogsAt}); the environment's secret values are cut out of both.
+ * {@link keepRunLogsAt}); the environment's secret values, and every secret a task has read with
+ * `getSecret`, are cut out of both.
  */
 export function createLogger(config: Pick<BatonConfig, 'BATON_LOG_LEVEL' | 'BATON_LOG_FORMAT'>, env: NodeJS.ProcessEnv = process.env): Logger {
   const options = {
@@ -43,7 +45,9 @@ export function createLogger(config: Pick<BatonConfig, 'BATON_LOG_LEVEL' | 'BATO
     // Keys that may hold secrets never reach a log line.
     redact: { paths: ['apiKey', '*.apiKey', 'authorization', '*.authorization', 'password', '*.password'], censor: '[redacted]' },
   };
-  const redact = redactor(secretValues(env));
+  const fromEnv = redactor(secretValues(env));
+  // The environment's secrets, and those tasks read with getSecret() (registered as they are read).
+  const redact = (text: string) => redactSecretValues(fromEnv(text));
   const out =
     config.BATON_LOG_FORMAT === 'pretty' ? pretty({ sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }) : pino.destination({ dest: 1, sync: true });
   const streams: pino.StreamEntry[] = [{ level: 'trace', stream: { write: (text: string) => void runLogSink()?.take(redact(text)) } }];

@@ -6,13 +6,15 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type NativeConnectionOptions, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { dataConverter, openCacheStore, type BatonConfig } from '../config';
+import { dataConverter, openCacheStore, openSecretSources, type BatonConfig } from '../config';
+import { useSecretSources } from '../activities/secrets';
 import { installLogPrints } from '../activities/log-prints';
 import { taskActivity } from '../activities/task-runner';
 import { cacheActivities } from '../activities/cache-lookup';
 import { mapShardActivities } from '../activities/map-shard-previous';
 import { awaitFlowRunActivities } from '../activities/await-flow-run';
 import { limitActivities } from '../activities/limit-activities';
+import { variableActivities } from '../activities/variable-reads';
 import { workerEventActivities } from '../events/event-activities';
 import { TemporalUnavailableError } from '../core/errors';
 import type { TemporalTarget } from '../server/temporal-server';
@@ -72,7 +74,12 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   // Tasks reach MCP servers through the worker's pool: one connection per server, opened on first use.
   const mcp = new McpPool(loadMcpServers(config).servers, logger);
 
-  const store = await openCacheStore(config, logger);
+  // Secrets tasks read with getSecret(): checked now, so a bad folder, file or store fails the start.
+  const releaseSecrets = useSecretSources(await openSecretSources(config));
+  const store = await openCacheStore(config, logger).catch(async (err: unknown) => {
+    await releaseSecrets();
+    throw err;
+  });
   const activities: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
   const leaseMs = config.BATON_CACHE_LOCK_LEASE_SECONDS * 1000;
   // Tasks' streams and map shards (which read a resumed flow run's earlier runs) reach Temporal
@@ -93,6 +100,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   Object.assign(activities, mapShardActivities(openClient));
   Object.assign(activities, awaitFlowRunActivities(openClient));
   Object.assign(activities, limitActivities(openClient, taskQueue));
+  Object.assign(activities, variableActivities(openClient));
   // Events and automations: matching, actions (a deployment run needs the module's flows) and a flow run's own events.
   const events = workerEventActivities({
     target: options.target,
@@ -108,6 +116,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
   try {
     connection = await NativeConnection.connect(options.target.connectionOptions as NativeConnectionOptions);
   } catch (err) {
+    await releaseSecrets();
     throw new TemporalUnavailableError(`cannot reach Temporal at ${options.target.address}: ${(err as Error).message}`, { cause: err });
   }
   // Every run's log lines, kept for `baton flow-run logs` as long as Temporal keeps the run.
@@ -123,6 +132,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
       await connection.close().catch(() => undefined);
       await store.close?.().catch(() => undefined);
       await events.close();
+      await releaseSecrets();
       throw err;
     });
   let worker: Worker;
@@ -156,6 +166,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
     await store.close?.().catch(() => undefined);
     await events.close();
     await releaseRunLogs();
+    await releaseSecrets();
     throw err;
   }
   logger.info(
@@ -182,6 +193,7 @@ export async function createWorker(options: BatonWorkerOptions): Promise<BatonWo
         await mcp.close();
         await events.close();
         await releaseRunLogs().catch(() => undefined);
+        await releaseSecrets();
         if (client) await (await client.catch(() => undefined))?.connection.close().catch(() => undefined);
         // The last runs' spans leave before the process does.
         await tracing?.flush().catch((err: unknown) => logger.warn({ err }, 'could not export the last spans'));

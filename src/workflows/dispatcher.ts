@@ -28,6 +28,8 @@ import { CRASH_WATCH_WORKFLOW, type CrashWatchInput } from '../core/hooks';
 import { LIMIT_WORKFLOW, type LimitInput } from '../core/concurrency-limits';
 import { runConcurrencyLimit } from './concurrency-limit';
 import { deploymentConcurrency, takeDeploymentSlot } from './concurrency';
+import { VARIABLES_WORKFLOW, type VariablesInput } from '../core/variables';
+import { runVariables } from './variable-store';
 
 export default async function batonFlow(params: unknown): Promise<unknown> {
   const { workflowType } = workflowInfo();
@@ -36,6 +38,7 @@ export default async function batonFlow(params: unknown): Promise<unknown> {
   if (workflowType === AUTOMATION_WORKFLOW) return runAutomation(params as AutomationInput);
   if (workflowType === CRASH_WATCH_WORKFLOW) return runCrashWatch(params as CrashWatchInput);
   if (workflowType === LIMIT_WORKFLOW) return runConcurrencyLimit(params as LimitInput);
+  if (workflowType === VARIABLES_WORKFLOW) return runVariables(params as VariablesInput);
   const flow = flowNamed(workflowType);
   if (!flow) {
     throw ApplicationFailure.nonRetryable(

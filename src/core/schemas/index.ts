@@ -15,3 +15,4 @@ export * from './task-queue';
 export * from './run-log';
 export * from './artifact';
 export * from './concurrency-limit';
+export * from './variable';
