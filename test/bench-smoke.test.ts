@@ -30,6 +30,18 @@ describe('benchmarks (smoke)', () => {
     for (const r of rows) assert.ok(Number.isFinite(r.p50) && r.signals >= 1, JSON.stringify(r));
   });
 
+  test('npm run bench:variables -- --n 10 times writes, client reads and flow reads of variables', { timeout: 120_000 }, async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'variables.ts'), '--n', '10'], {
+      cwd: ROOT,
+      env: process.env,
+      maxBuffer: 10 * 1024 * 1024,
+    });
+    const rows = stdout.trim().split('\n').slice(-3);
+    assert.match(rows[0]!, /^\| set \(update\) \| \d+\.\d \| \d+\.\d \|$/, stdout);
+    assert.match(rows[1]!, /^\| get through the client \(query\) \| \d+\.\d \| \d+\.\d \|$/, stdout);
+    assert.match(rows[2]!, /^\| getVariable in a flow \(local activity\), mean of one run \| \d+\.\d \| - \|$/, stdout);
+  });
+
   test('npm run bench:tracing -- --smoke runs the flow untraced and traced; only the traced worker exports', { timeout: 120_000 }, async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'tracing.ts'), '--smoke', '--json'], {
       cwd: ROOT,

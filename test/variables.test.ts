@@ -251,6 +251,30 @@ describe('variables', { timeout: 300_000 }, () => {
     );
   });
 
+  test('a store whose task queue no worker polls: reads and writes answer 503 WORKER_UNAVAILABLE, saying why', { timeout: 90_000 }, async () => {
+    const handle = w.client.temporal.workflow.getHandle(VARIABLES_WORKFLOW_ID);
+    await handle.terminate('a store on a queue nobody polls').catch(() => undefined);
+    await w.client.temporal.workflow.start(VARIABLES_WORKFLOW, { workflowId: VARIABLES_WORKFLOW_ID, taskQueue: uid('no-worker'), args: [{}] });
+    try {
+      for (const [method, body] of [
+        ['GET', undefined],
+        ['PUT', { value: 1 }],
+      ] as const) {
+        const started = Date.now();
+        const res = await api.call(method, `/api/variables/${varName('unserved')}`, body);
+        assert.equal(res.status, 503, `${method}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.error.code, 'WORKER_UNAVAILABLE');
+        assert.match(
+          res.body.error.message,
+          /no worker answered for the variables store 'baton-variables' within 8 s: it is kept by a workflow on the task queue it was first written from/,
+        );
+        assert.ok(Date.now() - started < 9_500, `answered within the store's wait (${Date.now() - started} ms)`);
+      }
+    } finally {
+      await handle.terminate('test over').catch(() => undefined);
+    }
+  });
+
   test('the store continues as new with its variables, and writes go on from the versions they had', { timeout: 120_000 }, async () => {
     const handle = w.client.temporal.workflow.getHandle(VARIABLES_WORKFLOW_ID);
     await handle.terminate('start the store with a short history').catch(() => undefined);

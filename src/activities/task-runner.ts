@@ -10,7 +10,7 @@
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import { NonRetryableError, TaskTimeoutError } from '../core/errors';
+import { BatonError, NonRetryableError, TaskTimeoutError } from '../core/errors';
 import { failureFor } from '../core/failure-details';
 import type { LocalStreamedResult, TaskSpec } from '../core/task-options';
 import type { Task } from './task';
@@ -143,6 +143,9 @@ export function taskActivity(
     // Local activities have nothing to heartbeat to; a task's own heartbeat() is then a no-op.
     const send = local ? () => void (details.streamed && localStreamed.add(localKey)) : () => ctx.heartbeat(details);
     const heartbeat = (user?: unknown) => {
+      // Heartbeat details are kept by Temporal (and recorded in a timed-out attempt's failure): never a secret.
+      const secret = user !== undefined && anySecretRead() ? secretNameIn(JSON.stringify(user) ?? '') : undefined;
+      if (secret) throw new BatonError(`heartbeat() refused details holding the secret '${secret}': Temporal keeps them, and secrets never reach it`);
       if (user !== undefined) details = { ...details, user };
       send();
     };

@@ -25,8 +25,8 @@ import {
 } from '../core/variables';
 import type { ClientContext } from './client-context';
 
-/** Seconds a read or a write waits for the store's worker before WorkerUnavailableError. */
-const WAIT_MS = 10_000;
+/** Milliseconds a read or a write waits for the store's worker before WorkerUnavailableError: less than the API's wait for Temporal (10 s), so the API says which is missing. */
+const WAIT_MS = 8_000;
 
 export interface SetVariableOptions {
   /** Replace the variable's tags; left out, a write keeps the tags it overwrites. */
