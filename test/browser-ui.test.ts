@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { openStreams } from '../src/api/routes/flow-run-stream';
 import { startTestApi, type TestApi } from './api-helpers';
 import { eventually, FIXTURES, ROOT, startWorker, uid, type TestWorker } from './helpers';
 
@@ -48,12 +49,17 @@ describe('the Baton UI in a real browser', () => {
     },
     { timeout: 180_000 },
   );
-  after(async () => {
-    await browser?.close();
-    await keyed?.close();
-    await api?.close();
-    await w?.stop();
-  });
+  after(
+    async () => {
+      await browser?.close();
+      // A stream's reader ends once it sees its caller gone; the client it reads with must outlive it.
+      await eventually(() => openStreams.runs === 0, 15_000);
+      await keyed?.close();
+      await api?.close();
+      await w?.stop();
+    },
+    { timeout: 60_000 },
+  );
 
   /** A page whose script errors fail the test (collected, asserted at the end of each test). */
   async function open(url: string, width = 1280): Promise<Page> {
@@ -109,6 +115,11 @@ describe('the Baton UI in a real browser', () => {
     assert.equal(await page.locator('select[name="state"]').inputValue(), 'Failed');
     await page.locator('select[name="state"]').selectOption('Completed');
     await eventually(async () => ((await visibleRuns(page)).length === 2 ? true : undefined), 15_000);
+
+    // The list reads itself again while visible: a new matching run shows up without a reload.
+    const later = await start({ title: 'd', steps: 1, stepSeconds: 0 }, { runName: `${prefix}-four`, tags: [red] });
+    await w.client.flowRuns.result(later);
+    await page.locator(`tr[data-run="${later}"]`).waitFor({ timeout: 15_000 });
 
     // The API's page tokens: a page of 25 and the next.
     await page.locator('#clear').click();
@@ -321,6 +332,29 @@ describe('the Baton UI in a real browser', () => {
     await page.locator('#header[data-state="Completed"]').waitFor({ timeout: 20_000 });
     await eventually(async () => ((await page.locator('#stream li[data-kind="item"]').count()) === 2 ? true : undefined), 20_000);
     await page.locator('#logs li', { hasText: 'step 2 began' }).waitFor({ timeout: 20_000 });
+    await page.close();
+    noScriptErrors();
+  });
+
+  test("a run's page cancels a running run, then retries it as a new run", { timeout: 120_000 }, async () => {
+    const id = await start({ title: uid('cancel'), steps: 20, stepSeconds: 2 });
+    const page = await open(`${api.base}/ui/runs/${id}`);
+    await page.locator('#header[data-state="Running"]').waitFor({ timeout: 20_000 });
+    await page.locator('#header button', { hasText: 'Cancel' }).click();
+    await page.locator('#header[data-state="Cancelled"]').waitFor({ timeout: 30_000 });
+    assert.equal((await w.client.flowRuns.get(id)).state, 'Cancelled');
+    await page.locator('#header button', { hasText: 'Retry' }).click();
+    const link = page.locator('#action-status a');
+    await link.waitFor({ timeout: 20_000 });
+    const retried = decodeURIComponent((await link.getAttribute('href'))!.replace('/ui/runs/', ''));
+    assert.notEqual(retried, id);
+    const again = await w.client.flowRuns.get(retried);
+    assert.equal(again.retryOf, id);
+    assert.deepEqual(again.parameters, (await w.client.flowRuns.get(id)).parameters);
+    await link.click();
+    await page.locator('#header dd a', { hasText: id }).waitFor();
+    await page.locator('#header button', { hasText: 'Cancel' }).click();
+    await page.locator('#header[data-state="Cancelled"]').waitFor({ timeout: 30_000 });
     await page.close();
     noScriptErrors();
   });
