@@ -27,6 +27,7 @@ const FLAGS = [
   '--disable-sync',
 ];
 const SECRET = 'ui-admin-secret-0123456789';
+const READ_SECRET = 'ui-viewer-secret-0123456789';
 
 describe('the Baton UI in a real browser', () => {
   let w: TestWorker;
@@ -45,7 +46,7 @@ describe('the Baton UI in a real browser', () => {
       browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, timeout: 60_000 });
       w = await startWorker({ flows: path.join(FIXTURES, 'ui') });
       api = await startTestApi(w.client);
-      keyed = await startTestApi(w.client, `admin:admin:${SECRET}`);
+      keyed = await startTestApi(w.client, `admin:admin:${SECRET},viewer:read:${READ_SECRET}`);
     },
     { timeout: 180_000 },
   );
@@ -332,6 +333,14 @@ describe('the Baton UI in a real browser', () => {
     await page.locator('#header[data-state="Completed"]').waitFor({ timeout: 20_000 });
     await eventually(async () => ((await page.locator('#stream li[data-kind="item"]').count()) === 2 ? true : undefined), 20_000);
     await page.locator('#logs li', { hasText: 'step 2 began' }).waitFor({ timeout: 20_000 });
+
+    // A read-only key reads, but a write is refused with the API's reason, and nothing starts.
+    await page.locator('#api-key').fill(READ_SECRET);
+    await page.locator('#api-key').dispatchEvent('change');
+    await page.locator('#header[data-state="Completed"]').waitFor({ timeout: 20_000 });
+    await page.locator('#header button', { hasText: 'Run again' }).click();
+    await page.locator('#action-status.error', { hasText: 'This API key may not do that' }).waitFor();
+    assert.equal((await keyed.call('GET', `/api/flow-runs?tag=${tag}`, undefined, { authorization: `Bearer ${READ_SECRET}` })).body.flowRuns.length, 1);
     await page.close();
     noScriptErrors();
   });
