@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { openStreams } from '../src/api/routes/flow-run-stream';
 import { startTestApi, type TestApi } from './api-helpers';
 import { eventually, FIXTURES, ROOT, startWorker, uid, type TestWorker } from './helpers';
 
@@ -26,6 +27,7 @@ const FLAGS = [
   '--disable-sync',
 ];
 const SECRET = 'ui-admin-secret-0123456789';
+const READ_SECRET = 'ui-viewer-secret-0123456789';
 
 describe('the Baton UI in a real browser', () => {
   let w: TestWorker;
@@ -44,16 +46,21 @@ describe('the Baton UI in a real browser', () => {
       browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, timeout: 60_000 });
       w = await startWorker({ flows: path.join(FIXTURES, 'ui') });
       api = await startTestApi(w.client);
-      keyed = await startTestApi(w.client, `admin:admin:${SECRET}`);
+      keyed = await startTestApi(w.client, `admin:admin:${SECRET},viewer:read:${READ_SECRET}`);
     },
     { timeout: 180_000 },
   );
-  after(async () => {
-    await browser?.close();
-    await keyed?.close();
-    await api?.close();
-    await w?.stop();
-  });
+  after(
+    async () => {
+      await browser?.close();
+      // A stream's reader ends once it sees its caller gone; the client it reads with must outlive it.
+      await eventually(() => openStreams.runs === 0, 15_000);
+      await keyed?.close();
+      await api?.close();
+      await w?.stop();
+    },
+    { timeout: 60_000 },
+  );
 
   /** A page whose script errors fail the test (collected, asserted at the end of each test). */
   async function open(url: string, width = 1280): Promise<Page> {
@@ -110,16 +117,25 @@ describe('the Baton UI in a real browser', () => {
     await page.locator('select[name="state"]').selectOption('Completed');
     await eventually(async () => ((await visibleRuns(page)).length === 2 ? true : undefined), 15_000);
 
-    // The API's page tokens: a page of 25 and the next.
-    await page.locator('#clear').click();
-    await eventually(async () => ((await visibleRuns(page)).length === 25 || !(await page.locator('#next').isEnabled()) ? true : undefined), 15_000);
-    if (await page.locator('#next').isEnabled()) {
-      const firstPage = await visibleRuns(page);
-      await page.locator('#next').click();
-      await eventually(async () => ((await page.locator('#page-info').innerText()).startsWith('page 2') ? true : undefined));
-      const second = await visibleRuns(page);
-      assert.ok(second.length > 0 && second.every((id) => !firstPage.includes(id)), 'the second page holds other runs');
-    }
+    // The list reads itself again while visible: a new matching run shows up without a reload.
+    const later = await start({ title: 'd', steps: 1, stepSeconds: 0 }, { runName: `${prefix}-four`, tags: [red] });
+    await w.client.flowRuns.result(later);
+    await page.locator(`tr[data-run="${later}"]`).waitFor({ timeout: 15_000 });
+
+    // The API's page tokens, two runs a page: the first page, the next, and back.
+    await page.goto(`${api.base}/ui/runs?name=${prefix}&pageSize=2`);
+    await eventually(async () => ((await visibleRuns(page)).length === 2 ? true : undefined), 15_000);
+    const firstPage = await visibleRuns(page);
+    assert.equal(await page.locator('#prev').isDisabled(), true);
+    await page.locator('#next').click();
+    await page.locator('#page-info', { hasText: 'page 2' }).waitFor();
+    const secondPage = await visibleRuns(page);
+    assert.deepEqual([...firstPage, ...secondPage].sort(), [...ids, later].sort(), 'two pages of two: each run once');
+    await page.locator('#prev').click();
+    await page.locator('#page-info', { hasText: 'page 1' }).waitFor();
+    assert.deepEqual(await visibleRuns(page), firstPage);
+    await page.locator('select[name="state"]').selectOption('Completed');
+    await page.waitForURL(/pageSize=2/);
     await page.close();
     noScriptErrors();
   });
@@ -321,6 +337,37 @@ describe('the Baton UI in a real browser', () => {
     await page.locator('#header[data-state="Completed"]').waitFor({ timeout: 20_000 });
     await eventually(async () => ((await page.locator('#stream li[data-kind="item"]').count()) === 2 ? true : undefined), 20_000);
     await page.locator('#logs li', { hasText: 'step 2 began' }).waitFor({ timeout: 20_000 });
+
+    // A read-only key reads, but a write is refused with the API's reason, and nothing starts.
+    await page.locator('#api-key').fill(READ_SECRET);
+    await page.locator('#api-key').dispatchEvent('change');
+    await page.locator('#header[data-state="Completed"]').waitFor({ timeout: 20_000 });
+    await page.locator('#header button', { hasText: 'Run again' }).click();
+    await page.locator('#action-status.error', { hasText: 'This API key may not do that' }).waitFor();
+    assert.equal((await keyed.call('GET', `/api/flow-runs?tag=${tag}`, undefined, { authorization: `Bearer ${READ_SECRET}` })).body.flowRuns.length, 1);
+    await page.close();
+    noScriptErrors();
+  });
+
+  test("a run's page cancels a running run, then retries it as a new run", { timeout: 120_000 }, async () => {
+    const id = await start({ title: uid('cancel'), steps: 20, stepSeconds: 2 });
+    const page = await open(`${api.base}/ui/runs/${id}`);
+    await page.locator('#header[data-state="Running"]').waitFor({ timeout: 20_000 });
+    await page.locator('#header button', { hasText: 'Cancel' }).click();
+    await page.locator('#header[data-state="Cancelled"]').waitFor({ timeout: 30_000 });
+    assert.equal((await w.client.flowRuns.get(id)).state, 'Cancelled');
+    await page.locator('#header button', { hasText: 'Retry' }).click();
+    const link = page.locator('#action-status a');
+    await link.waitFor({ timeout: 20_000 });
+    const retried = decodeURIComponent((await link.getAttribute('href'))!.replace('/ui/runs/', ''));
+    assert.notEqual(retried, id);
+    const again = await w.client.flowRuns.get(retried);
+    assert.equal(again.retryOf, id);
+    assert.deepEqual(again.parameters, (await w.client.flowRuns.get(id)).parameters);
+    await link.click();
+    await page.locator('#header dd a', { hasText: id }).waitFor();
+    await page.locator('#header button', { hasText: 'Cancel' }).click();
+    await page.locator('#header[data-state="Cancelled"]').waitFor({ timeout: 30_000 });
     await page.close();
     noScriptErrors();
   });

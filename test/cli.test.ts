@@ -55,6 +55,15 @@ describe('the baton CLI, end to end through the API', () => {
       page.flowRuns.map((r) => [r.runName, r.state, r.deployment]),
       [['hello-Grace', 'Completed', 'cli-hello']],
     );
+    // --name: runs whose run name starts with it.
+    const named = await baton(['flow-run', 'ls', '--deployment', 'cli-hello', '--name', 'hello-G', '--json'], env);
+    assert.equal(named.code, 0, named.stderr);
+    assert.deepEqual(
+      (JSON.parse(named.stdout) as { flowRuns: { runName: string }[] }).flowRuns.map((r) => r.runName),
+      ['hello-Grace'],
+    );
+    const none = await baton(['flow-run', 'ls', '--deployment', 'cli-hello', '--name', 'Grace', '--json'], env);
+    assert.deepEqual(JSON.parse(none.stdout).flowRuns, [], 'a prefix, not a substring');
 
     const inspect = await baton(['deployment', 'inspect', 'cli-hello-weekly', '--json'], env);
     assert.equal(JSON.parse(inspect.stdout).paused, true);

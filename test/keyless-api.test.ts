@@ -82,6 +82,9 @@ describe('the keyless API refuses other sites', () => {
     }
     const page = await raw(api.base, 'GET', '/approvals', { host: `rebound.example:${port}` });
     assert.equal(page.status, 403, 'the approvals page is refused too');
+    for (const path of ['/ui/runs', '/ui/deployments', '/']) {
+      assert.equal((await raw(api.base, 'GET', path, { host: `rebound.example:${port}` })).status, 403, `${path} is refused too`);
+    }
     for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `LOCALHOST:${port}`]) {
       const res = await raw(api.base, 'GET', '/api/flows', { host });
       assert.equal(res.status, 200, host);
@@ -123,14 +126,24 @@ describe('the keyless API refuses other sites', () => {
     assert.equal((await api.call('GET', `/api/deployments/${name}`)).status, 404, 'no deployment was created');
   });
 
-  test('the approvals page and the docs page may not be framed', { timeout: 10_000 }, async () => {
-    for (const path of ['/approvals', '/api/docs']) {
+  test('the UI pages, the approvals page and the docs page may not be framed', { timeout: 10_000 }, async () => {
+    for (const path of ['/approvals', '/api/docs', '/ui/runs', '/ui/runs/some-run', '/ui/deployments']) {
       const res = await fetch(api.base + path);
       assert.equal(res.status, 200, path);
       assert.equal(res.headers.get('x-frame-options'), 'DENY', path);
       assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/, path);
     }
     assert.match((await fetch(`${api.base}/approvals`)).headers.get('content-security-policy') ?? '', /connect-src 'self'/, 'the page keeps its own policy');
+    for (const path of ['/', '/ui']) {
+      const res = await fetch(api.base + path, { redirect: 'manual' });
+      assert.equal(res.status, 302, path);
+      assert.equal(res.headers.get('location'), '/ui/runs', path);
+    }
+    // A page is served as it is: nothing of the request (a run id, a query) is written into it.
+    const hostile = '%3Cscript%3Ealert(1)%3C%2Fscript%3E';
+    const [plain, probed] = await Promise.all([fetch(`${api.base}/ui/runs/x`), fetch(`${api.base}/ui/runs/${hostile}?name=${hostile}`)]);
+    assert.equal(await probed.text(), await plain.text());
+    assert.equal((await fetch(`${api.base}/ui/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 405);
   });
 });
 

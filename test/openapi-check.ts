@@ -13,6 +13,7 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
  */
 export const UNCHECKED: readonly { path: string | RegExp; reason: string }[] = [
   { path: '/approvals', reason: 'the approvals page: HTML for people, not part of the JSON API' },
+  { path: /^\/(ui(\/.*)?)?$/, reason: 'the Baton UI: HTML pages for people (`/` and `/ui` lead to `/ui/runs`)' },
   { path: '/api/docs', reason: 'the API reference page (Swagger UI): HTML' },
   { path: /^\/api\/docs\/assets\//, reason: "Swagger UI's static files" },
   { path: '/api/openapi.json', reason: 'the document itself: api-contract.test.ts validates it as OpenAPI 3.1' },

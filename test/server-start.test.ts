@@ -102,10 +102,11 @@ describe('npm start', () => {
       assert.match(printed, /result: \["Processed customer-01","Processed customer-02","Processed customer-03"\]/);
       const runId = /started flow run (\S+)/.exec(printed)?.[1];
       const url = (label: string) => new RegExp(`^  ${label} +(http://\\S+)`, 'm').exec(printed)?.[1];
-      const [webUi, apiList, approvals] = [url('Web UI'), url('API'), url('approvals')];
+      const [webUi, apiList, approvals, batonUi] = [url('Web UI'), url('API'), url('approvals'), url('Baton UI')];
       assert.equal(webUi, `http://127.0.0.1:${uiPort}`);
       assert.equal(apiList, `http://127.0.0.1:${apiPort}/api/flow-runs`);
       assert.equal(approvals, `http://127.0.0.1:${apiPort}/approvals`);
+      assert.equal(batonUi, `http://127.0.0.1:${apiPort}/ui/runs`);
 
       const health = await fetch(`http://127.0.0.1:${apiPort}/api/health`);
       assert.equal(health.status, 200, 'no API key needed on loopback');
@@ -119,6 +120,7 @@ describe('npm start', () => {
       assert.equal(page.status, 200);
       assert.match(page.headers.get('content-type') ?? '', /text\/html/);
       assert.match(await page.text(), /<title>Baton approvals<\/title>/);
+      assert.match(await (await fetch(batonUi!)).text(), /<title>Baton runs<\/title>/);
       assert.equal((await fetch(webUi!)).status, 200);
     } finally {
       // Ctrl-C. (npm itself then exits non-zero, as for any command Ctrl-C ends.)

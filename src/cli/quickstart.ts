@@ -66,6 +66,7 @@ export async function runQuickstart(args: string[]): Promise<void> {
     say(`  Temporal   ${target.address}`);
     if (target.webUiUrl) say(`  Web UI     ${target.webUiUrl}`);
     say(`  API        ${apiUrl}/api/flow-runs (docs ${apiUrl}/api/docs)`);
+    say(`  Baton UI   ${apiUrl}/ui/runs`);
     say(`  approvals  ${apiUrl}/approvals`);
     say(`  worker     task queue '${worker.taskQueue}'`);
     await new Promise<void>((resolve) => {

@@ -51,6 +51,10 @@ export class OpenStreams extends EventEmitter<{ close: [flowRunId: string] }> {
   count(flowRunId: string): number {
     return this.open.get(flowRunId) ?? 0;
   }
+  /** Flow runs with at least one open reader. */
+  get runs(): number {
+    return this.open.size;
+  }
   opened(flowRunId: string): void {
     this.open.set(flowRunId, this.count(flowRunId) + 1);
   }

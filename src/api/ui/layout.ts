@@ -11,7 +11,7 @@ export const UI_POLICY = "default-src 'self'; script-src 'unsafe-inline'; style-
 export type UiSection = 'runs' | 'deployments' | 'approvals';
 
 export interface UiPage {
-  /** The document title after "Baton · ". */
+  /** The document title after "Baton ". */
   title: string;
   /** The navigation entry shown as current. */
   section: UiSection;
@@ -87,7 +87,7 @@ export function uiPage({ title, section, main, script }: UiPage): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Baton · ${title}</title>
+<title>Baton ${title}</title>
 <style>${STYLE}</style>
 </head>
 <body>

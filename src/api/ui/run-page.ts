@@ -15,6 +15,7 @@ export const RUN_PAGE = uiPage({
   section: 'runs',
   main: String.raw`<p class="meta"><a href="/ui/runs">← Runs</a></p>
 <section class="card" id="header"><p class="empty">Loading…</p></section>
+<p class="meta" id="action-status" role="status"></p>
 <div id="approvals"></div>
 <section class="card"><h2>Task runs</h2><table class="list" id="task-runs"><thead><tr><th>State</th><th>Task run</th><th>Kind</th><th>Attempts</th><th>Started</th><th>Duration</th><th>Error</th></tr></thead><tbody></tbody></table></section>
 <section class="card"><h2>Artifacts</h2><div id="artifacts"><p class="meta">None yet.</p></div></section>
@@ -33,20 +34,27 @@ export const RUN_PAGE = uiPage({
   let run;
   let stopRefresh;
 
+  // What the last button did: outside the header, which each refresh draws again.
+  const actionStatus = document.getElementById('action-status');
   function action(label, cls, work) {
-    const status = el('span', { class: 'meta', role: 'status' });
     const button = el('button', { type: 'button', class: cls, text: label, on: { click: async () => {
       button.disabled = true;
-      status.textContent = '';
+      actionStatus.className = 'meta';
+      actionStatus.textContent = label + '…';
       const res = await work();
       button.disabled = false;
-      if (!res.ok) { status.className = 'meta error'; status.textContent = messageOf(res); return; }
-      status.className = 'meta';
-      if (res.data && res.data.id && res.data.id !== id) { status.textContent = 'new run: '; status.append(runLink(res.data.id, res.data.runName || res.data.id)); }
-      else status.textContent = label === 'Cancel' ? 'cancel requested' : 'retrying';
-      refresh();
+      if (!res.ok) { actionStatus.className = 'meta error'; actionStatus.textContent = messageOf(res); return; }
+      if (res.data && res.data.id && res.data.id !== id) {
+        actionStatus.textContent = 'Started a new run: ';
+        actionStatus.append(runLink(res.data.id, res.data.runName || res.data.id));
+        refresh();
+      } else {
+        actionStatus.textContent = label === 'Cancel' ? 'Cancel requested.' : 'Retrying from the first failure.';
+        // The run goes on (or ends): read it, its stream and its logs again.
+        start();
+      }
     } } });
-    return [button, status];
+    return [button];
   }
 
   function renderHeader(r) {

@@ -1,7 +1,8 @@
 /**
  * The runs page (`/ui/runs`, Prefect's flow runs list): runs newest first with their Baton states,
  * filtered by state, flow, deployment, tag and run-name prefix (kept in the URL's query, so a
- * filtered list is a link), a page at a time with the API's page tokens, refreshed while visible.
+ * filtered list is a link), a page at a time (25, or the URL's `pageSize`) with the API's page
+ * tokens, refreshed while visible.
  */
 import { uiPage } from './layout';
 
@@ -46,6 +47,9 @@ export const RUNS_PAGE = uiPage({
     const q = new URLSearchParams(location.search);
     for (const f of FILTERS) { const v = q.get(f) || ''; if (field(f).tagName === 'SELECT') offer(field(f), v); field(f).value = v; }
   }
+  // Runs a page: 25, or the URL's pageSize (1-500), which the URL keeps.
+  const asked = Number(new URLSearchParams(location.search).get('pageSize'));
+  const pageSize = Number.isInteger(asked) && asked >= 1 && asked <= 500 ? asked : 25;
   function query() {
     const q = new URLSearchParams();
     for (const f of FILTERS) if (field(f).value.trim()) q.set(f, field(f).value.trim());
@@ -53,6 +57,7 @@ export const RUNS_PAGE = uiPage({
   }
   function filtersChanged() {
     const q = query();
+    if (pageSize !== 25) q.set('pageSize', String(pageSize));
     history.replaceState(null, '', location.pathname + (q.toString() ? '?' + q : ''));
     tokens = [];
     token = undefined;
@@ -81,7 +86,8 @@ export const RUNS_PAGE = uiPage({
 
   async function load() {
     const q = query();
-    q.set('pageSize', '25');
+    const filtered = q.toString() !== '';
+    q.set('pageSize', String(pageSize));
     if (token) q.set('pageToken', token);
     const res = await api('GET', '/api/flow-runs?' + q);
     if (!res.ok) {
@@ -92,7 +98,7 @@ export const RUNS_PAGE = uiPage({
     clearNotice();
     next = res.data.nextPageToken;
     body.replaceChildren(...res.data.flowRuns.map(row));
-    if (!res.data.flowRuns.length) body.append(el('tr', {}, el('td', { colspan: '7', class: 'empty', text: q.toString().replace(/(^|&)pageSize=25/, '') ? 'No runs match these filters.' : 'No runs yet.' })));
+    if (!res.data.flowRuns.length) body.append(el('tr', {}, el('td', { colspan: '7', class: 'empty', text: filtered ? 'No runs match these filters.' : 'No runs yet.' })));
     document.getElementById('prev').disabled = tokens.length === 0;
     document.getElementById('next').disabled = !next;
     document.getElementById('page-info').textContent = 'page ' + (tokens.length + 1) + ' · refreshed ' + new Date().toLocaleTimeString();
