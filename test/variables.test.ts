@@ -104,8 +104,13 @@ describe('variables', { timeout: 300_000 }, () => {
     assert.equal(gone.body.error.message, `no variable named '${name}'`);
     assert.equal((await api.call('DELETE', `/api/variables/${name}`)).status, 404);
     assert.ok(!(await api.call('GET', '/api/variables')).body.variables.some((v: Variable) => v.name === name));
-    // Created again, it starts over.
-    assert.equal((await api.call('PUT', `/api/variables/${name}`, { value: 0 })).status, 201);
+    // Created again, it goes on counting from the deleted one's version, so a version read before
+    // the delete never matches the new variable.
+    const beforeDelete = await api.call('PUT', `/api/variables/${name}`, { value: 0, ifVersion: 1 });
+    assert.equal(beforeDelete.status, 409, 'no variable: no version matches');
+    const again = await api.call('PUT', `/api/variables/${name}`, { value: 0 });
+    assert.deepEqual([again.status, again.body.version], [201, 4]);
+    assert.equal((await api.call('PUT', `/api/variables/${name}`, { value: 1, ifVersion: 3 })).status, 409, "the deleted variable's version");
   });
 
   test('bad input through the API and the client: named, refused, and nothing changes', { timeout: 60_000 }, async () => {
@@ -285,6 +290,10 @@ describe('variables', { timeout: 300_000 }, () => {
     });
     const name = varName('can');
     const other = varName('can_other');
+    const dropped = varName('can_dropped');
+    await w.client.variables.set(dropped, 'a');
+    await w.client.variables.set(dropped, 'b');
+    await w.client.variables.delete(dropped);
     await w.client.variables.set(other, 'kept', { tags: ['x'] });
     for (let i = 1; i <= 8; i++) await w.client.variables.set(name, i);
     const { runId } = await handle.describe();
@@ -293,5 +302,6 @@ describe('variables', { timeout: 300_000 }, () => {
     const kept = await w.client.variables.get(other);
     assert.deepEqual([kept?.value, kept?.tags, kept?.version], ['kept', ['x'], 1]);
     assert.equal((await w.client.variables.set(name, 9)).version, 9);
+    assert.equal((await w.client.variables.set(dropped, 'c')).version, 3, "a deleted name's last version is carried over too");
   });
 });

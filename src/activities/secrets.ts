@@ -83,7 +83,9 @@ export class JsonFileSecretSource implements SecretSource {
     return parsed as Record<string, unknown>;
   }
   async get(name: string): Promise<string | undefined> {
-    const value = this.read()[name];
+    const all = this.read();
+    // Own names only: 'constructor' or '__proto__' is not a secret the file holds.
+    const value = Object.hasOwn(all, name) ? all[name] : undefined;
     if (value === undefined || value === null) return undefined;
     if (typeof value !== 'string') throw new BatonError(`secret '${name}' in ${this.file} is not a string`);
     return value;

@@ -100,8 +100,36 @@ export function withoutSecrets(error: Error): Error {
         if (clean !== text) Object.defineProperty(e, key, { value: clean, configurable: true, writable: true, enumerable: false });
       }
     }
+    // The error's own fields go into the failure too: a Baton error's domain fields (a
+    // ValidationError's issues) as its details, an ApplicationFailure's details as they are.
+    for (const key of Object.keys(e)) {
+      if (key === 'cause') continue;
+      const value = (e as unknown as Record<string, unknown>)[key];
+      const clean = redactedValue(value);
+      if (clean !== value) Object.defineProperty(e, key, { value: clean, configurable: true, writable: true, enumerable: true });
+    }
   }
   return error;
+}
+
+/** A field's value with secret values cut out (the same value when it holds none). */
+function redactedValue(value: unknown): unknown {
+  if (typeof value === 'string') return redactSecretValues(value);
+  if (value === null || typeof value !== 'object') return value;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return value; // not data (a cycle): Temporal's converter cannot carry it either
+  }
+  if (text === undefined) return value;
+  const clean = redactSecretValues(text);
+  if (clean === text) return value;
+  try {
+    return JSON.parse(clean) as unknown;
+  } catch {
+    return '[redacted]';
+  }
 }
 
 /** Builds the activity function that runs `t`. */

@@ -4,7 +4,7 @@
  */
 import { ConflictError } from '../core/errors';
 import type { Variable, VariableList } from '../core/schemas';
-import { variableNameProblem, type JsonValue } from '../core/variables';
+import { variableNameProblem, variableValueProblem, type JsonValue } from '../core/variables';
 import type { ApiClient } from './api-client';
 import { list, parse, positiveInt, UsageError } from './args';
 import { printJson, say, table, when } from './output';
@@ -21,14 +21,19 @@ const name = (value: string) => {
  * almost always JSON typed wrong, not meant as a string.
  */
 export function valueOf(text: string): JsonValue {
+  let parsed: JsonValue;
   try {
-    return JSON.parse(text) as JsonValue;
+    parsed = JSON.parse(text) as JsonValue;
   } catch (err) {
     if (/^\s*[[{]/.test(text)) {
       throw new UsageError(`<value> looks like JSON but does not parse (${(err as Error).message}); to store it as text, pass it as a JSON string`);
     }
     return text;
   }
+  // JSON.parse reads 1e999 as Infinity, which no JSON body can carry: refused here, not sent as null.
+  const problem = variableValueProblem(parsed);
+  if (problem) throw new UsageError(`<value> ${problem}`);
+  return parsed;
 }
 
 /** A value on one line, cut to fit. */

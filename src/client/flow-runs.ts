@@ -8,7 +8,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotF
 import { ApplicationFailure, type Payload, type TypedSearchAttributes } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { ZodType } from 'zod';
-import { BatonError, ConflictError, NotFoundError } from '../core/errors';
+import { BatonError, ConflictError, NotFoundError, PayloadDecryptionError } from '../core/errors';
 import {
   canonicalJson,
   PARAMETERS_HASH_MEMO,
@@ -392,5 +392,8 @@ function summaryOf(e: temporal.api.workflow.v1.IWorkflowExecutionInfo, now: Date
  * still shown, with the reason in place of the value.
  */
 function unreadable(err: unknown): { batonUnreadable: string } {
+  // A key this process lacks is its configuration's fault, not the run's: said as such (and a
+  // restart never starts a new run with a stand-in for its parameters).
+  if (err instanceof PayloadDecryptionError) throw err;
   return { batonUnreadable: err instanceof Error ? err.message : String(err) };
 }

@@ -68,8 +68,13 @@ export interface DeleteVariableRequest {
 }
 
 /** The store workflow's input: its variables (carried across continue-as-new). */
+/** How many deleted names the store remembers the last version of, so one made again goes on counting. */
+export const VARIABLES_DELETED_KEPT = 10_000;
+
 export interface VariablesInput {
   variables?: Record<string, Variable>;
+  /** The last version of recently deleted names (see {@link VARIABLES_DELETED_KEPT}). */
+  deletedVersions?: Record<string, number>;
   /** History events after which it continues as new. @default VARIABLES_CONTINUE_AFTER_EVENTS */
   continueAfterEvents?: number;
 }

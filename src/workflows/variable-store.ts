@@ -16,6 +16,7 @@ import {
   VARIABLE_LIST_QUERY,
   VARIABLE_SET_UPDATE,
   VARIABLES_CONTINUE_AFTER_EVENTS,
+  VARIABLES_DELETED_KEPT,
   VARIABLES_MAX,
   VARIABLES_MAX_TOTAL_BYTES,
   variableNameProblem,
@@ -34,6 +35,9 @@ const refuse = (type: string, message: string) => ApplicationFailure.create({ ty
 
 export async function runVariables(input: VariablesInput = {}): Promise<void> {
   const store = new Map<string, Variable>(Object.entries(input?.variables ?? {}));
+  // The last version of each deleted name, so a variable made again under it goes on from there
+  // and an ifVersion read before the delete never matches it (the most recent names are kept).
+  const deleted = new Map<string, number>(Object.entries(input?.deletedVersions ?? {}));
   const continueAfter = input?.continueAfterEvents ?? VARIABLES_CONTINUE_AFTER_EVENTS;
   const weight = (v: Pick<Variable, 'value'>) => utf8Bytes(JSON.stringify(v.value));
   let total = [...store.values()].reduce((sum, v) => sum + weight(v), 0);
@@ -50,12 +54,13 @@ export async function runVariables(input: VariablesInput = {}): Promise<void> {
         name: request.name,
         value: request.value,
         tags: request.tags ?? previous?.tags ?? [],
-        version: (previous?.version ?? 0) + 1,
+        version: (previous?.version ?? deleted.get(request.name) ?? 0) + 1,
         createdAt: previous?.createdAt ?? now,
         updatedAt: now,
       };
       total += weight(variable) - (previous ? weight(previous) : 0);
       store.set(request.name, variable);
+      deleted.delete(request.name);
       return Promise.resolve(variable);
     },
     {
@@ -91,6 +96,9 @@ export async function runVariables(input: VariablesInput = {}): Promise<void> {
       const removed = store.get(request.name)!;
       store.delete(request.name);
       total -= weight(removed);
+      deleted.delete(request.name);
+      deleted.set(request.name, removed.version);
+      if (deleted.size > VARIABLES_DELETED_KEPT) deleted.delete(deleted.keys().next().value as string);
       return Promise.resolve(removed);
     },
     {
@@ -111,6 +119,7 @@ export async function runVariables(input: VariablesInput = {}): Promise<void> {
   await condition(allHandlersFinished);
   await continueAsNew<typeof runVariables>({
     variables: Object.fromEntries(store),
+    ...(deleted.size ? { deletedVersions: Object.fromEntries(deleted) } : {}),
     ...(input?.continueAfterEvents ? { continueAfterEvents: input.continueAfterEvents } : {}),
   });
 }

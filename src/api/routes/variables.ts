@@ -45,7 +45,8 @@ export function variableRoutes(client: BatonClient) {
       errors: [409, 503],
       handler: async ({ params, body }) => {
         const variable = await client.variables.set(params.name, body.value, { tags: body.tags, overwrite: body.overwrite, ifVersion: body.ifVersion });
-        return new Reply(variable.version === 1 ? 201 : 200, variable);
+        // Made by this write: its creation is its only write (a name made again after a delete goes on counting versions).
+        return new Reply(variable.createdAt === variable.updatedAt ? 201 : 200, variable);
       },
     }),
     defineRoute({
