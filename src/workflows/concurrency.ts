@@ -150,6 +150,7 @@ export async function concurrency<T>(name: string, fn: () => Promise<T>, options
   try {
     return await fn();
   } finally {
+    // Awaited: a release sent in the workflow task that ends the run is not delivered.
     if (!deleted) await giveBack(limit, leaseId);
   }
 }
