@@ -7,6 +7,26 @@ import { promisify } from 'node:util';
 import { ROOT } from './helpers';
 
 describe('benchmarks (smoke)', () => {
+  test('npm run bench:concurrency -- --smoke reports ms per acquire+release, uncontended and contended', { timeout: 120_000 }, async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'concurrency.ts'), '--smoke', '--json'], {
+      cwd: ROOT,
+      env: process.env,
+      maxBuffer: 10 * 1024 * 1024,
+    });
+    const rows = JSON.parse(
+      stdout
+        .trim()
+        .split('\n')
+        .pop()!
+        .replace(/^JSON:/, ''),
+    ) as { case: string; acquires: number; msPerAcquire: number }[];
+    assert.deepEqual(
+      rows.map((r) => r.acquires),
+      [5, 5, 9],
+    );
+    for (const r of rows) assert.ok(Number.isFinite(r.msPerAcquire) && r.msPerAcquire > 0, JSON.stringify(r));
+  });
+
   test('npm run bench:stream -- --smoke follows a streaming task and reports lag and history events for each producer', { timeout: 120_000 }, async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'stream.ts'), '--smoke', '--json'], {
       cwd: ROOT,

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { ConcurrencyLimits } from '../src/client/concurrency-limits';
 import { startTestApi, type TestApi } from './api-helpers';
 import { eventually, FIXTURES, ROOT, startWorker, uid, type TestWorker } from './helpers';
 
@@ -46,7 +47,7 @@ describe('concurrency limits: API and CLI', { timeout: 240_000 }, () => {
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.deepEqual(
       { ...created.body, createdAt: 0, updatedAt: 0 },
-      { name, slots: 1, slotDecayPerSecond: 0, active: true, occupied: 0, holders: [], waiters: [], granted: 0, createdAt: 0, updatedAt: 0 },
+      { name, slots: 1, slotDecayPerSecond: 0, active: true, occupied: 0, holders: [], waiters: [], granted: 0, live: true, createdAt: 0, updatedAt: 0 },
     );
     const holder = await w.client.flowRuns.start('limits-hold-flow', { limit: name, ms: 4_000 });
     await eventually(async () => ((await api.call('GET', `/api/concurrency-limits/${name}`)).body.holders.length === 1 ? true : undefined));
@@ -127,6 +128,33 @@ describe('concurrency limits: API and CLI', { timeout: 240_000 }, () => {
     }
     assert.equal((await api.call('GET', `/api/concurrency-limits/${encodeURIComponent('bad name')}`)).status, 400);
   });
+
+  test(
+    'a limit no worker runs: listed with its settings (live: false), read answers 503 naming its task queue, delete terminates it',
+    { timeout: 60_000 },
+    async () => {
+      const queue = uid('no-worker');
+      const lonely = new ConcurrencyLimits({
+        temporal: w.client.temporal,
+        workflowService: w.client.temporal.workflowService,
+        namespace: w.client.namespace,
+        defaultTaskQueue: queue,
+      });
+      const name = uid('lonely');
+      made.push(name);
+      await lonely.create({ name, slots: 7 });
+      const listed = await api.call('GET', '/api/concurrency-limits');
+      assert.equal(listed.status, 200, JSON.stringify(listed.body));
+      const shown = listed.body.limits.find((l: { name: string }) => l.name === name);
+      assert.deepEqual([shown?.slots, shown?.live], [7, false]);
+      const read = await api.call('GET', `/api/concurrency-limits/${name}`);
+      assert.equal(read.status, 503);
+      assert.equal(read.body.error.code, 'WORKER_UNAVAILABLE');
+      assert.match(read.body.error.message, new RegExp(`task queue '${queue}'`));
+      assert.equal((await api.call('DELETE', `/api/concurrency-limits/${name}`)).status, 204);
+      assert.equal((await api.call('GET', `/api/concurrency-limits/${name}`)).status, 404);
+    },
+  );
 
   test('CLI: create, ls, inspect, update, delete; bad flags name the flag and change nothing', { timeout: 90_000 }, async () => {
     const env = { BATON_API_URL: api.base };

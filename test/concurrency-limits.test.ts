@@ -71,6 +71,23 @@ describe('concurrency limits from flows', { timeout: 300_000 }, () => {
     }
   });
 
+  test('the limit continues as new past 500 requests, keeping its queue and counts: two flows of 160 rounds each on one slot', { timeout: 180_000 }, async () => {
+    const limit = uid('long');
+    await w.client.concurrencyLimits.create({ name: limit, slots: 1 });
+    try {
+      const handle = w.client.temporal.workflow.getHandle(`baton-limit/${limit}`);
+      const firstRun = (await handle.describe()).runId;
+      const runs = await Promise.all([0, 1].map(() => w.client.flowRuns.start('limits-rounds', { limit, n: 160 })));
+      assert.deepEqual(await Promise.all(runs.map((r) => r.result())), [160, 160]);
+      const after = await w.client.concurrencyLimits.get(limit);
+      assert.equal(after.granted, 320, 'every grant counted across runs of the limit');
+      assert.equal(after.holders.length + after.waiters.length, 0);
+      assert.notEqual((await handle.describe()).runId, firstRun, 'the limit continued as new');
+    } finally {
+      await w.client.concurrencyLimits.delete(limit).catch(() => undefined);
+    }
+  });
+
   test('a block that fails gives its slot back: the next flow gets it', { timeout: 60_000 }, async () => {
     const limit = uid('fail');
     await w.client.concurrencyLimits.create({ name: limit, slots: 1 });

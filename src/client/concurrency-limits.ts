@@ -27,6 +27,8 @@ import { quote } from './visibility';
 const QUERY_DEADLINE_MS = 5_000;
 /** Milliseconds a create waits for visibility to list the new limit. */
 const SETTLE_MS = 4_000;
+/** Milliseconds a delete waits for the limit's worker before it terminates the limit instead. */
+const DELETE_DEADLINE_MS = 5_000;
 /** Limits a list reads at most. */
 const LIST_LIMIT = 1_000;
 
@@ -48,9 +50,15 @@ export function limitOf(state: LimitState): ConcurrencyLimit {
     holders: state.holders.map(({ leaseId, slots, party, acquiredAt }) => ({ leaseId, slots, party, acquiredAt })),
     waiters: state.waiters.map(({ leaseId, slots, party, queuedAt }) => ({ leaseId, slots, party, queuedAt })),
     granted: state.granted,
+    live: true,
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
   };
+}
+
+/** A limit as its memo has it, when its workflow does not answer: settings only. */
+function limitOfMemo(memo: LimitMemo): ConcurrencyLimit {
+  return { name: memo.name, ...memo.settings, occupied: 0, holders: [], waiters: [], granted: 0, live: false, createdAt: memo.createdAt, updatedAt: memo.updatedAt };
 }
 
 export class ConcurrencyLimits {
@@ -61,18 +69,18 @@ export class ConcurrencyLimits {
   }
 
   /** The limit's handle, when its workflow runs; NotFoundError otherwise. */
-  private async running(name: string): Promise<WorkflowHandle> {
+  private async running(name: string): Promise<WorkflowHandle & { taskQueue?: string }> {
     parsed(LimitName, name, 'concurrency limit name');
     const handle = this.handle(name);
-    const status = await handle.describe().then(
-      (d) => d.status.name,
+    const described = await handle.describe().then(
+      (d) => ({ status: d.status.name, taskQueue: d.taskQueue }),
       (err: unknown) => {
-        if (err instanceof WorkflowNotFoundError) return 'NOT_FOUND';
+        if (err instanceof WorkflowNotFoundError) return { status: 'NOT_FOUND', taskQueue: undefined };
         throw err;
       },
     );
-    if (status !== 'RUNNING') throw new NotFoundError(`no concurrency limit named '${name}'`);
-    return handle;
+    if (described.status !== 'RUNNING') throw new NotFoundError(`no concurrency limit named '${name}'`);
+    return Object.assign(handle, { taskQueue: described.taskQueue });
   }
 
   /** Creates a limit; ConflictError when one has that name. `idleSeconds`: it ends itself after that long unused (per-key limits). */
@@ -153,7 +161,7 @@ export class ConcurrencyLimits {
       const code = (err as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (err as { code?: unknown })?.code;
       if (code === 4) {
         throw new WorkerUnavailableError(
-          `no worker answered for concurrency limit '${name}' within ${QUERY_DEADLINE_MS / 1000} s: a limit is held by a workflow on task queue '${this.ctx.defaultTaskQueue}', run by any Baton worker there`,
+          `no worker answered for concurrency limit '${name}' within ${QUERY_DEADLINE_MS / 1000} s: a limit is held by a workflow on task queue '${handle.taskQueue ?? this.ctx.defaultTaskQueue}', run by any Baton worker there`,
           limitWorkflowId(name),
         );
       }
@@ -164,7 +172,17 @@ export class ConcurrencyLimits {
   /** Every limit, by name. */
   async list(): Promise<ConcurrencyLimit[]> {
     const names = await this.names();
-    const limits = await Promise.all(names.map((n) => this.get(n).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err)))));
+    const limits = await Promise.all(
+      names.map((n) =>
+        this.get(n).catch(async (err: unknown) => {
+          if (err instanceof NotFoundError) return undefined;
+          if (!(err instanceof WorkerUnavailableError)) throw err;
+          // No worker runs this limit now: list it with the settings it was last given.
+          const memo = (await this.handle(n).describe()).memo?.[LIMIT_MEMO] as LimitMemo | undefined;
+          return memo ? limitOfMemo(memo) : undefined;
+        }),
+      ),
+    );
     return limits.filter((l): l is ConcurrencyLimit => l !== undefined);
   }
 
@@ -181,15 +199,25 @@ export class ConcurrencyLimits {
     }
   }
 
-  /** Deletes the limit: its waiters go on without a slot, and later requests fail as for an unknown limit. */
+  /**
+   * Deletes the limit: its waiters go on without a slot, and later requests fail as for an unknown
+   * limit. A limit no worker runs (nobody answers within DELETE_DEADLINE_MS) is terminated: with
+   * no worker it could grant nothing anyway.
+   */
   async delete(name: string): Promise<void> {
     const handle = await this.running(name);
     try {
-      await handle.executeUpdate(LIMIT_DELETE_UPDATE);
-      await handle.result();
+      await this.ctx.temporal.withDeadline(Date.now() + DELETE_DEADLINE_MS, async () => {
+        await handle.executeUpdate(LIMIT_DELETE_UPDATE);
+        await handle.result();
+      });
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no concurrency limit named '${name}'`);
-      throw err;
+      const code = (err as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (err as { code?: unknown })?.code;
+      if (code !== 4) throw err;
+      await handle.terminate('concurrency limit deleted while no worker ran it').catch((e: unknown) => {
+        if (!(e instanceof WorkflowNotFoundError)) throw e;
+      });
     }
   }
 }

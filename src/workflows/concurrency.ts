@@ -150,6 +150,8 @@ export async function concurrency<T>(name: string, fn: () => Promise<T>, options
   try {
     return await fn();
   } finally {
+    // Awaited: left unawaited, a release sent in the workflow task that ended the run was seen lost
+    // (the benchmark found slots still held after every flow had ended).
     if (!deleted) await giveBack(limit, leaseId);
   }
 }

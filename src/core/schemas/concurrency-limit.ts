@@ -58,6 +58,10 @@ export const ConcurrencyLimit = z
     holders: doc(z.array(LimitHolder), 'Who holds slots, oldest first.'),
     waiters: doc(z.array(LimitWaiter), 'Who waits, in the order they will be served.'),
     granted: doc(z.number().int(), 'Grants made since the limit was created.'),
+    live: doc(
+      z.boolean(),
+      'false in a list when no worker of the limit’s task queue answered in time: settings as last changed; holders and waiters unknown, shown empty.',
+    ),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
