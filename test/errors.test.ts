@@ -4,6 +4,8 @@ import { describe, test } from 'node:test';
 import { ApplicationFailure, DefaultFailureConverter, defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { build } from 'esbuild';
+import { ServiceError } from '@temporalio/client';
+import { errorResponse } from '../src/api/errors';
 import * as errors from '../src/core/errors';
 import {
   AgentLimitError,
@@ -131,6 +133,21 @@ describe('error classes', () => {
     const r = rebuildBatonError('RetryAfterError', 'm', { delaySeconds: null }) as RetryAfterError;
     assert.equal(r.delaySeconds, undefined);
     assert.equal(rebuildBatonError('TypeError', 'm', {}), undefined);
+  });
+
+  test('Temporal refusing a query because no worker polls the queue is a 503 WORKER_UNAVAILABLE, never a 500', TEST_TIMEOUT, () => {
+    // The shape the client SDK throws (as seen from a variables store left on a queue whose workers had stopped).
+    const grpc = Object.assign(new Error('9 FAILED_PRECONDITION: no poller seen for task queue recently, worker may be down'), {
+      code: 9,
+      details: 'no poller seen for task queue recently, worker may be down',
+    });
+    const err = new ServiceError('Failed to query Workflow: 9 FAILED_PRECONDITION: no poller seen for task queue recently, worker may be down', { cause: grpc });
+    const { status, body } = errorResponse(err);
+    assert.equal(status, 503);
+    assert.equal(body.error.code, 'WORKER_UNAVAILABLE');
+    assert.match(body.error.message, /no worker polls the task queue/);
+    const other = Object.assign(new Error('9 FAILED_PRECONDITION: something else'), { code: 9 });
+    assert.equal(errorResponse(new ServiceError('Failed', { cause: other })).status, 500, 'other preconditions stay internal');
   });
 
   test('RetryAfterError without a usable delay leaves the delay to the task', TEST_TIMEOUT, () => {

@@ -19,6 +19,7 @@ import {
   WorkerUnavailableError,
 } from '../core/errors';
 import type { ErrorBody } from '../core/schemas';
+import { isNoPoller } from '../client/temporal-values';
 
 const STATUS: [new (...args: never[]) => BatonError, number][] = [
   [ValidationError, 400],
@@ -49,6 +50,10 @@ export function errorResponse(err: unknown): { status: number; body: ErrorBody }
     const status = STATUS.find(([cls]) => err instanceof cls)?.[1] ?? 400;
     const details = err instanceof ValidationError || err instanceof ConfigError ? err.issues : undefined;
     return { status, body: { error: { code: err.code, message: err.message, ...(details ? { details } : {}) } } };
+  }
+  if (isNoPoller(err)) {
+    const message = 'no worker polls the task queue of the workflow this request reads (Temporal has seen no poller lately): start a Baton worker on it';
+    return { status: 503, body: { error: { code: WorkerUnavailableError.code, message } } };
   }
   if (isTemporalDown(err)) {
     return { status: 503, body: { error: { code: 'TEMPORAL_UNAVAILABLE', message: 'Temporal is unreachable' } } };

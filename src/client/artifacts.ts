@@ -9,6 +9,7 @@ import { NotFoundError, WorkerUnavailableError } from '../core/errors';
 import type { ArtifactVersions, FlowRunArtifact } from '../core/schemas';
 import { ARTIFACT_KEYS } from '../core/search-attributes';
 import type { ClientContext } from './client-context';
+import { isNoPoller } from './temporal-values';
 import { quote } from './visibility';
 
 const QUERY_DEADLINE_MS = 10_000;
@@ -43,7 +44,7 @@ export class Artifacts {
       // A run started before artifacts existed, or not a Baton flow.
       if (err instanceof QueryNotRegisteredError) return [];
       // Temporal answered the describe but nothing answered the query: no worker of the run's flow polls its task queue.
-      if (isDeadline(err)) {
+      if (isDeadline(err) || isNoPoller(err)) {
         throw new WorkerUnavailableError(
           `no worker answered for flow run '${flowRunId}' within ${QUERY_DEADLINE_MS / 1000} s: a run's artifacts are read from the run by a worker of its flow`,
           flowRunId,

@@ -21,6 +21,7 @@ import { fieldIssues } from '../core/flow-options';
 import { CreateConcurrencyLimit, LimitName, UpdateConcurrencyLimit, type ConcurrencyLimit } from '../core/schemas/concurrency-limit';
 import type { ZodType } from 'zod';
 import type { ClientContext } from './client-context';
+import { isNoPoller } from './temporal-values';
 import { quote } from './visibility';
 
 /** Milliseconds a read waits for the limit's worker to answer. */
@@ -159,7 +160,7 @@ export class ConcurrencyLimits {
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no concurrency limit named '${name}'`);
       const code = (err as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (err as { code?: unknown })?.code;
-      if (code === 4) {
+      if (code === 4 || isNoPoller(err)) {
         throw new WorkerUnavailableError(
           `no worker answered for concurrency limit '${name}' within ${QUERY_DEADLINE_MS / 1000} s: a limit is held by a workflow on task queue '${handle.taskQueue ?? this.ctx.defaultTaskQueue}', run by any Baton worker there`,
           limitWorkflowId(name),

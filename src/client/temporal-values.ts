@@ -81,3 +81,15 @@ export function keywordOf(payload: unknown): string | null {
 export function flowRunNotFound(err: unknown, flowRunId: string): unknown {
   return err instanceof WorkflowNotFoundError ? new NotFoundError(`no flow run with id '${flowRunId}'`) : err;
 }
+
+/**
+ * Temporal refused a query at once because no worker has polled the workflow's task queue lately
+ * (gRPC FAILED_PRECONDITION, "no poller seen"): as much a missing worker as a query nobody answers.
+ */
+export function isNoPoller(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, message, details } = e as { code?: unknown; message?: unknown; details?: unknown };
+    if (code === 9 && /no poller seen/i.test(`${String(message)} ${String(details)}`)) return true;
+  }
+  return false;
+}

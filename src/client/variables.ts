@@ -24,6 +24,7 @@ import {
   type VariablesInput,
 } from '../core/variables';
 import type { ClientContext } from './client-context';
+import { isNoPoller } from './temporal-values';
 
 /** Milliseconds a read or a write waits for the store's worker before WorkerUnavailableError: less than the API's wait for Temporal (10 s), so the API says which is missing. */
 const WAIT_MS = 8_000;
@@ -78,7 +79,7 @@ export class Variables {
     } catch (err) {
       const refused = refusal(err);
       if (refused !== err) throw refused;
-      if (isDeadline(err)) throw unavailable();
+      if (isDeadline(err) || isNoPoller(err)) throw unavailable();
       throw err;
     }
   }
