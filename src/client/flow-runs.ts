@@ -350,7 +350,7 @@ export class FlowRuns {
     });
   }
 
-  /** Flow runs, newest first, filtered by deployment, flow, state, tag, run-name prefix and start time. */
+  /** Flow runs in Temporal's visibility order (still going first, then the latest ended), filtered by deployment, flow, state, tag, run-name prefix and start time. */
   async list(query: Partial<ListFlowRunsQuery> = {}): Promise<FlowRunList> {
     const clauses = [`${FLOW_NAME.name} IS NOT NULL`, latestAttempts()];
     if (query.deployment) clauses.push(`${DEPLOYMENT.name} = ${quote(query.deployment)}`);

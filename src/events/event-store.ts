@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { BatonClient } from '../client/client';
+import { dateOf } from '../client/temporal-values';
 import { pageTokenBytes, pageTokenText, quote } from '../client/visibility';
 import { EVENT_MEMO, EVENT_WORKFLOW, eventWorkflowId, type StoredEvent } from '../core/events';
 import { EVENT_NAME, EVENT_RESOURCE } from '../core/search-attributes';
@@ -69,8 +70,12 @@ export class EventStore {
       query: clauses.join(' AND '),
     });
     const codecs = this.client.options.dataConverter?.payloadCodecs ?? [];
+    // Visibility lists running workflows first, then by end time: an event whose workflow ends
+    // after a later one's would come first. A page is put in the order the events were stored
+    // (the server's start time of each event's workflow, which a sender's clock cannot skew).
+    const executions = [...(response.executions ?? [])].sort((a, b) => (dateOf(b.startTime)?.getTime() ?? 0) - (dateOf(a.startTime)?.getTime() ?? 0));
     const events: StoredEvent[] = [];
-    for (const e of response.executions ?? []) {
+    for (const e of executions) {
       const event = (await decodeMemo(codecs, e.memo?.fields?.[EVENT_MEMO])) as StoredEvent | undefined;
       if (event) events.push(event);
     }
