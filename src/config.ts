@@ -103,6 +103,32 @@ export const BatonConfig = z.object({
   BATON_API_TEMPORAL_WAIT_SECONDS: intFromEnv(1, 600).default(10),
   /** `name:role:secret,...` with role read or admin. Checked by the API at start. */
   BATON_API_KEYS: z.string().optional(),
+  /**
+   * Origins whose pages may call the API's codec server (`/api/codec`) from a browser, comma-separated
+   * (`http://127.0.0.1:8233,https://temporal.example.com`). Default: the Temporal Web UI's
+   * (BATON_WEB_UI_URL, or the embedded dev server's on 127.0.0.1 and localhost).
+   */
+  BATON_CODEC_ORIGINS: z
+    .string()
+    .transform((text, ctx) => {
+      const origins = text
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean);
+      for (const o of origins) {
+        let parsed: URL | undefined;
+        try {
+          parsed = new URL(o);
+        } catch {
+          parsed = undefined;
+        }
+        if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== o.replace(/\/$/, '').toLowerCase()) {
+          ctx.addIssue({ code: 'custom', message: `'${o}' is not an origin (scheme://host[:port], http or https, no path)` });
+        }
+      }
+      return origins.map((o) => o.replace(/\/$/, '').toLowerCase());
+    })
+    .optional(),
   /** Port a worker serves Prometheus metrics on (`/metrics`: Temporal's runtime metrics and Baton's); unset, none. */
   BATON_METRICS_PORT: intFromEnv(1, 65_535).optional(),
   /** Where that endpoint listens; it has no keys, so loopback unless a network of your own guards it. */
@@ -287,4 +313,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BatonConfig {
     throw new ConfigError(parsed.error.issues.map((i) => ({ path: String(i.path[0] ?? '(config)'), message: i.message })));
   }
   return parsed.data;
+}
+
+/** The origins allowed to call the codec server from a browser: BATON_CODEC_ORIGINS, or the Temporal Web UI's. */
+export function codecOrigins(config: Pick<BatonConfig, 'BATON_CODEC_ORIGINS' | 'BATON_WEB_UI_URL' | 'BATON_TEMPORAL_UI_PORT'>): string[] {
+  if (config.BATON_CODEC_ORIGINS) return config.BATON_CODEC_ORIGINS;
+  if (config.BATON_WEB_UI_URL) return [new URL(config.BATON_WEB_UI_URL).origin];
+  return [`http://127.0.0.1:${config.BATON_TEMPORAL_UI_PORT}`, `http://localhost:${config.BATON_TEMPORAL_UI_PORT}`];
 }

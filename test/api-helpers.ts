@@ -44,6 +44,8 @@ export interface TestApiOptions {
   cache?: boolean | CacheStore;
   /** The webhooks `POST /api/webhooks/:name` takes. @default none */
   webhooks?: readonly Webhook[];
+  /** Origins that may call the codec server from a browser. @default none */
+  codecOrigins?: string[];
   /** false: an API without run logs (their routes answer 409); or a store of the test's own. @default the file store in BATON_HOME */
   runLogs?: false | RunLogStore;
 }

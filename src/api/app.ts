@@ -25,6 +25,7 @@ import { metricsRoutes } from './routes/metrics';
 import { MCP_PATH, mountMcp } from './mcp-endpoint';
 import { mountWebhooks, WEBHOOK_OPERATION, WEBHOOK_PATH } from './routes/webhooks';
 import { loadWebhooks, type Webhook } from '../events/webhook-config';
+import { CODEC_PATH } from './routes/codec';
 
 export interface AppOptions {
   client: BatonClient;
@@ -56,6 +57,11 @@ export interface AppOptions {
    * @default no tracing
    */
   tracer?: Tracer;
+  /**
+   * Origins whose pages may call the codec server (`/api/codec/*`) from a browser: the Temporal Web
+   * UI's. Every other route refuses a foreign Origin. @default none
+   */
+  codecOrigins?: string[];
 }
 
 /** Seconds an API request waits for Temporal by default. */
@@ -97,6 +103,7 @@ export function createApp({
   runLogs,
   webhooks = loadWebhooks(),
   tracer,
+  codecOrigins = [],
 }: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -106,9 +113,9 @@ export function createApp({
   app.use(metrics.middleware());
   if (tracer) app.use(requestSpans(tracer));
   // Before anything else, so no page or handler answers a request from another site.
-  app.use(siteGuard(apiKeys.length === 0));
+  app.use(siteGuard(apiKeys.length === 0, { paths: [`${CODEC_PATH}/`], origins: codecOrigins }));
 
-  const all = [...routes(client, cache, { decideWaitSeconds, mcp, runLogs }), ...metricsRoutes(metrics)];
+  const all = [...routes(client, cache, { decideWaitSeconds, mcp, runLogs, logger }), ...metricsRoutes(metrics)];
   // Every Temporal call a handler makes gets this deadline unless it sets its own (a decision does).
   const around = <T>(work: () => Promise<T>) => client.connection.withDeadline(Date.now() + temporalWaitSeconds * 1000, work);
   register(app, all, apiKeys, around);

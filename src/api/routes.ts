@@ -21,6 +21,8 @@ import { eventRoutes } from './routes/events';
 import { taskQueueRoutes } from './routes/task-queues';
 import { flowRunLogRoutes } from './routes/flow-run-logs';
 import type { RunLogStore } from '../run-logs/run-log-store';
+import type { Logger } from 'pino';
+import { codecRoutes } from './routes/codec';
 
 export interface RouteOptions {
   /** Seconds a decision on an approval waits for the run's worker before answering 503. @default DECIDE_WAIT_SECONDS */
@@ -29,6 +31,8 @@ export interface RouteOptions {
   mcp?: McpHealthProbe;
   /** Where the workers keep runs' log lines; none answers 409 on the log routes. */
   runLogs?: RunLogStore;
+  /** Where the codec server logs a payload it could not decode. */
+  logger?: Logger;
 }
 
 export function routes(client: BatonClient, cache?: CacheStore, options: RouteOptions = {}) {
@@ -47,5 +51,6 @@ export function routes(client: BatonClient, cache?: CacheStore, options: RouteOp
     ...automationRoutes(client),
     ...concurrencyLimitRoutes(client),
     ...taskQueueRoutes(client),
+    ...codecRoutes(client, options.logger),
   ];
 }

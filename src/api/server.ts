@@ -10,7 +10,7 @@ import type { CacheStore } from '../activities/cache-store';
 import type { McpHealthProbe } from '../mcp/mcp-health';
 import type { RunLogStore } from '../run-logs/run-log-store';
 import type { BatonClient } from '../client/client';
-import type { BatonConfig } from '../config';
+import { codecOrigins, type BatonConfig } from '../config';
 import { BatonError } from '../core/errors';
 import { createApp } from './app';
 import { isLoopback, parseApiKeys } from './auth';
@@ -28,7 +28,8 @@ export async function startApi(options: {
   mcp?: McpHealthProbe;
   /** Where the workers keep runs' log lines. */
   runLogs?: RunLogStore;
-  config: Pick<BatonConfig, 'BATON_API_HOST' | 'BATON_API_PORT' | 'BATON_API_KEYS'> & Partial<Pick<BatonConfig, 'BATON_API_TEMPORAL_WAIT_SECONDS'>>;
+  config: Pick<BatonConfig, 'BATON_API_HOST' | 'BATON_API_PORT' | 'BATON_API_KEYS'> &
+    Partial<Pick<BatonConfig, 'BATON_API_TEMPORAL_WAIT_SECONDS' | 'BATON_CODEC_ORIGINS' | 'BATON_WEB_UI_URL' | 'BATON_TEMPORAL_UI_PORT'>>;
   logger: Logger;
   /** Traces requests (see `AppOptions.tracer`). */
   tracer?: Tracer;
@@ -51,6 +52,7 @@ export async function startApi(options: {
     runLogs: options.runLogs,
     temporalWaitSeconds: config.BATON_API_TEMPORAL_WAIT_SECONDS,
     tracer: options.tracer,
+    codecOrigins: codecOrigins({ ...config, BATON_TEMPORAL_UI_PORT: config.BATON_TEMPORAL_UI_PORT ?? 8233 }),
   });
   const server = app.listen(config.BATON_API_PORT, host);
   await new Promise<void>((resolve, reject) => {

@@ -2,7 +2,8 @@
  * Keeps web pages the developer happens to open away from the API. A browser sends a cross-site
  * form POST or a DNS-rebound request without asking the API first, so the API itself refuses:
  * a foreign `Host` while it runs keyless (on loopback, where nothing else vouches for the caller),
- * a foreign `Origin` always, and a write whose body is not JSON (no HTML form can send JSON).
+ * a foreign `Origin` (but for the pages the operator names on the routes meant for them), and a
+ * write whose body is not JSON (no HTML form can send JSON).
  */
 import type { NextFunction, Request, Response } from 'express';
 
@@ -23,6 +24,14 @@ function loopbackHosts(req: Request): string[] {
   return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, ...(address ? [own] : [])];
 }
 
+/** Pages of other origins allowed to call some paths from a browser (CORS): the Temporal Web UI calling the codec server. */
+export interface CrossOrigin {
+  /** Path prefixes they may call. */
+  paths: string[];
+  /** Origins (`http://127.0.0.1:8233`), compared without regard to case. */
+  origins: string[];
+}
+
 /** The host (and port) an `Origin` names, or undefined when it names none (`null`, garbage). */
 function originHost(origin: string): string | undefined {
   try {
@@ -37,13 +46,25 @@ function originHost(origin: string): string | undefined {
  * Refuses a foreign `Host` (keyless only: with keys the API may sit behind a proxy that rewrites
  * it, and the keys protect it) and an `Origin` other than the API's own, both with 403.
  */
-export function siteGuard(keyless: boolean) {
+export function siteGuard(keyless: boolean, cors: CrossOrigin = { paths: [], origins: [] }) {
+  const trusted = new Set(cors.origins.map((o) => o.toLowerCase()));
   return (req: Request, res: Response, next: NextFunction): void => {
     const host = (req.headers.host ?? '').toLowerCase();
     if (keyless && !loopbackHosts(req).includes(host)) {
       return refuse(res, 403, 'FOREIGN_HOST', `Host '${host}' is not this API: without API keys it answers only to 127.0.0.1, localhost or [::1] on its own port`);
     }
     const origin = req.headers.origin;
+    if (origin !== undefined && trusted.has(origin.toLowerCase()) && cors.paths.some((p) => req.path.startsWith(p))) {
+      // A page the operator named (the Temporal Web UI) calling a route meant for it: allowed by CORS, keys still apply.
+      res.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' });
+      if (req.method !== 'OPTIONS') return next();
+      res.set({
+        'Access-Control-Allow-Methods': 'POST',
+        'Access-Control-Allow-Headers': 'Content-Type, X-Namespace, Authorization',
+        'Access-Control-Max-Age': '600',
+      });
+      return void res.status(204).end();
+    }
     if (origin !== undefined) {
       // A proxy may name the public host in X-Forwarded-Host; a browser cannot set that header cross-site.
       const own = [

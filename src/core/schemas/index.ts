@@ -16,3 +16,4 @@ export * from './run-log';
 export * from './artifact';
 export * from './concurrency-limit';
 export * from './variable';
+export * from './codec';
