@@ -132,7 +132,11 @@ describe('events and automations', () => {
     assert.deepEqual(await w.client.flowRuns.result(runId), { url: 'https://shop/o-1', eventId: paid.id, event: `shop.${name}.created` });
     assert.deepEqual((await outcome(unpaid.id)).matched, [], 'a payload filter that does not hold');
     assert.deepEqual((await outcome(otherName.id)).matched, [], 'a name that does not match');
-    const runs = await w.client.flowRuns.list({ deployment });
+    // Listed once visibility has the run (the run's own record came first).
+    const runs = await eventually(async () => {
+      const page = await w.client.flowRuns.list({ deployment });
+      return page.flowRuns.length ? page : undefined;
+    });
     assert.deepEqual(
       runs.flowRuns.map((r) => r.id),
       [runId],
@@ -274,7 +278,7 @@ describe('events and automations', () => {
         timedOut: false,
       });
 
-      // Proactive: a run of events-wait that has not completed 5 s after it started calls the hook. The window leaves
+      // Proactive: a run of events-wait that has not completed 10 s after it started calls the hook. The window leaves
       // room for the quick run's events to reach the automation on a loaded machine (2 s did not, on the cluster run).
       const calls: unknown[] = [];
       const server = http.createServer((req, res) => {
@@ -291,13 +295,13 @@ describe('events and automations', () => {
         const name = uid('slow');
         await automate({
           name,
-          trigger: { type: 'proactive', after: 'baton.flow-run.started', expect: 'baton.flow-run.completed', withinSeconds: 5, resource: { flow: 'events-wait' } },
+          trigger: { type: 'proactive', after: 'baton.flow-run.started', expect: 'baton.flow-run.completed', withinSeconds: 10, resource: { flow: 'events-wait' } },
           actions: [{ type: 'call-webhook', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, body: { slow: '{{resource.id}}' } }],
         });
         const quick = await w.client.flowRuns.start('events-wait', { ms: 10 });
-        const slow = await w.client.flowRuns.start('events-wait', { ms: 10_000 });
+        const slow = await w.client.flowRuns.start('events-wait', { ms: 20_000 });
         await quick.result();
-        await eventually(() => (calls.length > 0 ? true : undefined), 20_000);
+        await eventually(() => (calls.length > 0 ? true : undefined), 30_000);
         assert.deepEqual(calls, [{ slow: slow.id }]);
         await slow.result();
         // The quick run's wait was closed by its completed event: the automation holds no wait for either run.

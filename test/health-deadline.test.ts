@@ -25,7 +25,7 @@ describe('health with Temporal gone', { timeout: 60_000 }, () => {
     await client.close().catch(() => undefined);
   });
 
-  test('GET /api/health answers 503 degraded within 3 s', async () => {
+  test('GET /api/health answers 503 degraded within 5 s (its Temporal check gives up after 2 s)', async () => {
     assert.equal((await api.call('GET', '/api/health')).body.status, 'ok');
     await cut.cut();
     const started = Date.now();
@@ -33,6 +33,6 @@ describe('health with Temporal gone', { timeout: 60_000 }, () => {
     const ms = Date.now() - started;
     assert.equal(res.status, 503);
     assert.equal(res.body.temporal.reachable, false);
-    assert.ok(ms < 3_000, `answered after ${ms} ms`);
+    assert.ok(ms < 5_000, `answered after ${ms} ms`);
   });
 });

@@ -19,18 +19,24 @@ describe('people in the loop', () => {
 
   test('external pause mid-map: no task starts while paused; everything finishes after resume', async () => {
     const dir = tempDir();
-    const id = await start('pausable-map', { probe: { dir, key: 'stamps' }, count: 10, ms: 300 });
+    const id = await start('pausable-map', { probe: { dir, key: 'stamps' }, count: 20, ms: 500 });
     await eventually(() => (readLines(dir, 'stamps').length >= 2 ? true : undefined));
     const pause = await t.api.call('POST', `/api/flow-runs/${id}/pause`);
     assert.equal(pause.status, 202);
     await eventually(async () => ((await state(id)) === 'Paused' ? true : undefined));
-    const listed = await t.api.call('GET', `/api/flow-runs?state=Paused&flow=pausable-map`);
-    assert.ok(listed.body.flowRuns.some((r: { id: string; state: string }) => r.id === id && r.state === 'Paused'));
+    // Listed as Paused once visibility has the state the run itself reports.
+    await eventually(async () => {
+      const listed = await t.api.call('GET', `/api/flow-runs?state=Paused&flow=pausable-map`);
+      return listed.body.flowRuns.some((r: { id: string; state: string }) => r.id === id && r.state === 'Paused') || undefined;
+    });
     await new Promise((r) => setTimeout(r, 2_000));
     const resumedAt = Date.now();
     assert.equal((await t.api.call('POST', `/api/flow-runs/${id}/resume`, {})).status, 202);
     const result = await t.w.client.flowRuns.result<number[]>(id);
-    assert.deepEqual(result, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      result,
+      Array.from({ length: 20 }, (_, i) => i),
+    );
     // Tasks scheduled before the pause took effect may still start after the API answered; none may be
     // scheduled once it has.
     assert.deepEqual(await scheduledWhilePaused(t.w.client.temporal, id), [], 'nothing scheduled between the pause and the resume');
@@ -123,7 +129,10 @@ describe('people in the loop', () => {
     assert.equal((await t.api.call('POST', `/api/flow-runs/${id}/cancel`)).status, 202);
     await eventually(async () => ((await state(id)) === 'Cancelled' ? true : undefined));
     assert.equal(readLines(dir, 'cleanup').length, 1, 'the cleanup task ran');
-    const listed = await t.api.call('GET', '/api/approvals?flow=cleanup-flow');
-    assert.ok(!listed.body.approvals.some((a: { flowRunId: string }) => a.flowRunId === id), 'a cancelled run no longer waits');
+    // A cancelled run no longer waits: gone from the approvals once visibility has its end.
+    await eventually(async () => {
+      const listed = await t.api.call('GET', '/api/approvals?flow=cleanup-flow');
+      return !listed.body.approvals.some((a: { flowRunId: string }) => a.flowRunId === id) || undefined;
+    });
   });
 });

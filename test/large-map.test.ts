@@ -129,7 +129,8 @@ describe('maps past one workflow: shards over child workflows', () => {
   test('an outside pause reaches the running shard; once it has, nothing starts until resume', async () => {
     const dir = tempDir();
     const probe = { dir, key: 'stamps' };
-    const handle = await w.client.flowRuns.start('pausable-map', { probe, count: 12, ms: 300, shardSize: 4 });
+    // Shard 1 runs 8 items two at a time for 1 s each: the pause has seconds to reach it while it runs.
+    const handle = await w.client.flowRuns.start('pausable-map', { probe, count: 24, ms: 1_000, shardSize: 8 });
     await eventually(() => (readLines(dir, 'stamps').length >= 2 ? true : undefined));
     await w.client.flowRuns.pause(handle.id);
     // The pause reaches the shard as a signal from the flow: from then on nothing may start.
@@ -138,7 +139,10 @@ describe('maps past one workflow: shards over child workflows', () => {
     await new Promise((r) => setTimeout(r, 2_000));
     const resumedAt = Date.now();
     await w.client.flowRuns.resume(handle.id);
-    assert.deepEqual(await handle.result(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    assert.deepEqual(
+      await handle.result(),
+      Array.from({ length: 24 }, (_, i) => i),
+    );
     for (const id of [handle.id, ...[1, 2, 3].map((k) => `${handle.id}/stamp-map1-${k}`)]) {
       assert.deepEqual(await scheduledWhilePaused(w.client.temporal, id), [], `${id}: nothing scheduled between the pause and the resume`);
     }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { pageTokenBytes, pageTokenText } from '../src/client/visibility';
 import { workerAndApi } from './api-helpers';
-import { uid } from './helpers';
+import { eventually, uid } from './helpers';
 
 describe('page tokens', { timeout: 60_000 }, () => {
   const t = workerAndApi();
@@ -34,6 +34,13 @@ describe('page tokens', { timeout: 60_000 }, () => {
     const tag = uid('page');
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await t.api.call('POST', '/api/flows/hello/runs', { parameters: { name: `p${i}` }, tags: [tag] })).body.id);
+    // Visibility lists runs still going first: a run that ends between two pages would move behind
+    // the cursor. Page once all three have ended and are listed as such.
+    for (const id of ids) await t.w.client.flowRuns.result(id);
+    await eventually(async () => {
+      const res = await t.api.call('GET', `/api/flow-runs?tag=${tag}&state=Completed`);
+      return res.body.flowRuns.length === 3 || undefined;
+    });
     const seen: string[] = [];
     let token: string | null = null;
     for (let page = 0; page < 5; page++) {

@@ -46,14 +46,14 @@ describe('the API while its Redis cache store does not answer', { timeout: 60_00
       [health.status, health.body.status, health.body.temporal.reachable, health.body.cache],
       [200, 'degraded', true, { store: 'redis', reachable: false }],
     );
-    assert.ok(Date.now() - started < 3_000, `health answered after ${Date.now() - started} ms`);
+    assert.ok(Date.now() - started < 5_000, `health answered after ${Date.now() - started} ms`);
 
     started = Date.now();
     const cleared = await api.call('DELETE', '/api/cache');
     assert.equal(cleared.status, 503, JSON.stringify(cleared.body));
     assert.equal(cleared.body.error.code, 'CACHE_UNAVAILABLE');
     assert.match(cleared.body.error.message, /redis store did not clear entries within 1 s/);
-    assert.ok(Date.now() - started < 3_000, `DELETE /api/cache answered after ${Date.now() - started} ms`);
+    assert.ok(Date.now() - started < 5_000, `DELETE /api/cache answered after ${Date.now() - started} ms`);
 
     redis.thaw();
     const back = await api.call('GET', '/api/health');

@@ -30,9 +30,9 @@ describe('task retries', () => {
       [0, 1, 2, 3],
     );
     const gaps = lines.slice(1).map((l, i) => (l.at as number) - (lines[i]!.at as number));
-    // retryDelaySeconds [0.2, 0.6, 1.2]: each gap at least its delay, and in that order.
+    // retryDelaySeconds [0.2, 0.6, 1.2]: each gap at least its own delay (a list applied out of
+    // order would make a later gap shorter than its delay); a loaded machine only adds to a gap.
     [200, 600, 1200].forEach((delay, i) => assert.ok(gaps[i]! >= delay - 20, `gap ${i} was ${gaps[i]} ms, want ≥ ${delay}`));
-    assert.ok(gaps[0]! < gaps[1]! && gaps[1]! < gaps[2]!, `gaps ${gaps} not increasing`);
   });
 
   test('retries run out: exactly retries + 1 attempts, then Failed with the original error named', async () => {
@@ -157,7 +157,8 @@ describe('task retries', () => {
     assert.deepEqual(out, { ok: true, value: 3 });
     const at = readLines(dir, key).map((l) => l.at as number);
     const gaps = [at[1]! - at[0]!, at[2]! - at[1]!];
-    [200, 400].forEach((d, i) => assert.ok(gaps[i]! >= d - 20 && gaps[i]! <= d * 1.5 + 250, `gap ${i} was ${gaps[i]} ms for delay ${d}`));
+    // The upper bound leaves room for a loaded machine's dispatch; the lower one is exact.
+    [200, 400].forEach((d, i) => assert.ok(gaps[i]! >= d - 20 && gaps[i]! <= d * 1.5 + 600, `gap ${i} was ${gaps[i]} ms for delay ${d}`));
   });
 });
 

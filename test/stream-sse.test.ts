@@ -62,7 +62,7 @@ describe('a flow run stream over HTTP: Server-Sent Events', { timeout: 240_000 }
   });
 
   test('a generator flow read live: each yield an event with its place as id, in order, then `end`; headers for proxies', TIMEOUT, async () => {
-    const run = await w.client.flowRuns.start('stream-chapters', { n: 3, pauseSeconds: 1 });
+    const run = await w.client.flowRuns.start('stream-chapters', { n: 3, pauseSeconds: 2 });
     const { events, items, res } = await readAll(api.base, `/api/flow-runs/${run.id}/stream`);
     assert.match(res.headers.get('content-type')!, /^text\/event-stream/);
     assert.equal(res.headers.get('cache-control'), 'no-cache');
@@ -80,7 +80,7 @@ describe('a flow run stream over HTTP: Server-Sent Events', { timeout: 240_000 }
       items.map((i) => [i.seq, i.attempt, i.kind, i.topic, i.value]),
       [1, 2, 3].map((n) => [n - 1, 1, 'item', 'default', { chapter: n, title: `Chapter ${n}` }]),
     );
-    // Live: the first chapter came while the run still had two 1-second timers to go.
+    // Live: the first chapter came while the run still had two 2-second timers to go.
     const closed = (await w.client.temporal.workflow.getHandle(run.id).describe()).closeTime!.getTime();
     assert.ok(events[0]!.at < closed - 1_000, `the first event came ${closed - events[0]!.at} ms before the run closed`);
   });

@@ -45,7 +45,7 @@ describe('streams: what a run publishes while it goes on', { timeout: 240_000 },
   });
 
   test('a generator flow publishes each yield as it happens; its result is the yielded list, or its return value', TIMEOUT, async () => {
-    const run = await w.client.flowRuns.start(chapters, { n: 3, pauseSeconds: 1 });
+    const run = await w.client.flowRuns.start(chapters, { n: 3, pauseSeconds: 2 });
     const seen: { item: StreamItem; at: number }[] = [];
     for await (const item of run.stream()) seen.push({ item, at: Date.now() });
     const result: { chapter: number; title: string }[] = await run.result();
@@ -58,7 +58,7 @@ describe('streams: what a run publishes while it goes on', { timeout: 240_000 },
       result,
     );
     // Live: the first chapter was read while the run was still writing the others (a durable
-    // timer of 1 s stands between two chapters).
+    // timer of 2 s stands between two chapters).
     const closed = Date.parse((await w.client.temporal.workflow.getHandle(run.id).describe()).closeTime!.toISOString());
     assert.ok(seen[0]!.at < closed - 1_000, `the first chapter was read ${closed - seen[0]!.at} ms before the run closed`);
 

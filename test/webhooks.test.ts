@@ -90,8 +90,12 @@ describe('webhooks', () => {
     const runId = actionRunId(deployment, automation, delivery);
     assert.equal(outcome.actions[0]!.flowRunId, runId);
     assert.deepEqual(await w.client.flowRuns.result(runId), { url, event: 'github.issues.opened' });
+    const runs = await eventually(async () => {
+      const page = await w.client.flowRuns.list({ deployment });
+      return page.flowRuns.length ? page.flowRuns : undefined;
+    });
     assert.deepEqual(
-      (await w.client.flowRuns.list({ deployment })).flowRuns.map((r) => r.id),
+      runs.map((r) => r.id),
       [runId],
     );
     // The event as stored: resource from the templates; the secret is nowhere in its history.
