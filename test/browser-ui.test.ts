@@ -371,4 +371,113 @@ describe('the Baton UI in a real browser', () => {
     await page.close();
     noScriptErrors();
   });
+  test(
+    'the concurrency page: a limit created there, its holder and its waiter linked to their runs, slots changed, turned off, deleted',
+    { timeout: 150_000 },
+    async () => {
+      const holders = await startWorker({ flows: path.join(FIXTURES, 'limits') });
+      const name = uid('ui-limit');
+      const runs: string[] = [];
+      try {
+        const page = await open(`${api.base}/ui/concurrency`);
+        const form = page.locator('form#create');
+        await form.locator('input[name="name"]').fill('Not A Name');
+        await form.locator('button[type="submit"]').click();
+        await form.locator('[data-field="name"]').filter({ hasText: /\S/ }).waitFor();
+        assert.equal((await api.call('GET', '/api/concurrency-limits/not-a-name')).status, 404, 'a refused limit is not made');
+        await form.locator('input[name="name"]').fill(name);
+        await form.locator('input[name="slots"]').fill('1');
+        await form.locator('button[type="submit"]').click();
+        const row = page.locator(`tr[data-limit="${name}"]`);
+        await row.waitFor({ timeout: 20_000 });
+        assert.equal((await api.call('GET', `/api/concurrency-limits/${name}`)).body.slots, 1);
+
+        // One run holds the only slot, the next waits: both shown, linked to their runs.
+        for (let i = 0; i < 2; i++) runs.push((await holders.client.flowRuns.start('limits-hold-flow', { limit: name, ms: 60_000 })).id);
+        await row.locator(`.holders a[href="/ui/runs/${runs[0]}"]`).waitFor({ timeout: 30_000 });
+        await row.locator(`.waiters a[href="/ui/runs/${runs[1]}"]`).waitFor({ timeout: 30_000 });
+        assert.equal(await row.locator('.in-use > div').first().innerText(), '1 / 1');
+        await page.screenshot({ path: path.join(ARTIFACTS, 'concurrency.png'), fullPage: true });
+
+        // Two slots: the waiter is served.
+        await row.locator('input[name="slots"]').fill('2');
+        await row.locator('button.save').click();
+        await row.locator(`.holders a[href="/ui/runs/${runs[1]}"]`).waitFor({ timeout: 30_000 });
+        assert.equal((await api.call('GET', `/api/concurrency-limits/${name}`)).body.slots, 2);
+        await row.locator('button.toggle', { hasText: 'Turn off' }).click();
+        await row.locator('.badge[data-active="false"]').waitFor();
+        assert.equal((await api.call('GET', `/api/concurrency-limits/${name}`)).body.active, false);
+        await row.locator('button.toggle', { hasText: 'Turn on' }).click();
+        await row.locator('.badge[data-active="true"]').waitFor();
+
+        for (const id of runs) await holders.client.temporal.workflow.getHandle(id).terminate('test over');
+        await row.locator('button.delete').click();
+        await row.locator('button.delete').click();
+        await row.waitFor({ state: 'detached', timeout: 20_000 });
+        assert.equal((await api.call('GET', `/api/concurrency-limits/${name}`)).status, 404);
+        await page.close();
+      } finally {
+        await holders.stop();
+      }
+      noScriptErrors();
+    },
+  );
+
+  test(
+    'the variables page: set a JSON variable, edit it at its version (a change made meanwhile is a 409), delete it; values show as text',
+    { timeout: 120_000 },
+    async () => {
+      const name = uid('ui-var');
+      const page = await open(`${api.base}/ui/variables`);
+      const form = page.locator('form#set');
+      await form.locator('input[name="name"]').fill(name);
+      await form.locator('textarea[name="value"]').fill('{"model": "m1",');
+      await form.locator('button[type="submit"]').click();
+      await form.locator('[data-field="value"]', { hasText: 'must be JSON' }).waitFor();
+      await form.locator('textarea[name="value"]').fill('{"model": "m1", "note": "<img src=x onerror=alert(1)>"}');
+      await form.locator('input[name="tags"]').fill('llm, prod');
+      await form.locator('button[type="submit"]').click();
+      const row = page.locator(`tr[data-variable="${name}"]`);
+      await row.waitFor({ timeout: 20_000 });
+      assert.equal(await row.locator('.version').innerText(), '1');
+      assert.deepEqual(JSON.parse(await row.locator('.value pre').innerText()), { model: 'm1', note: '<img src=x onerror=alert(1)>' });
+      assert.equal(await row.locator('img').count(), 0, 'a value is text, never markup');
+      assert.deepEqual((await api.call('GET', `/api/variables/${name}`)).body.tags, ['llm', 'prod']);
+
+      // Made again by name: refused (it exists), nothing overwritten.
+      await form.locator('input[name="name"]').fill(name);
+      await form.locator('textarea[name="value"]').fill('1');
+      await form.locator('button[type="submit"]').click();
+      await form.locator('.status.error').waitFor();
+      assert.equal((await api.call('GET', `/api/variables/${name}`)).body.version, 1);
+      await page.locator('#clear').click();
+
+      // Edit: written over version 1.
+      await row.locator('button.edit').click();
+      assert.equal(await form.locator('input[name="name"]').inputValue(), name);
+      await form.locator('textarea[name="value"]').fill('{"model": "m2"}');
+      await form.locator('button[type="submit"]').click();
+      await row.locator('.version', { hasText: '2' }).waitFor({ timeout: 20_000 });
+      assert.deepEqual((await api.call('GET', `/api/variables/${name}`)).body.value, { model: 'm2' });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'variables.png'), fullPage: true });
+
+      // Edited at version 2 while someone else writes version 3: the page's write is refused.
+      await row.locator('button.edit').click();
+      assert.equal((await api.call('PUT', `/api/variables/${name}`, { value: { model: 'elsewhere' } })).status, 200);
+      await form.locator('textarea[name="value"]').fill('{"model": "mine"}');
+      await form.locator('button[type="submit"]').click();
+      await form.locator('.status.error', { hasText: /version/ }).waitFor();
+      assert.deepEqual((await api.call('GET', `/api/variables/${name}`)).body.value, { model: 'elsewhere' });
+      await page.locator('#clear').click();
+
+      await page.reload();
+      await row.waitFor();
+      await row.locator('button.delete').click();
+      await row.locator('button.delete').click();
+      await row.waitFor({ state: 'detached', timeout: 20_000 });
+      assert.equal((await api.call('GET', `/api/variables/${name}`)).status, 404);
+      await page.close();
+      noScriptErrors();
+    },
+  );
 });

@@ -82,7 +82,7 @@ describe('the keyless API refuses other sites', () => {
     }
     const page = await raw(api.base, 'GET', '/approvals', { host: `rebound.example:${port}` });
     assert.equal(page.status, 403, 'the approvals page is refused too');
-    for (const path of ['/ui/runs', '/ui/deployments', '/']) {
+    for (const path of ['/ui/runs', '/ui/deployments', '/ui/concurrency', '/ui/variables', '/']) {
       assert.equal((await raw(api.base, 'GET', path, { host: `rebound.example:${port}` })).status, 403, `${path} is refused too`);
     }
     for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `LOCALHOST:${port}`]) {
@@ -127,7 +127,7 @@ describe('the keyless API refuses other sites', () => {
   });
 
   test('the UI pages, the approvals page and the docs page may not be framed', { timeout: 10_000 }, async () => {
-    for (const path of ['/approvals', '/api/docs', '/ui/runs', '/ui/runs/some-run', '/ui/deployments']) {
+    for (const path of ['/approvals', '/api/docs', '/ui/runs', '/ui/runs/some-run', '/ui/deployments', '/ui/concurrency', '/ui/variables']) {
       const res = await fetch(api.base + path);
       assert.equal(res.status, 200, path);
       assert.equal(res.headers.get('x-frame-options'), 'DENY', path);

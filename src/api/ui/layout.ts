@@ -8,7 +8,7 @@ import { CLIENT_SCRIPT } from './client-script';
 /** The Content-Security-Policy of every UI page: its own inline script and style, calls to its own API only. */
 export const UI_POLICY = "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:";
 
-export type UiSection = 'runs' | 'deployments' | 'approvals';
+export type UiSection = 'runs' | 'deployments' | 'approvals' | 'concurrency' | 'variables';
 
 export interface UiPage {
   /** The document title after "Baton ". */
@@ -93,7 +93,7 @@ export function uiPage({ title, section, main, script }: UiPage): string {
 <body>
 <header class="top">
   <span class="brand">Baton</span>
-  <nav>${link('/ui/runs', 'Runs', 'runs')}${link('/ui/deployments', 'Deployments', 'deployments')}${link('/approvals', 'Approvals', 'approvals')}<a href="/api/docs">API</a></nav>
+  <nav>${link('/ui/runs', 'Runs', 'runs')}${link('/ui/deployments', 'Deployments', 'deployments')}${link('/approvals', 'Approvals', 'approvals')}${link('/ui/concurrency', 'Concurrency', 'concurrency')}${link('/ui/variables', 'Variables', 'variables')}<a href="/api/docs">API</a></nav>
   <input id="api-key" type="password" placeholder="API key (if the API needs one)" autocomplete="off">
   <button id="refresh" type="button">Refresh</button>
 </header>

@@ -5,6 +5,8 @@
 import type express from 'express';
 import { noFraming } from '../site-guard';
 import { APPROVALS_PAGE } from './approvals-page';
+import { CONCURRENCY_PAGE } from './concurrency-page';
+import { VARIABLES_PAGE } from './variables-page';
 import { DEPLOYMENTS_PAGE } from './deployments-page';
 import { UI_POLICY } from './layout';
 import { RUN_PAGE } from './run-page';
@@ -18,6 +20,8 @@ const PAGES: readonly { path: string; page?: string; redirect?: string }[] = [
   { path: '/ui/runs/:id', page: RUN_PAGE },
   { path: '/ui/deployments', page: DEPLOYMENTS_PAGE },
   { path: '/approvals', page: APPROVALS_PAGE },
+  { path: '/ui/concurrency', page: CONCURRENCY_PAGE },
+  { path: '/ui/variables', page: VARIABLES_PAGE },
 ];
 
 /** The UI's GET paths, for the API's 405 answers and its metrics' route labels. */
