@@ -394,15 +394,22 @@ describe('the Baton UI in a real browser', () => {
 
         // One run holds the only slot, the next waits: both shown, linked to their runs.
         for (let i = 0; i < 2; i++) runs.push((await holders.client.flowRuns.start('limits-hold-flow', { limit: name, ms: 60_000 })).id);
-        await row.locator(`.holders a[href="/ui/runs/${runs[0]}"]`).waitFor({ timeout: 30_000 });
-        await row.locator(`.waiters a[href="/ui/runs/${runs[1]}"]`).waitFor({ timeout: 30_000 });
+        // Which of the two asks first is the server's to decide: one holds, the other waits.
+        const holding = row.locator('.holders a');
+        const waiting = row.locator('.waiters a');
+        await holding.first().waitFor({ timeout: 30_000 });
+        await waiting.first().waitFor({ timeout: 30_000 });
+        const linked = async (links: typeof holding) => (await links.evaluateAll((as) => as.map((a) => a.getAttribute('href')))).sort();
+        assert.deepEqual([...(await linked(holding)), ...(await linked(waiting))].sort(), runs.map((id) => `/ui/runs/${id}`).sort());
+        assert.equal(await holding.count(), 1);
         assert.equal(await row.locator('.in-use > div').first().innerText(), '1 / 1');
+        const waiter = (await linked(waiting))[0]!;
         await page.screenshot({ path: path.join(ARTIFACTS, 'concurrency.png'), fullPage: true });
 
         // Two slots: the waiter is served.
         await row.locator('input[name="slots"]').fill('2');
         await row.locator('button.save').click();
-        await row.locator(`.holders a[href="/ui/runs/${runs[1]}"]`).waitFor({ timeout: 30_000 });
+        await row.locator(`.holders a[href="${waiter}"]`).waitFor({ timeout: 30_000 });
         assert.equal((await api.call('GET', `/api/concurrency-limits/${name}`)).body.slots, 2);
         await row.locator('button.toggle', { hasText: 'Turn off' }).click();
         await row.locator('.badge[data-active="false"]').waitFor();

@@ -95,6 +95,12 @@ describe('codec server', { timeout: 240_000 }, () => {
     assert.deepEqual([text(sealed.metadata.encoding), text(sealed.metadata['encryption-key-id'])], ['binary/encrypted', 'k1']);
     assert.ok(!text(sealed.data).includes(marker), 'encode encrypts');
 
+    // A large payload is encrypted in place, never offloaded: nothing can fail half-way through.
+    const large = { metadata: plain.metadata, data: b64(new TextEncoder().encode(JSON.stringify('x'.repeat(200_000)))) };
+    const [sealedLarge] = (await api.call('POST', '/api/codec/encode', { payloads: [large] })).body.payloads;
+    assert.equal(text(sealedLarge.metadata.encoding), 'binary/encrypted');
+    assert.deepEqual((await api.call('POST', '/api/codec/decode', { payloads: [sealedLarge] })).body.payloads[0], large);
+
     const foreign = {
       metadata: { encoding: b64(new TextEncoder().encode('binary/encrypted')), 'encryption-key-id': b64(new TextEncoder().encode('k9')) },
       data: b64(randomBytes(40)),

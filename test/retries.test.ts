@@ -30,9 +30,11 @@ describe('task retries', () => {
       [0, 1, 2, 3],
     );
     const gaps = lines.slice(1).map((l, i) => (l.at as number) - (lines[i]!.at as number));
-    // retryDelaySeconds [0.2, 0.6, 1.2]: each gap at least its own delay (a list applied out of
-    // order would make a later gap shorter than its delay); a loaded machine only adds to a gap.
-    [200, 600, 1200].forEach((delay, i) => assert.ok(gaps[i]! >= delay - 20, `gap ${i} was ${gaps[i]} ms, want ≥ ${delay}`));
+    // retryDelaySeconds [0.3, 1.5, 3]: each gap at least its own delay and short of the next one's
+    // (the list applied out of order or shifted by one fails either bound); the delays lie far
+    // enough apart that a loaded machine's slower dispatch stays inside.
+    [300, 1_500, 3_000].forEach((delay, i) => assert.ok(gaps[i]! >= delay - 20, `gap ${i} was ${gaps[i]} ms, want ≥ ${delay}`));
+    [1_500, 3_000, 4_500].forEach((bound, i) => assert.ok(gaps[i]! < bound, `gap ${i} was ${gaps[i]} ms, want < ${bound}`));
   });
 
   test('retries run out: exactly retries + 1 attempts, then Failed with the original error named', async () => {

@@ -72,13 +72,17 @@ async function runProcesses(args: string[], parts: { worker: boolean; api: boole
     BATON_API_PORT: positiveInt(values, 'port') ?? config.BATON_API_PORT,
     BATON_API_KEYS: config.BATON_API_KEYS,
     BATON_API_TEMPORAL_WAIT_SECONDS: config.BATON_API_TEMPORAL_WAIT_SECONDS,
+    BATON_CODEC_ORIGINS: config.BATON_CODEC_ORIGINS,
+    BATON_WEB_UI_URL: config.BATON_WEB_UI_URL,
+    BATON_TEMPORAL_UI_PORT: config.BATON_TEMPORAL_UI_PORT,
   };
   if (parts.api) parseApiKeys(apiConfig.BATON_API_KEYS);
   const logger = createLogger(config);
   // One tracer provider per process, named for what the process runs (unless OTEL_SERVICE_NAME names it).
   const tracing = processTracing(config, parts.worker && parts.api ? 'baton' : parts.api ? 'baton-api' : 'baton-worker');
   const module = loadModule(flows);
-  const target = await resolveTemporal(config, (line) => logger.info(line));
+  // The embedded dev server's Web UI reaches the codec server on the port this API listens on.
+  const target = await resolveTemporal({ ...config, BATON_API_PORT: apiConfig.BATON_API_PORT }, (line) => logger.info(line));
   const stops: (() => Promise<void>)[] = [];
   try {
     let running: Promise<void> | undefined;

@@ -224,7 +224,7 @@ export async function startDevServer(options: StartDevServerOptions): Promise<Te
     namespace,
     ...(options.sqlitePragmas ?? DEV_SERVER_SQLITE_PRAGMAS).flatMap((p) => ['--sqlite-pragma', p]),
     // With every payload encrypted, the Web UI asks the API's codec server to show them as JSON.
-    ...(config.BATON_ENCRYPTION_KEYS?.length ? ['--ui-codec-endpoint', `http://127.0.0.1:${config.BATON_API_PORT}/api/codec`] : []),
+    ...(config.BATON_ENCRYPTION_KEYS?.length && config.BATON_API_PORT > 0 ? ['--ui-codec-endpoint', `http://127.0.0.1:${config.BATON_API_PORT}/api/codec`] : []),
     '--log-level',
     'warn',
     '--disable-config-file',

@@ -3,16 +3,19 @@
  * --codec-endpoint <api>/api/codec` send the payloads of a history here and show what comes back,
  * so a run's parameters and results read as JSON there even when every payload is encrypted
  * (BATON_ENCRYPTION_KEYS) or offloaded to the blob store. It decodes with the API's own codecs, in
- * the order the data converter undoes them; encode is the reverse, for what the Web UI sends.
+ * the order the data converter undoes them; encode encrypts what the Web UI sends (a signal's or a
+ * start's input) as workers expect it.
  *
  * Decoding reads runs (any key); encoding makes payloads workers would trust (an admin key). A
  * payload this API cannot decode (a key it does not hold, a blob that is gone) comes back as it was
- * sent, and the reason is logged: one such payload never hides the rest of a history.
+ * sent, and the reason is logged: one such payload never hides the rest of a history. One answer
+ * decodes at most CODEC_DECODE_MAX_BYTES; payloads past that come back as sent too.
  */
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { BatonClient } from '../../client/client';
 import { CodecPayloads, type CodecPayload } from '../../core/schemas';
+import { LargePayloadCodec } from '../../activities/large-payloads';
 import { defineRoute } from '../route';
 
 /** Where the routes are: the endpoint to give Temporal's tools (they add /decode and /encode). */
@@ -35,25 +38,49 @@ function toJson(p: Payload): CodecPayload {
   };
 }
 
+/** Bytes of decoded payloads one request may answer with; past it, the rest come back as sent. */
+export const CODEC_DECODE_MAX_BYTES = 64 * 1024 * 1024;
+
 export function codecRoutes(client: BatonClient, logger?: Logger) {
   const codecs: readonly PayloadCodec[] = client.options.dataConverter?.payloadCodecs ?? [];
-  /** Each payload through every codec, one payload at a time: one that fails comes back unchanged. */
-  const each = async (body: CodecPayloads, direction: 'decode' | 'encode') => {
-    const chain = direction === 'decode' ? [...codecs].reverse() : codecs;
-    const payloads = await Promise.all(
-      body.payloads.map(async (sent, index) => {
+  // Encoding only encrypts: what the Web UI sends fits a request body, so nothing needs offloading,
+  // and nothing can fail half-way and leave a payload unencrypted.
+  const encoders = codecs.filter((c) => !(c instanceof LargePayloadCodec));
+  const decoders = [...codecs].reverse();
+
+  /**
+   * Each payload through every decoder, one at a time (an offloaded value is read from the blob
+   * store only when its turn comes): one that fails, or one past the answer's size limit, comes
+   * back as sent.
+   */
+  const decode = async (body: CodecPayloads) => {
+    let bytes = 0;
+    const payloads: CodecPayload[] = [];
+    for (const [index, sent] of body.payloads.entries()) {
+      if (bytes > CODEC_DECODE_MAX_BYTES) {
+        payloads.push(sent);
+        continue;
+      }
+      try {
         let payload = toPayload(sent);
-        try {
-          for (const codec of chain) [payload] = await codec[direction]([payload]);
-          return toJson(payload);
-        } catch (err) {
-          logger?.warn({ index, reason: err instanceof Error ? err.message : String(err) }, `codec: a payload could not be ${direction}d; it is answered as sent`);
-          return sent;
-        }
-      }),
-    );
+        for (const codec of decoders) [payload] = await codec.decode([payload]);
+        bytes += payload.data?.length ?? 0;
+        payloads.push(bytes > CODEC_DECODE_MAX_BYTES ? sent : toJson(payload));
+      } catch (err) {
+        logger?.warn({ index, reason: err instanceof Error ? err.message : String(err) }, 'codec: a payload could not be decoded; it is answered as sent');
+        payloads.push(sent);
+      }
+    }
+    if (bytes > CODEC_DECODE_MAX_BYTES) logger?.warn({ limit: CODEC_DECODE_MAX_BYTES }, 'codec: decoded payloads past the size limit are answered as sent');
     return { payloads };
   };
+
+  const encode = async (body: CodecPayloads) => {
+    let payloads = body.payloads.map(toPayload);
+    for (const codec of encoders) payloads = await codec.encode(payloads);
+    return { payloads: payloads.map(toJson) };
+  };
+
   return [
     defineRoute({
       method: 'post',
@@ -63,17 +90,17 @@ export function codecRoutes(client: BatonClient, logger?: Logger) {
       access: 'read',
       body: CodecPayloads,
       response: CodecPayloads,
-      handler: ({ body }) => each(body, 'decode'),
+      handler: ({ body }) => decode(body),
     }),
     defineRoute({
       method: 'post',
       path: `${CODEC_PATH}/encode`,
-      summary: 'Encode payloads as workers write them (encrypted with the current key, large ones offloaded), for what the Web UI sends',
+      summary: 'Encode payloads for what the Web UI sends: encrypted with the current key, as workers read them',
       tag: 'codec',
       access: 'admin',
       body: CodecPayloads,
       response: CodecPayloads,
-      handler: ({ body }) => each(body, 'encode'),
+      handler: ({ body }) => encode(body),
     }),
   ];
 }

@@ -33,6 +33,8 @@ export const CONCURRENCY_PAGE = uiPage({
   const body = document.querySelector('#limits tbody');
   const create = document.getElementById('create');
   const path = (name) => '/api/concurrency-limits/' + encodeURIComponent(name);
+  // Limits whose Delete was clicked once.
+  const armed = new Set();
 
   function party(p) {
     return el('li', {}, runLink(p.party.flowRunId, p.party.flowRunId), el('span', { class: 'meta', text: ' ' + p.party.kind + (p.party.taskName ? ' ' + p.party.taskName : '') + (p.slots > 1 ? ' · ' + p.slots + ' slots' : '') }));
@@ -43,7 +45,9 @@ export const CONCURRENCY_PAGE = uiPage({
     const failed = (res) => { status.className = 'meta error'; status.textContent = messageOf(res); };
     const slots = el('input', { type: 'number', name: 'slots', min: '1', value: String(l.slots), style: 'width:70px' });
     const save = el('button', { type: 'button', class: 'save', text: 'Set slots', on: { click: async () => {
-      const res = await api('PATCH', path(l.name), { slots: Number(slots.value) });
+      // The row's input as it is now (a refresh may have moved the one being typed into this row).
+      const typed = save.closest('tr').querySelector('input[name=slots]');
+      const res = await api('PATCH', path(l.name), { slots: Number(typed.value) });
       if (!res.ok) return failed(res);
       refresh();
     } } });
@@ -52,13 +56,16 @@ export const CONCURRENCY_PAGE = uiPage({
       if (!res.ok) return failed(res);
       refresh();
     } } });
-    // Two clicks: the first asks, the second deletes.
+    // Two clicks: the first asks (and the question outlives a refresh), the second deletes.
+    const ask = () => { remove.dataset.armed = 'true'; remove.textContent = 'Delete ' + l.name + '?'; };
     const remove = el('button', { type: 'button', class: 'danger delete', text: 'Delete', on: { click: async () => {
-      if (remove.dataset.armed !== 'true') { remove.dataset.armed = 'true'; remove.textContent = 'Delete ' + l.name + '?'; return; }
+      if (!armed.has(l.name)) { armed.add(l.name); ask(); return; }
+      armed.delete(l.name);
       const res = await api('DELETE', path(l.name));
       if (!res.ok) return failed(res);
       refresh();
     } } });
+    if (armed.has(l.name)) ask();
     const occupied = Math.min(l.occupied, l.slots);
     return el('tr', { 'data-limit': l.name },
       el('td', { class: 'name' }, el('strong', { text: l.name }), ' ', el('span', { class: 'badge ' + (l.active ? 'active' : 'paused'), 'data-active': String(l.active), text: l.active ? 'active' : 'off' }),

@@ -15,7 +15,7 @@ export const VARIABLES_PAGE = uiPage({
   <h2>Set a variable</h2>
   <label>name</label><input type="text" name="name" placeholder="lowercase letters, digits, _ and -"><div class="field-error" data-field="name"></div>
   <label>value (JSON)</label><textarea name="value" rows="4" placeholder='{"model": "gpt-4o", "temperature": 0.2}'></textarea><div class="field-error" data-field="value"></div>
-  <label>tags (comma-separated)</label><input type="text" name="tags"><div class="field-error" data-field="tags"></div>
+  <label>tags (comma-separated, or a JSON list)</label><input type="text" name="tags"><div class="field-error" data-field="tags"></div>
   <input type="hidden" name="ifVersion">
   <div class="actions"><button type="submit" class="primary">Save</button><button type="button" id="clear">Clear</button></div>
   <div class="status" role="status"></div>
@@ -45,7 +45,8 @@ export const VARIABLES_PAGE = uiPage({
       field('name').value = v.name;
       field('name').readOnly = true;
       field('value').value = JSON.stringify(v.value, null, 2);
-      field('tags').value = v.tags.join(', ');
+      // A tag holding a comma is shown, and read back, as a JSON list.
+      field('tags').value = v.tags.some((t) => t.includes(',')) ? JSON.stringify(v.tags) : v.tags.join(', ');
       field('ifVersion').value = String(v.version);
       status.className = 'status';
       status.textContent = 'Editing ' + v.name + ' at version ' + v.version;
@@ -90,7 +91,11 @@ export const VARIABLES_PAGE = uiPage({
       form.querySelector('[data-field=value]').textContent = 'must be JSON: ' + err.message;
       return;
     }
-    const tags = field('tags').value.split(',').map((t) => t.trim()).filter(Boolean);
+    const tagsText = field('tags').value.trim();
+    let tags;
+    if (tagsText.startsWith('[')) {
+      try { tags = JSON.parse(tagsText); } catch (err) { form.querySelector('[data-field=tags]').textContent = 'a JSON list of tags, or tags separated by commas: ' + err.message; return; }
+    } else tags = tagsText.split(',').map((t) => t.trim()).filter(Boolean);
     const ifVersion = field('ifVersion').value ? Number(field('ifVersion').value) : undefined;
     const res = await api('PUT', path(name), ifVersion ? { value, tags, ifVersion } : { value, tags, overwrite: false });
     if (!res.ok) return showRefusal(form, status, res, '');
