@@ -527,6 +527,8 @@ print(' '.join(out))`;
   if (values.json) console.log(`JSON:${JSON.stringify(rows)}`);
 
   server.close();
+  // The deployment's task queue has no worker once this ends: leave nothing behind on a shared server.
+  await baton.deployments.delete(`bench-one-${suffix}`).catch((err: unknown) => console.error(`deleting bench-one-${suffix}: ${String(err)}`));
   await batonWorker.shutdown();
   rawWorker.shutdown();
   await Promise.all(runningWorkers);

@@ -86,7 +86,8 @@ describe('deployment concurrency limits', { timeout: 300_000 }, () => {
       const raised = await api.call('PATCH', `/api/deployments/${name}`, { concurrencyLimit: { limit: 2 } });
       assert.equal(raised.status, 200, JSON.stringify(raised.body));
       assert.deepEqual(raised.body.concurrencyLimit, { limit: 2, collisionStrategy: 'ENQUEUE' });
-      assert.equal((await w.client.concurrencyLimits.get(`deployment:${name}`)).slots, 2);
+      // Sent as a signal: the limit takes it as soon as its worker runs it.
+      await eventually(async () => ((await w.client.concurrencyLimits.get(`deployment:${name}`)).slots === 2 ? true : undefined));
       const removed = await api.call('PATCH', `/api/deployments/${name}`, { concurrencyLimit: null });
       assert.equal(removed.body.concurrencyLimit, null);
       assert.equal((await api.call('GET', `/api/concurrency-limits/${encodeURIComponent(`deployment:${name}`)}`)).status, 404);
@@ -94,6 +95,45 @@ describe('deployment concurrency limits', { timeout: 300_000 }, () => {
       await w.client.deployments.delete(name).catch(() => undefined);
     }
   });
+
+  test(
+    'a deployment whose task queue no worker polls yet: its limit changes, it pauses and resumes; the worker that comes takes the slots last set',
+    { timeout: 120_000 },
+    async () => {
+      const name = uid('dep-idle');
+      const taskQueue = uid('tq-idle');
+      const created = await api.call('POST', '/api/deployments', {
+        name,
+        flow: 'limits-sleepy',
+        taskQueue,
+        parameters: { ms: 10 },
+        schedules: [{ intervalSeconds: 3_600 }],
+        concurrencyLimit: { limit: 1 },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      let late: TestWorker | undefined;
+      try {
+        for (const limit of [3, 4]) {
+          const changed = await api.call('PATCH', `/api/deployments/${name}`, { concurrencyLimit: { limit } });
+          assert.equal(changed.status, 200, JSON.stringify(changed.body));
+          assert.equal(changed.body.concurrencyLimit.limit, limit);
+        }
+        assert.equal((await api.call('POST', `/api/deployments/${name}/pause`)).status, 200);
+        assert.equal((await api.call('POST', `/api/deployments/${name}/resume`)).status, 200);
+        // Read without a worker: the settings as created (the changes wait in the limit's history).
+        const listed = (await api.call('GET', '/api/concurrency-limits')).body.limits.find((l: { name: string }) => l.name === `deployment:${name}`);
+        assert.deepEqual([listed.live, listed.slots], [false, 1]);
+
+        late = await startWorker({ flows: path.join(FIXTURES, 'limits'), taskQueue });
+        await eventually(async () => ((await w.client.concurrencyLimits.get(`deployment:${name}`)).slots === 4 ? true : undefined), 30_000);
+        const run = (await w.client.deployments.run(name)).handle;
+        await run.result();
+      } finally {
+        await w.client.deployments.delete(name).catch(() => undefined);
+        await late?.stop();
+      }
+    },
+  );
 
   test('a bad concurrencyLimit is refused naming the field, and creates nothing', { timeout: 60_000 }, async () => {
     const name = uid('dep-bad');

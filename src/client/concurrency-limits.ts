@@ -5,6 +5,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import {
+  LIMIT_CONFIGURE_SIGNAL,
   LIMIT_CONFIGURE_UPDATE,
   LIMIT_DELETE_UPDATE,
   LIMIT_MEMO,
@@ -196,6 +197,28 @@ export class ConcurrencyLimits {
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no concurrency limit named '${name}'`);
       if (err instanceof WorkflowUpdateFailedError) throw new ValidationError('concurrency limit update', [{ path: '', message: err.cause?.message ?? err.message }]);
+      throw err;
+    }
+  }
+
+  /**
+   * The same change as `update`, sent as a signal: Temporal keeps it, and the limit takes it when a
+   * worker next runs it, so no worker needs to answer now. NotFoundError when there is no such limit.
+   */
+  async configureWhenRun(name: string, patch: LimitPatch): Promise<void> {
+    const checked = parsed(UpdateConcurrencyLimit, patch, 'concurrency limit update');
+    const handle = await this.running(name);
+    await handle.signal(LIMIT_CONFIGURE_SIGNAL, checked).catch((err: unknown) => {
+      throw err instanceof WorkflowNotFoundError ? new NotFoundError(`no concurrency limit named '${name}'`) : err;
+    });
+  }
+
+  /** The settings the limit was last given, read from its memo: no worker needs to answer. */
+  async lastSettings(name: string): Promise<LimitMemo['settings'] | undefined> {
+    try {
+      return ((await this.handle(name).describe()).memo?.[LIMIT_MEMO] as LimitMemo | undefined)?.settings;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
       throw err;
     }
   }

@@ -193,7 +193,8 @@ export class Deployments {
     };
     const { meta, flow } = this.buildMeta(merged, before);
     await this.whileExists(name, () => this.handle(name).update(() => scheduleUpdate(meta, flow))).catch((e: unknown) => Promise.reject(refusedByTemporal(e)));
-    await this.syncLimit(meta);
+    // Pausing, resuming or any other change leaves the limit alone.
+    if (patch.concurrencyLimit !== undefined || patch.taskQueue !== undefined) await this.syncLimit(meta);
     return this.get(name);
   }
 
@@ -235,7 +236,8 @@ export class Deployments {
   /**
    * Makes the limit `deployment:<name>` match the deployment's `concurrencyLimit`: created (on the
    * deployment's task queue, where its workers run it) or its slots changed; deleted when the
-   * deployment has none. Runs that wait keep their place.
+   * deployment has none. Runs that wait keep their place. Nothing here waits for a worker of the
+   * deployment's queue: a new slot count goes as a signal the limit takes when a worker runs it.
    */
   private async syncLimit(meta: Pick<DeploymentMeta, 'deployment' | 'concurrencyLimit' | 'taskQueue'>): Promise<void> {
     const limits = new ConcurrencyLimits({ ...this.ctx, defaultTaskQueue: meta.taskQueue });
@@ -246,8 +248,8 @@ export class Deployments {
       return;
     }
     if (await limits.ensure({ name, slots: wanted.limit })) return;
-    const current = await limits.get(name);
-    if (current.slots !== wanted.limit) await limits.update(name, { slots: wanted.limit });
+    const current = await limits.lastSettings(name);
+    if (current?.slots !== wanted.limit) await limits.configureWhenRun(name, { slots: wanted.limit });
   }
 
   /** `act` on a deployment read a moment ago: deleted in between (another caller), it is a NotFoundError, not a failure. */

@@ -23,6 +23,11 @@ export const LIMIT_GRANT_SIGNAL = 'baton.limit.grant';
 export const LIMIT_TASK_ACQUIRE_UPDATE = 'baton.limit.acquire-task';
 /** Client → limit: change slots, slot decay or active. */
 export const LIMIT_CONFIGURE_UPDATE = 'baton.limit.configure';
+/**
+ * Client → limit: the same change as a signal, taken whenever a worker next runs the limit (a
+ * deployment keeping its limit in step needs no worker of the limit's queue to answer).
+ */
+export const LIMIT_CONFIGURE_SIGNAL = 'baton.limit.configure-signal';
 /** Client → limit: delete the limit; every waiter is let through. */
 export const LIMIT_DELETE_UPDATE = 'baton.limit.delete';
 /** The limit's settings, holders and waiters. */

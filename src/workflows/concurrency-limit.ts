@@ -22,6 +22,7 @@ import {
 } from '@temporalio/workflow';
 import {
   LIMIT_ACQUIRE_SIGNAL,
+  LIMIT_CONFIGURE_SIGNAL,
   LIMIT_CONFIGURE_UPDATE,
   LIMIT_DELETE_UPDATE,
   LIMIT_GONE_HOLDERS_ACTIVITY,
@@ -122,15 +123,22 @@ export async function runConcurrencyLimit(input: LimitInput): Promise<void> {
       },
     },
   );
+  const configure = (patch: LimitPatch) => {
+    state.settings = { ...state.settings, ...patch };
+    // A limit that no longer decays gives its decaying slots back now.
+    if (!state.settings.slotDecayPerSecond) state.decaying = [];
+    state.updatedAt = nowIso();
+    dirty = true;
+    memoDirty = true;
+  };
+  // The client checked the patch; one that is wrong all the same changes nothing.
+  setHandler(defineSignal<[LimitPatch]>(LIMIT_CONFIGURE_SIGNAL), (patch) => {
+    if (!settingsProblem(patch)) configure(patch);
+  });
   setHandler(
     defineUpdate<LimitState, [LimitPatch]>(LIMIT_CONFIGURE_UPDATE),
     (patch) => {
-      state.settings = { ...state.settings, ...patch };
-      // A limit that no longer decays gives its decaying slots back now.
-      if (!state.settings.slotDecayPerSecond) state.decaying = [];
-      state.updatedAt = nowIso();
-      dirty = true;
-      memoDirty = true;
+      configure(patch);
       return state;
     },
     {
