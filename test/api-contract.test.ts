@@ -208,6 +208,8 @@ describe('API contract: validation, auth, OpenAPI', () => {
       'POST /api/automations',
       'POST /api/automations/{name}/pause',
       'POST /api/automations/{name}/resume',
+      'POST /api/codec/decode',
+      'POST /api/codec/encode',
       'POST /api/concurrency-limits',
       'POST /api/deployments',
       'POST /api/deployments/{name}/backfill',
