@@ -42,11 +42,12 @@ function toJson(p: Payload): CodecPayload {
 export const CODEC_DECODE_MAX_BYTES = 64 * 1024 * 1024;
 
 export function codecRoutes(client: BatonClient, logger?: Logger) {
-  const codecs: readonly PayloadCodec[] = client.options.dataConverter?.payloadCodecs ?? [];
+  // Read on first use: the routes are declared (for the OpenAPI document) before any client is needed.
+  const codecs = (): readonly PayloadCodec[] => client.options.dataConverter?.payloadCodecs ?? [];
   // Encoding only encrypts: what the Web UI sends fits a request body, so nothing needs offloading,
   // and nothing can fail half-way and leave a payload unencrypted.
-  const encoders = codecs.filter((c) => !(c instanceof LargePayloadCodec));
-  const decoders = [...codecs].reverse();
+  const encoders = () => codecs().filter((c) => !(c instanceof LargePayloadCodec));
+  const decoders = () => [...codecs()].reverse();
 
   /**
    * Each payload through every decoder, one at a time (an offloaded value is read from the blob
@@ -63,7 +64,7 @@ export function codecRoutes(client: BatonClient, logger?: Logger) {
       }
       try {
         let payload = toPayload(sent);
-        for (const codec of decoders) [payload] = await codec.decode([payload]);
+        for (const codec of decoders()) [payload] = await codec.decode([payload]);
         bytes += payload.data?.length ?? 0;
         payloads.push(bytes > CODEC_DECODE_MAX_BYTES ? sent : toJson(payload));
       } catch (err) {
@@ -77,7 +78,7 @@ export function codecRoutes(client: BatonClient, logger?: Logger) {
 
   const encode = async (body: CodecPayloads) => {
     let payloads = body.payloads.map(toPayload);
-    for (const codec of encoders) payloads = await codec.encode(payloads);
+    for (const codec of encoders()) payloads = await codec.encode(payloads);
     return { payloads: payloads.map(toJson) };
   };
 
