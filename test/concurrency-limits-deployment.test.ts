@@ -121,7 +121,9 @@ describe('deployment concurrency limits', { timeout: 300_000 }, () => {
         assert.equal((await api.call('POST', `/api/deployments/${name}/pause`)).status, 200);
         assert.equal((await api.call('POST', `/api/deployments/${name}/resume`)).status, 200);
         // Read without a worker: the settings as created (the changes wait in the limit's history).
-        const listed = (await api.call('GET', '/api/concurrency-limits')).body.limits.find((l: { name: string }) => l.name === `deployment:${name}`);
+        const all = await api.call('GET', '/api/concurrency-limits');
+        assert.equal(all.status, 200, JSON.stringify(all.body));
+        const listed = all.body.limits.find((l: { name: string }) => l.name === `deployment:${name}`);
         assert.deepEqual([listed.live, listed.slots], [false, 1]);
 
         late = await startWorker({ flows: path.join(FIXTURES, 'limits'), taskQueue });

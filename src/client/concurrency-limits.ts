@@ -27,6 +27,8 @@ import { quote } from './visibility';
 
 /** Milliseconds a read waits for the limit's worker to answer. */
 const QUERY_DEADLINE_MS = 5_000;
+/** Milliseconds a list waits for each limit's worker: well inside the API's 10 s per request. */
+const LIST_QUERY_DEADLINE_MS = 3_000;
 /** Milliseconds a create waits for visibility to list the new limit. */
 const SETTLE_MS = 4_000;
 /** Milliseconds a delete waits for the limit's worker before it terminates the limit instead. */
@@ -138,19 +140,17 @@ export class ConcurrencyLimits {
     }
   }
 
-  private async names(name?: string): Promise<string[]> {
+  /** Running limits by name, each with the memo visibility holds for it (its last settings). */
+  private async names(name?: string): Promise<{ name: string; memo?: LimitMemo }[]> {
     const query = name ? `${RUNNING} AND WorkflowId = ${quote(limitWorkflowId(name))}` : RUNNING;
-    const names: string[] = [];
-    let nextPageToken: Uint8Array | undefined;
-    do {
-      const page = await this.ctx.workflowService.listWorkflowExecutions({ namespace: this.ctx.namespace, pageSize: 500, nextPageToken, query });
-      for (const e of page.executions ?? []) {
-        const id = e.execution?.workflowId ?? '';
-        if (id.startsWith(limitWorkflowId(''))) names.push(id.slice(limitWorkflowId('').length));
-      }
-      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
-    } while (nextPageToken && names.length < LIST_LIMIT);
-    return names.sort();
+    const prefix = limitWorkflowId('');
+    const found: { name: string; memo?: LimitMemo }[] = [];
+    for await (const e of this.ctx.temporal.workflow.list({ query, pageSize: 500 })) {
+      if (!e.workflowId.startsWith(prefix)) continue;
+      found.push({ name: e.workflowId.slice(prefix.length), memo: e.memo?.[LIMIT_MEMO] as LimitMemo | undefined });
+      if (found.length >= LIST_LIMIT) break;
+    }
+    return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** The limit now: settings, holders and waiters (read from its workflow). */
@@ -171,19 +171,22 @@ export class ConcurrencyLimits {
     }
   }
 
-  /** Every limit, by name. */
+  /**
+   * Every limit, by name. Each is asked for its state with a deadline shorter than a request's; one
+   * that does not answer (no worker runs it, or it ended as it was read) is listed with the settings
+   * visibility holds for it (`live: false`), so one silent limit never fails the list.
+   */
   async list(): Promise<ConcurrencyLimit[]> {
-    const names = await this.names();
+    const found = await this.names();
     const limits = await Promise.all(
-      names.map((n) =>
-        this.get(n).catch(async (err: unknown) => {
-          if (err instanceof NotFoundError) return undefined;
-          if (!(err instanceof WorkerUnavailableError)) throw err;
-          // No worker runs this limit now: list it with the settings it was last given.
-          const memo = (await this.handle(n).describe()).memo?.[LIMIT_MEMO] as LimitMemo | undefined;
+      found.map(async ({ name, memo }) => {
+        try {
+          return limitOf(await this.ctx.temporal.withDeadline(Date.now() + LIST_QUERY_DEADLINE_MS, () => this.handle(name).query<LimitState>(LIMIT_STATE_QUERY)));
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError) return undefined;
           return memo ? limitOfMemo(memo) : undefined;
-        }),
-      ),
+        }
+      }),
     );
     return limits.filter((l): l is ConcurrencyLimit => l !== undefined);
   }
