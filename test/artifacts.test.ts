@@ -154,6 +154,35 @@ describe('artifacts', { timeout: 240_000 }, () => {
     for (const line of lines.slice(0, -1)) assert.match(line, /^loading \[#* *\] \d+%$/);
   });
 
+  test('a run no worker can answer for is named in unavailableRuns; the versions of the runs that answer still come', { timeout: 90_000 }, async () => {
+    const key = uid('gone');
+    const gone = await startWorker({ flows: ARTIFACTS, taskQueue: uid('artifacts-gone') });
+    let first: { id: string };
+    try {
+      const run = await gone.client.flowRuns.start('artifacts-every-type', { key });
+      await run.result();
+      first = run;
+    } finally {
+      await gone.stop();
+    }
+    const second = await w.client.flowRuns.start('artifacts-every-type', { key });
+    await second.result();
+    const found = await eventually(async () => {
+      const res = await api.call('GET', `/api/artifacts?key=${key}`);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body.versions.length + res.body.unavailableRuns.length === 2 ? res.body : undefined;
+    }, 30_000);
+    assert.deepEqual(
+      (found.versions as FlowRunArtifact[]).map((v) => v.flowRunId),
+      [second.id],
+    );
+    assert.deepEqual(found.unavailableRuns, [first.id]);
+    const inspect = await baton(['artifact', 'inspect', key], api.base);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    assert.match(inspect.stdout, new RegExp(`^${key}: 1 version, latest first`));
+    assert.match(inspect.stderr, new RegExp(`1 run with this key could not be read now \\(no worker of the flow answered\\): ${first.id}`));
+  });
+
   test("a retried task's artifact is replaced by the attempt that ran again: one artifact, naming attempt 2", async () => {
     const key = uid('flaky');
     const run = await w.client.flowRuns.start('artifacts-flaky', { key });

@@ -2,7 +2,7 @@
 import { ArtifactKey, type ArtifactList, type ArtifactVersions, type FlowRunArtifact } from '../core/schemas';
 import type { ApiClient } from './api-client';
 import { parse, str, UsageError } from './args';
-import { printJson, say, table, when } from './output';
+import { complain, printJson, say, table, when } from './output';
 
 /** An artifact's data on one line, cut to fit: a bar for progress, the row count for a table. */
 export function dataLine(a: FlowRunArtifact, width = 60): string {
@@ -35,7 +35,9 @@ export async function artifactCommand(api: ApiClient, sub: string | undefined, a
         artifacts = (await api.call<ArtifactList>('GET', `/api/flow-runs/${encodeURIComponent(run)}/artifacts`)).artifacts;
         if (byKey !== undefined) artifacts = artifacts.filter((a) => a.key === key(byKey, '--key'));
       } else {
-        artifacts = (await api.call<ArtifactVersions>('GET', `/api/artifacts?key=${key(byKey!, '--key')}`)).versions;
+        const found = await api.call<ArtifactVersions>('GET', `/api/artifacts?key=${key(byKey!, '--key')}`);
+        artifacts = found.versions;
+        unreadable(found);
       }
       if (values.json) printJson({ artifacts });
       else {
@@ -55,6 +57,7 @@ export async function artifactCommand(api: ApiClient, sub: string | undefined, a
     case 'inspect': {
       const { values, positionals } = parse(args, { json: { type: 'boolean' } }, ['key']);
       const found = await api.call<ArtifactVersions>('GET', `/api/artifacts?key=${key(positionals[0]!, 'key')}`);
+      unreadable(found);
       if (values.json) {
         printJson(found);
         return 0;
@@ -69,4 +72,11 @@ export async function artifactCommand(api: ApiClient, sub: string | undefined, a
     default:
       throw new UsageError(`unknown artifact command '${sub ?? ''}' (ls, inspect)`);
   }
+}
+
+/** Says on stderr which runs' versions are missing because no worker answered for them. */
+function unreadable(found: ArtifactVersions): void {
+  const runs = found.unavailableRuns ?? [];
+  if (runs.length)
+    complain(`${runs.length} run${runs.length === 1 ? '' : 's'} with this key could not be read now (no worker of the flow answered): ${runs.join(', ')}`);
 }

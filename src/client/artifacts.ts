@@ -10,9 +10,11 @@ import type { ArtifactVersions, FlowRunArtifact } from '../core/schemas';
 import { ARTIFACT_KEYS } from '../core/search-attributes';
 import type { ClientContext } from './client-context';
 import { isNoPoller } from './temporal-values';
-import { quote } from './visibility';
+import { quote, readEach } from './visibility';
 
 const QUERY_DEADLINE_MS = 10_000;
+/** Milliseconds each run has to answer when a key's versions are read across runs (all asked at once). */
+const VERSIONS_DEADLINE_MS = 3_000;
 
 /** A gRPC DEADLINE_EXCEEDED, as the SDK wraps it (a ServiceError whose cause has code 4). */
 function isDeadline(err: unknown): boolean {
@@ -30,7 +32,7 @@ export class Artifacts {
    * a run no worker has taken up yet (no completed workflow task: it has published nothing, and a
    * query would wait for a worker).
    */
-  async forFlowRun(flowRunId: string): Promise<FlowRunArtifact[]> {
+  async forFlowRun(flowRunId: string, deadlineMs = QUERY_DEADLINE_MS): Promise<FlowRunArtifact[]> {
     let artifacts: Artifact[];
     const handle = this.ctx.temporal.workflow.getHandle(flowRunId);
     const notFound = (err: unknown) => (err instanceof WorkflowNotFoundError ? new NotFoundError(`no flow run with id '${flowRunId}'`) : err);
@@ -38,7 +40,7 @@ export class Artifacts {
     const described = await handle.describe().catch((err: unknown) => Promise.reject(notFound(err)));
     if (described.historyLength < 4) return [];
     try {
-      artifacts = await this.ctx.temporal.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<Artifact[]>(ARTIFACTS_QUERY));
+      artifacts = await this.ctx.temporal.withDeadline(Date.now() + deadlineMs, () => handle.query<Artifact[]>(ARTIFACTS_QUERY));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw notFound(err);
       // A run started before artifacts existed, or not a Baton flow.
@@ -46,7 +48,7 @@ export class Artifacts {
       // Temporal answered the describe but nothing answered the query: no worker of the run's flow polls its task queue.
       if (isDeadline(err) || isNoPoller(err)) {
         throw new WorkerUnavailableError(
-          `no worker answered for flow run '${flowRunId}' within ${QUERY_DEADLINE_MS / 1000} s: a run's artifacts are read from the run by a worker of its flow`,
+          `no worker answered for flow run '${flowRunId}' within ${deadlineMs / 1000} s: a run's artifacts are read from the run by a worker of its flow`,
           flowRunId,
         );
       }
@@ -55,7 +57,11 @@ export class Artifacts {
     return (Array.isArray(artifacts) ? artifacts : []).map((a) => ({ ...a, flowRunId }));
   }
 
-  /** Every version of `key`, latest first, from the latest `runs` flow runs that created it (default 20). */
+  /**
+   * Every version of `key`, latest first, from the latest `runs` flow runs that created it (default
+   * 20). Each run is asked with a short deadline; a run no worker answers for is named in
+   * `unavailableRuns` rather than failing the whole answer.
+   */
   async versions(key: string, options: { runs?: number } = {}): Promise<ArtifactVersions> {
     const ids: string[] = [];
     const runs = options.runs ?? DEFAULT_RUNS;
@@ -63,18 +69,24 @@ export class Artifacts {
       ids.push(execution.workflowId);
       if (ids.length >= runs) break;
     }
-    const found = await Promise.all(
-      ids.map((id) =>
-        this.forFlowRun(id).catch((err: unknown) => {
+    const unavailableRuns: string[] = [];
+    const found = await readEach(
+      ids,
+      (id) =>
+        this.forFlowRun(id, VERSIONS_DEADLINE_MS).catch((err: unknown) => {
           // A run deleted since the list: it has no versions any more.
           if (err instanceof NotFoundError) return [];
+          if (err instanceof WorkerUnavailableError) {
+            unavailableRuns.push(id);
+            return [];
+          }
           throw err;
         }),
-      ),
+      ids.length,
     );
     // Each run's latest first, then a stable sort by creation time: a run's versions made in the same ms keep their order.
     const versions = found.flatMap((artifacts) => artifacts.filter((a) => a.key === key).reverse());
     versions.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-    return { key, versions };
+    return { key, versions, unavailableRuns: ids.filter((id) => unavailableRuns.includes(id)) };
   }
 }

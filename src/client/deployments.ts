@@ -14,7 +14,7 @@ import type { AnyFlow } from '../workflows/flow';
 import type { ClientContext } from './client-context';
 import type { FlowRunHandle } from './flow-run-handle';
 import type { FlowRuns } from './flow-runs';
-import { pageTokenBytes, pageTokenText, quote } from './visibility';
+import { pageTokenBytes, pageTokenText, quote, readEach } from './visibility';
 import { checkDeployment, checkEach } from './deployment-check';
 import { deploymentConcurrencyMemo, deploymentOf, metaOf, OVERLAP, scheduleIdOf, scheduleOptions, scheduleUpdate, type DeploymentMeta } from './deployment-schedule';
 import { ConcurrencyLimits } from './concurrency-limits';
@@ -214,15 +214,14 @@ export class Deployments {
       query: clauses.join(' AND '),
     });
     const ids = (response.schedules ?? []).map((s) => s.scheduleId ?? '').filter((id) => id.startsWith('deployment-'));
-    const deployments: Deployment[] = [];
-    for (const id of ids) {
-      try {
-        deployments.push(await this.get(id.slice('deployment-'.length)));
-      } catch (err) {
+    const read = await readEach(ids, (id) =>
+      this.get(id.slice('deployment-'.length)).catch((err: unknown) => {
         // Deleted between the listing and the read: skip it.
-        if (!(err instanceof NotFoundError)) throw err;
-      }
-    }
+        if (err instanceof NotFoundError) return undefined;
+        throw err;
+      }),
+    );
+    const deployments = read.filter((d): d is Deployment => d !== undefined);
     return { deployments, nextPageToken: pageTokenText(response.nextPageToken) };
   }
 

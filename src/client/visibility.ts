@@ -39,3 +39,20 @@ export function pageTokenText(bytes: Uint8Array | null | undefined): string | nu
   if (!bytes?.length) return null;
   return Buffer.concat([Buffer.from([TOKEN_VERSION]), checksum(bytes), Buffer.from(bytes)]).toString('base64url');
 }
+
+/**
+ * `read` for each item of a listed page, at most `width` at a time, answers in the page's order:
+ * a page of many items costs a few round trips, not one per item, and never floods the server.
+ */
+export async function readEach<T, R>(items: readonly T[], read: (item: T) => Promise<R>, width = 8): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await read(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
+  return out;
+}

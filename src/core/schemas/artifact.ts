@@ -30,6 +30,10 @@ export const ArtifactVersions = z
   .object({
     key: ArtifactKey,
     versions: doc(z.array(FlowRunArtifact), 'Every version of the key, latest first, across the latest runs that created it.'),
+    unavailableRuns: doc(
+      z.array(z.string()),
+      "Runs that created the key but could not be read now (no worker of the run's flow answered within 3 s): their versions are missing from `versions`.",
+    ),
   })
   .register(contract, { id: 'ArtifactVersions' });
 export type ArtifactVersions = z.infer<typeof ArtifactVersions>;
