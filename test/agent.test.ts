@@ -108,7 +108,7 @@ describe('agent loops in flows', { timeout: 300_000 }, () => {
     const before = journal(journalFile).filter((l) => l.event === 'deploy').length;
     const edited = await w.client.flowRuns.start('agent-deploy', { question: 'Ship it to prod.' });
     const waiting = await eventually(async () => {
-      const page = await w.client.approvals.list({});
+      const page = await w.client.approvals.list({ flow: 'agent-deploy' });
       return page.approvals.find((a) => a.flowRunId === edited.id);
     }, 30_000);
     assert.equal(waiting.key, 'operator-tool-1-1');
@@ -125,7 +125,7 @@ describe('agent loops in flows', { timeout: 300_000 }, () => {
     );
 
     const rejected = await w.client.flowRuns.start('agent-deploy', { question: 'Ship it to prod.' });
-    await eventually(async () => (await w.client.approvals.list({})).approvals.find((a) => a.flowRunId === rejected.id), 30_000);
+    await eventually(async () => (await w.client.approvals.list({ flow: 'agent-deploy' })).approvals.find((a) => a.flowRunId === rejected.id), 30_000);
     await w.client.approvals.decide(rejected.id, 'operator-tool-1-1', { decision: 'reject', comment: 'not on a Friday' }, 'ada');
     const rejectedResult = (await rejected.result()) as { text: string; toolCalls: { approved: boolean; error?: string }[] };
     assert.equal(rejectedResult.toolCalls[0]!.approved, false);
@@ -156,7 +156,7 @@ describe('agent loops in flows', { timeout: 300_000 }, () => {
       return { kind: 'text', text: `remembered: ${String(results[1]!.content)}` };
     });
     const run = await w.client.flowRuns.start('agent-memory', { question: 'Remember Ada.' });
-    const waiting = await eventually(async () => (await w.client.approvals.list({})).approvals.find((a) => a.flowRunId === run.id), 30_000);
+    const waiting = await eventually(async () => (await w.client.approvals.list({ flow: 'agent-memory' })).approvals.find((a) => a.flowRunId === run.id), 30_000);
     assert.match(waiting.description ?? '', /librarian wants to call create_entities/);
     await w.client.approvals.decide(run.id, waiting.key, { decision: 'approve' }, 'ada');
     const result = (await run.result()) as { text: string };

@@ -354,7 +354,8 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
     try {
       assert.equal((await api.call('POST', '/api/automations', definition)).status, 201);
       assert.equal((await api.call('POST', '/api/automations', { ...definition, description: 'replaced' })).status, 200);
-      assert.ok((await api.call('GET', '/api/automations')).body.automations.some((a: { name: string }) => a.name === name));
+      // Listed through visibility, which may show a new automation a moment later.
+      await eventually(async () => ((await api.call('GET', '/api/automations')).body.automations.some((a: { name: string }) => a.name === name) ? true : undefined));
       assert.equal((await api.call('GET', `/api/automations/${name}`)).body.description, 'replaced');
       assert.equal((await api.call('POST', `/api/automations/${name}/pause`)).body.paused, true);
       assert.equal((await api.call('POST', `/api/automations/${name}/resume`)).body.paused, false);
@@ -368,7 +369,7 @@ describe('the OpenAPI document names exactly what the API answers, on every oper
     try {
       assert.equal((await api.call('POST', '/api/concurrency-limits', { name, slots: 2 })).status, 201);
       assert.equal((await api.call('POST', '/api/concurrency-limits', { name, slots: 3 })).status, 409);
-      assert.ok((await api.call('GET', '/api/concurrency-limits')).body.limits.some((l: { name: string }) => l.name === name));
+      await eventually(async () => ((await api.call('GET', '/api/concurrency-limits')).body.limits.some((l: { name: string }) => l.name === name) ? true : undefined));
       assert.equal((await api.call('GET', `/api/concurrency-limits/${name}`)).body.slots, 2);
       assert.equal((await api.call('PATCH', `/api/concurrency-limits/${name}`, { slots: 4 })).body.slots, 4);
     } finally {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { openStreams } from '../src/api/routes/flow-run-stream';
+import { VARIABLES_WORKFLOW_ID } from '../src/core/variables';
 import { startTestApi, type TestApi } from './api-helpers';
 import { eventually, FIXTURES, ROOT, startWorker, uid, type TestWorker } from './helpers';
 
@@ -45,6 +46,12 @@ describe('the Baton UI in a real browser', () => {
       );
       browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, timeout: 60_000 });
       w = await startWorker({ flows: path.join(FIXTURES, 'ui') });
+      // The variables store is one workflow per namespace, kept on the task queue it was first
+      // written from: one another test file left behind may run on a queue no worker polls now.
+      await w.client.temporal.workflow
+        .getHandle(VARIABLES_WORKFLOW_ID)
+        .terminate('a new test file keeps the variables store on its own task queue')
+        .catch(() => undefined);
       api = await startTestApi(w.client);
       keyed = await startTestApi(w.client, `admin:admin:${SECRET},viewer:read:${READ_SECRET}`);
     },
@@ -57,6 +64,10 @@ describe('the Baton UI in a real browser', () => {
       await eventually(() => openStreams.runs === 0, 15_000);
       await keyed?.close();
       await api?.close();
+      await w?.client.temporal.workflow
+        .getHandle(VARIABLES_WORKFLOW_ID)
+        .terminate('test over')
+        .catch(() => undefined);
       await w?.stop();
     },
     { timeout: 60_000 },

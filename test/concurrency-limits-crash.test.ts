@@ -111,7 +111,7 @@ describe('concurrency limits: crashed holders and cancelled waiters', { timeout:
     const limit = uid('task-side');
     await w.client.concurrencyLimits.create({ name: limit, slots: 2 });
     try {
-      const runs = await Promise.all(Array.from({ length: 6 }, () => w.client.flowRuns.start('limits-task-holding', { limit, ms: 800 })));
+      const runs = await Promise.all(Array.from({ length: 6 }, () => w.client.flowRuns.start('limits-task-holding', { limit, ms: 1_500 })));
       const spans = (await Promise.all(runs.map((r) => r.result()))) as Span[];
       assert.equal(mostAtOnce(spans), 2, JSON.stringify(spans));
       const missing = await w.client.flowRuns.start('limits-task-holding', { limit: uid('absent'), ms: 10 });

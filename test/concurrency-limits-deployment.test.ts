@@ -28,7 +28,8 @@ describe('deployment concurrency limits', { timeout: 300_000 }, () => {
       name,
       flow: 'limits-sleepy',
       taskQueue: w.taskQueue,
-      parameters: { ms: 1_500 },
+      // Long enough that two runs still wait when the states are read, on a slow machine too.
+      parameters: { ms: 6_000 },
       concurrencyLimit: { limit: 1, collisionStrategy: 'ENQUEUE' },
     });
     try {
@@ -61,7 +62,8 @@ describe('deployment concurrency limits', { timeout: 300_000 }, () => {
       name,
       flow: 'limits-sleepy',
       taskQueue: w.taskQueue,
-      parameters: { ms: 3_000 },
+      // Long enough that the second run asks while the first still holds, on a slow machine too.
+      parameters: { ms: 10_000 },
       concurrencyLimit: { limit: 1, collisionStrategy: 'CANCEL_NEW' },
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -121,9 +123,11 @@ describe('deployment concurrency limits', { timeout: 300_000 }, () => {
         assert.equal((await api.call('POST', `/api/deployments/${name}/pause`)).status, 200);
         assert.equal((await api.call('POST', `/api/deployments/${name}/resume`)).status, 200);
         // Read without a worker: the settings as created (the changes wait in the limit's history).
-        const all = await api.call('GET', '/api/concurrency-limits');
-        assert.equal(all.status, 200, JSON.stringify(all.body));
-        const listed = all.body.limits.find((l: { name: string }) => l.name === `deployment:${name}`);
+        const listed = await eventually(async () => {
+          const all = await api.call('GET', '/api/concurrency-limits');
+          assert.equal(all.status, 200, JSON.stringify(all.body));
+          return all.body.limits.find((l: { name: string }) => l.name === `deployment:${name}`);
+        });
         assert.deepEqual([listed.live, listed.slots], [false, 1]);
 
         late = await startWorker({ flows: path.join(FIXTURES, 'limits'), taskQueue });

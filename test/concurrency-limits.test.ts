@@ -24,7 +24,7 @@ describe('concurrency limits from flows', { timeout: 300_000 }, () => {
     const limit = uid('load');
     await w.client.concurrencyLimits.create({ name: limit, slots: 3 });
     try {
-      const runs = await Promise.all(Array.from({ length: 12 }, () => w.client.flowRuns.start('limits-hold-flow', { limit, ms: 1_500 })));
+      const runs = await Promise.all(Array.from({ length: 12 }, () => w.client.flowRuns.start('limits-hold-flow', { limit, ms: 5_000 })));
       // Once all 12 have asked: 3 hold, 9 wait, in the order the limit received them.
       const queued = await eventually(async () => {
         const l = await w.client.concurrencyLimits.get(limit);
@@ -130,7 +130,7 @@ describe('concurrency limits from flows', { timeout: 300_000 }, () => {
     const limit = uid('timeout');
     await w.client.concurrencyLimits.create({ name: limit, slots: 1 });
     try {
-      const holder = await w.client.flowRuns.start('limits-hold-flow', { limit, ms: 6_000 });
+      const holder = await w.client.flowRuns.start('limits-hold-flow', { limit, ms: 15_000 });
       await eventually(async () => ((await w.client.concurrencyLimits.get(limit)).holders.length === 1 ? true : undefined));
       const impatient = await w.client.flowRuns.start('limits-hold-flow', { limit, ms: 10, timeoutSeconds: 1 });
       await assert.rejects(impatient.result(), /no slot of the concurrency limit '.*' came free within 1 s/);
@@ -191,7 +191,7 @@ describe('tag-based and per-key limits', { timeout: 300_000 }, () => {
     await w.client.concurrencyLimits.create({ name: template, slots: 1 });
     try {
       const keys = ['acme', 'acme', 'acme', 'globex', 'globex', 'globex'];
-      const runs = await Promise.all(keys.map((key) => w.client.flowRuns.start('limits-hold-flow', { limit: template, key, ms: 700 })));
+      const runs = await Promise.all(keys.map((key) => w.client.flowRuns.start('limits-hold-flow', { limit: template, key, ms: 2_000 })));
       const spans = (await Promise.all(runs.map((r) => r.result()))) as Span[];
       assert.equal(mostAtOnce(spans.slice(0, 3)), 1, 'acme: one at a time');
       assert.equal(mostAtOnce(spans.slice(3)), 1, 'globex: one at a time');

@@ -116,8 +116,10 @@ describe('events and automations', () => {
       actions: [{ type: 'run-deployment', deployment, parameters: { url: '{{payload.order.url}}', eventId: '{{id}}', event: '{{event}}' } }],
     });
     assert.equal(created.paused, false);
-    const listed = await api.call('GET', '/api/automations', undefined, auth);
-    assert.ok(listed.body.automations.some((a: { name: string }) => a.name === name));
+    // Listed through visibility, which may show a new automation a moment later.
+    await eventually(async () =>
+      (await api.call('GET', '/api/automations', undefined, auth)).body.automations.some((a: { name: string }) => a.name === name) ? true : undefined,
+    );
 
     const paid = await send({ event: `shop.${name}.created`, resource: { id: 'o-1', kind: 'order' }, payload: { order: { paid: true, url: 'https://shop/o-1' } } });
     const unpaid = await send({ event: `shop.${name}.created`, resource: { id: 'o-2', kind: 'order' }, payload: { order: { paid: false, url: 'https://shop/o-2' } } });
@@ -263,7 +265,7 @@ describe('events and automations', () => {
 
       // An approval: requested when the run starts waiting, decided with who decided and how.
       const waiting = await w.client.flowRuns.start('events-approval', undefined);
-      await eventually(async () => (await w.client.approvals.list({})).approvals.find((a) => a.flowRunId === waiting.id));
+      await eventually(async () => (await w.client.approvals.list({ flow: 'events-approval' })).approvals.find((a) => a.flowRunId === waiting.id));
       await w.client.approvals.decide(waiting.id, 'ship', { decision: 'approve' }, 'ada');
       assert.equal(await waiting.result(), 'approve');
       const all = await eventually(async () => {

@@ -242,7 +242,8 @@ describe('example: the issue agent', { timeout: 300_000 }, () => {
     const id = await eventually(() => /^started flow run (\S+) \(issue-acme-widgets-42\)$/m.exec(script.stdout())?.[1], 40_000);
     runIds.push(id);
     const key = await eventually(() => /^waiting for approval (\S+): jules wants to call add_issue_comment/m.exec(script.stdout())?.[1], 30_000);
-    assert.match(script.stdout(), new RegExp(`baton approval approve\\|reject ${id} ${key}`));
+    // The command to decide is printed on the next line, by a write of its own.
+    await eventually(() => new RegExp(`baton approval approve\\|reject ${id} ${key}`).test(script.stdout()) || undefined, 10_000);
     await w.client.approvals.decide(id, key, { decision: 'approve' }, 'ada');
     assert.equal(await script.exited, 0, script.stderr());
     printed.push(script.stdout(), script.stderr());

@@ -180,10 +180,10 @@ describe('MCP tools as task runs', { timeout: 300_000 }, () => {
   });
 
   test('a call in flight when its server dies fails with McpTransportError and is retried on a restarted server', { timeout: 90_000 }, async () => {
-    const handle = await bed.client.flowRuns.start('mcp-tool', { server: 'slow', tool: 'trigger-long-running-operation', args: { duration: 3, steps: 3 } });
+    const handle = await bed.client.flowRuns.start('mcp-tool', { server: 'slow', tool: 'trigger-long-running-operation', args: { duration: 6, steps: 6 } });
     const first = await eventually(() => connected('slow')[0]);
-    // The operation takes 3 s: the kill lands while the call waits for its answer.
-    await new Promise((r) => setTimeout(r, 500));
+    // The operation takes 6 s: the kill lands while the call waits for its answer, on a slow machine too.
+    await new Promise((r) => setTimeout(r, 1_500));
     process.kill(first.serverPid!, 'SIGKILL');
     const out = (await handle.result()) as ToolOutcome;
     assert.ok(out.ok, JSON.stringify(out));

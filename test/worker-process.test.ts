@@ -59,7 +59,7 @@ describe('worker process', () => {
       const read = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as { roles: string[]; pid: number; at: string; apiUrl?: string };
       const first = await eventually(() => (fs.existsSync(workerFile) ? read(workerFile) : undefined), 60_000);
       assert.deepEqual([first.roles, first.pid, first.apiUrl], [['worker'], worker.child.pid, undefined]);
-      const later = await eventually(() => (read(workerFile).at > first.at ? read(workerFile) : undefined), 8_000);
+      const later = await eventually(() => (read(workerFile).at > first.at ? read(workerFile) : undefined), 15_000);
       assert.ok(Date.parse(later.at) - Date.parse(first.at) >= 4_000, 'rewritten about every 5 s');
       const apiRecord = await eventually(() => (fs.existsSync(apiFile) ? read(apiFile) : undefined), 60_000);
       assert.deepEqual(apiRecord.roles, ['api']);
