@@ -180,7 +180,13 @@ describe('artifacts', { timeout: 240_000 }, () => {
     const inspect = await baton(['artifact', 'inspect', key], api.base);
     assert.equal(inspect.code, 0, inspect.stderr);
     assert.match(inspect.stdout, new RegExp(`^${key}: 1 version, latest first`));
-    assert.match(inspect.stderr, new RegExp(`1 run with this key could not be read now \\(no worker of the flow answered\\): ${first.id}`));
+    assert.match(
+      inspect.stderr,
+      new RegExp(`1 run with this key did not answer in time \\(no worker of its flow, or a busy one\\), so its versions are missing: ${first.id}`),
+    );
+    const ls = await baton(['artifact', 'ls', '--key', key, '--json'], api.base);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.deepEqual(JSON.parse(ls.stdout).unavailableRuns, [first.id]);
   });
 
   test("a retried task's artifact is replaced by the attempt that ran again: one artifact, naming attempt 2", async () => {

@@ -31,15 +31,17 @@ export async function artifactCommand(api: ApiClient, sub: string | undefined, a
       const run = str(values, 'flow-run');
       if (byKey === undefined && run === undefined) throw new UsageError('artifact ls needs --key k or --flow-run id');
       let artifacts: FlowRunArtifact[];
+      let unavailableRuns: string[] | undefined;
       if (run !== undefined) {
         artifacts = (await api.call<ArtifactList>('GET', `/api/flow-runs/${encodeURIComponent(run)}/artifacts`)).artifacts;
         if (byKey !== undefined) artifacts = artifacts.filter((a) => a.key === key(byKey, '--key'));
       } else {
         const found = await api.call<ArtifactVersions>('GET', `/api/artifacts?key=${key(byKey!, '--key')}`);
         artifacts = found.versions;
+        unavailableRuns = found.unavailableRuns;
         unreadable(found);
       }
-      if (values.json) printJson({ artifacts });
+      if (values.json) printJson(unavailableRuns ? { artifacts, unavailableRuns } : { artifacts });
       else {
         say(
           table(artifacts, {
@@ -78,5 +80,7 @@ export async function artifactCommand(api: ApiClient, sub: string | undefined, a
 function unreadable(found: ArtifactVersions): void {
   const runs = found.unavailableRuns ?? [];
   if (runs.length)
-    complain(`${runs.length} run${runs.length === 1 ? '' : 's'} with this key could not be read now (no worker of the flow answered): ${runs.join(', ')}`);
+    complain(
+      `${runs.length} run${runs.length === 1 ? '' : 's'} with this key did not answer in time (no worker of its flow, or a busy one), so its versions are missing: ${runs.join(', ')}`,
+    );
 }

@@ -10,11 +10,13 @@ import type { ArtifactVersions, FlowRunArtifact } from '../core/schemas';
 import { ARTIFACT_KEYS } from '../core/search-attributes';
 import type { ClientContext } from './client-context';
 import { isNoPoller } from './temporal-values';
-import { quote, readEach } from './visibility';
+import { itemDeadline, quote, readEach } from './visibility';
 
 const QUERY_DEADLINE_MS = 10_000;
-/** Milliseconds each run has to answer when a key's versions are read across runs (all asked at once). */
+/** Milliseconds each run has to answer when a key's versions are read across runs. */
 const VERSIONS_DEADLINE_MS = 3_000;
+/** Milliseconds reading a key's versions may take in all: well inside the API's 10 s per request. */
+const VERSIONS_BUDGET_MS = 7_000;
 
 /** A gRPC DEADLINE_EXCEEDED, as the SDK wraps it (a ServiceError whose cause has code 4). */
 function isDeadline(err: unknown): boolean {
@@ -59,34 +61,38 @@ export class Artifacts {
 
   /**
    * Every version of `key`, latest first, from the latest `runs` flow runs that created it (default
-   * 20). Each run is asked with a short deadline; a run no worker answers for is named in
-   * `unavailableRuns` rather than failing the whole answer.
+   * 20). Runs are read 16 at a time, each with 3 s to answer and the whole read inside a request's
+   * deadline; a run that does not answer in time (no worker of its flow, a busy one, a replay that
+   * fails) is named in `unavailableRuns` rather than failing the whole answer.
    */
   async versions(key: string, options: { runs?: number } = {}): Promise<ArtifactVersions> {
+    const end = Date.now() + VERSIONS_BUDGET_MS;
     const ids: string[] = [];
     const runs = options.runs ?? DEFAULT_RUNS;
     for await (const execution of this.ctx.temporal.workflow.list({ query: `${ARTIFACT_KEYS.name} = ${quote(key)}`, pageSize: runs })) {
-      ids.push(execution.workflowId);
+      // A retried run has a record per attempt under one id: its artifacts are read once, from the latest.
+      if (!ids.includes(execution.workflowId)) ids.push(execution.workflowId);
       if (ids.length >= runs) break;
     }
-    const unavailableRuns: string[] = [];
+    const unavailable = new Set<string>();
     const found = await readEach(
       ids,
-      (id) =>
-        this.forFlowRun(id, VERSIONS_DEADLINE_MS).catch((err: unknown) => {
+      async (id) => {
+        const deadline = itemDeadline(end, VERSIONS_DEADLINE_MS);
+        try {
+          if (deadline !== undefined) return await this.ctx.temporal.withDeadline(deadline, () => this.forFlowRun(id, deadline - Date.now()));
+        } catch (err) {
           // A run deleted since the list: it has no versions any more.
           if (err instanceof NotFoundError) return [];
-          if (err instanceof WorkerUnavailableError) {
-            unavailableRuns.push(id);
-            return [];
-          }
-          throw err;
-        }),
-      ids.length,
+        }
+        unavailable.add(id);
+        return [];
+      },
+      16,
     );
     // Each run's latest first, then a stable sort by creation time: a run's versions made in the same ms keep their order.
     const versions = found.flatMap((artifacts) => artifacts.filter((a) => a.key === key).reverse());
     versions.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-    return { key, versions, unavailableRuns: ids.filter((id) => unavailableRuns.includes(id)) };
+    return { key, versions, unavailableRuns: ids.filter((id) => unavailable.has(id)) };
   }
 }

@@ -20,15 +20,18 @@ import {
 import { ConflictError, NotFoundError, ValidationError, WorkerUnavailableError } from '../core/errors';
 import { fieldIssues } from '../core/flow-options';
 import { CreateConcurrencyLimit, LimitName, UpdateConcurrencyLimit, type ConcurrencyLimit } from '../core/schemas/concurrency-limit';
+import type { Payload } from '@temporalio/common';
 import type { ZodType } from 'zod';
 import type { ClientContext } from './client-context';
 import { isNoPoller } from './temporal-values';
-import { quote } from './visibility';
+import { itemDeadline, quote, readEach } from './visibility';
 
 /** Milliseconds a read waits for the limit's worker to answer. */
 const QUERY_DEADLINE_MS = 5_000;
-/** Milliseconds a list waits for each limit's worker: well inside the API's 10 s per request. */
+/** Milliseconds a list waits for each limit's worker. */
 const LIST_QUERY_DEADLINE_MS = 3_000;
+/** Milliseconds a whole list may take asking limits: well inside the API's 10 s per request. */
+const LIST_BUDGET_MS = 7_000;
 /** Milliseconds a create waits for visibility to list the new limit. */
 const SETTLE_MS = 4_000;
 /** Milliseconds a delete waits for the limit's worker before it terminates the limit instead. */
@@ -140,17 +143,34 @@ export class ConcurrencyLimits {
     }
   }
 
-  /** Running limits by name, each with the memo visibility holds for it (its last settings). */
+  /** Running limits by name, each with the memo visibility holds for it (its last settings), if it reads. */
   private async names(name?: string): Promise<{ name: string; memo?: LimitMemo }[]> {
     const query = name ? `${RUNNING} AND WorkflowId = ${quote(limitWorkflowId(name))}` : RUNNING;
     const prefix = limitWorkflowId('');
     const found: { name: string; memo?: LimitMemo }[] = [];
-    for await (const e of this.ctx.temporal.workflow.list({ query, pageSize: 500 })) {
-      if (!e.workflowId.startsWith(prefix)) continue;
-      found.push({ name: e.workflowId.slice(prefix.length), memo: e.memo?.[LIMIT_MEMO] as LimitMemo | undefined });
-      if (found.length >= LIST_LIMIT) break;
-    }
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const page = await this.ctx.workflowService.listWorkflowExecutions({ namespace: this.ctx.namespace, pageSize: 500, nextPageToken, query });
+      for (const e of page.executions ?? []) {
+        const id = e.execution?.workflowId ?? '';
+        if (id.startsWith(prefix) && found.length < LIST_LIMIT) found.push({ name: id.slice(prefix.length), memo: await this.memoOf(e.memo?.fields?.[LIMIT_MEMO]) });
+      }
+      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+    } while (nextPageToken && found.length < LIST_LIMIT);
     return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** A limit's memo through the client's codecs; one that does not read (a key since dropped) is absent. */
+  private async memoOf(payload: Payload | null | undefined): Promise<LimitMemo | undefined> {
+    if (!payload) return undefined;
+    try {
+      const converter = this.ctx.temporal.options.loadedDataConverter;
+      let payloads = [payload];
+      for (const codec of [...converter.payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+      return converter.payloadConverter.fromPayload<LimitMemo>(payloads[0]!);
+    } catch {
+      return undefined;
+    }
   }
 
   /** The limit now: settings, holders and waiters (read from its workflow). */
@@ -172,21 +192,26 @@ export class ConcurrencyLimits {
   }
 
   /**
-   * Every limit, by name. Each is asked for its state with a deadline shorter than a request's; one
-   * that does not answer (no worker runs it, or it ended as it was read) is listed with the settings
-   * visibility holds for it (`live: false`), so one silent limit never fails the list.
+   * Every limit, by name. Each is asked for its state, 16 at a time, with a deadline that keeps the
+   * whole list inside a request's; one that does not answer in time (no worker runs it, or it ended
+   * as it was read) is listed with the settings visibility holds for it (`live: false`), so one
+   * silent limit never fails the list.
    */
   async list(): Promise<ConcurrencyLimit[]> {
+    const end = Date.now() + LIST_BUDGET_MS;
     const found = await this.names();
-    const limits = await Promise.all(
-      found.map(async ({ name, memo }) => {
+    const limits = await readEach(
+      found,
+      async ({ name, memo }) => {
+        const deadline = itemDeadline(end, LIST_QUERY_DEADLINE_MS);
         try {
-          return limitOf(await this.ctx.temporal.withDeadline(Date.now() + LIST_QUERY_DEADLINE_MS, () => this.handle(name).query<LimitState>(LIMIT_STATE_QUERY)));
+          if (deadline !== undefined) return limitOf(await this.ctx.temporal.withDeadline(deadline, () => this.handle(name).query<LimitState>(LIMIT_STATE_QUERY)));
         } catch (err) {
           if (err instanceof WorkflowNotFoundError) return undefined;
-          return memo ? limitOfMemo(memo) : undefined;
         }
-      }),
+        return memo ? limitOfMemo(memo) : undefined;
+      },
+      16,
     );
     return limits.filter((l): l is ConcurrencyLimit => l !== undefined);
   }

@@ -43,16 +43,32 @@ export function pageTokenText(bytes: Uint8Array | null | undefined): string | nu
 /**
  * `read` for each item of a listed page, at most `width` at a time, answers in the page's order:
  * a page of many items costs a few round trips, not one per item, and never floods the server.
+ * The first failure is thrown once the reads under way end; no new read starts after it.
  */
 export async function readEach<T, R>(items: readonly T[], read: (item: T) => Promise<R>, width = 8): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
+  let failed = false;
   const lane = async () => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const i = next++;
-      out[i] = await read(items[i]!);
+      try {
+        out[i] = await read(items[i]!);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, width), items.length) }, lane));
   return out;
+}
+
+/**
+ * A deadline for one read of a list's items: `eachMs` from now, but never past `end`, the time the
+ * whole list must be answered by. Undefined once `end` has passed: the item is not asked at all.
+ */
+export function itemDeadline(end: number, eachMs: number): number | undefined {
+  const now = Date.now();
+  return now >= end ? undefined : Math.min(end, now + eachMs);
 }

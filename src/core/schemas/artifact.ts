@@ -32,7 +32,7 @@ export const ArtifactVersions = z
     versions: doc(z.array(FlowRunArtifact), 'Every version of the key, latest first, across the latest runs that created it.'),
     unavailableRuns: doc(
       z.array(z.string()),
-      "Runs that created the key but could not be read now (no worker of the run's flow answered within 3 s): their versions are missing from `versions`.",
+      "Runs that created the key but did not answer in time (each has 3 s: no worker of the run's flow, or a busy one): their versions are missing from `versions`.",
     ),
   })
   .register(contract, { id: 'ArtifactVersions' });
